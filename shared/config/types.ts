@@ -1,0 +1,74 @@
+/**
+ * The resolved configuration (defaults applied, validated). Users write the looser input form
+ * in monitors.config.ts / .json; shared/config/schema.ts turns it into these shapes or fails
+ * with errors that name the path (`monitors[3].http.assert.status: expected 100-599`).
+ */
+import type { EscalationTable } from '../domain/escalation-table.ts';
+import type { IssueType } from '../domain/finding.ts';
+import type { ProbeSpec } from '../probes/spec.ts';
+
+export interface MonitorConfig {
+  /** Stable id: [a-z0-9][a-z0-9-]*, used in metrics dimensions, DynamoDB keys and topics. */
+  id: string;
+  description?: string;
+  probe: ProbeSpec;
+  /** Minutes between runs, ≥ 1 (input accepts "1m", "5m", "1h"). */
+  intervalMinutes: number;
+  /** Regions this monitor runs in; defaults to every region of the config. */
+  regions: string[];
+  /** Fronted by a CDN: non-DNS failures classify as `cdn`. */
+  cdn: boolean;
+  /** Page this team instead of the table's team for every issue type of this monitor. */
+  team?: string;
+}
+
+export interface ConfirmationRule {
+  /** An incident opens when the monitor fails in at least this many locations in one interval… */
+  minLocations: number;
+  /** …or, for a monitor that runs in fewer locations, this many consecutive failed runs. */
+  consecutiveRuns: number;
+}
+
+export type SubscriptionConfig =
+  | { protocol: 'email'; endpoint: string }
+  | { protocol: 'https'; endpoint: string }
+  | { protocol: 'sqs'; endpoint: string };
+
+export interface LambdaSettings {
+  memoryMb: number;
+  timeoutSeconds: number;
+  /** Absent: unreserved. */
+  reservedConcurrency?: number;
+}
+
+export interface NetprobeConfig {
+  /** Region of the home stack: table, escalator, topics, API, dashboard. */
+  homeRegion: string;
+  /** Every region a probe stack is deployed to. */
+  regions: string[];
+  /** AWS account for synth; a placeholder works offline. */
+  account: string;
+  /** CloudWatch namespace, default "Netprobe". */
+  namespace: string;
+  escalation: EscalationTable;
+  confirmation: ConfirmationRule;
+  /** Classification overrides: which issue type a failure maps to (see shared/domain/classify.ts). */
+  classification: {
+    /** Failures in every probing location → this type (default connectivity). */
+    allLocationsDown: IssueType;
+  };
+  /** SNS subscriptions per team name. */
+  subscriptions: Record<string, SubscriptionConfig[]>;
+  lambda: {
+    probeRunner: LambdaSettings;
+    probeApi: LambdaSettings;
+    escalator: LambdaSettings;
+  };
+  /** CIDRs or host names that ad-hoc API probes may reach even though private (SSRF guard). */
+  allowPrivateTargets: string[];
+  /** Findings expire after this many days (DynamoDB TTL). */
+  findingsTtlDays: number;
+  /** Max probes in flight in one process. */
+  concurrency: number;
+  monitors: MonitorConfig[];
+}

@@ -1,0 +1,95 @@
+/**
+ * Probe inputs, fully resolved (defaults applied). The zod schemas in shared/config/schema.ts
+ * parse user input (monitors config, CLI URLs, API bodies) into exactly these shapes.
+ */
+import type { DnsRecordType, Phase } from './types.ts';
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_REDIRECTS = 5;
+export const DEFAULT_CERT_WARN_DAYS = 21;
+export const DEFAULT_CERT_CRITICAL_DAYS = 7;
+
+/** A string matcher: exact equality, substring, or regular expression (JS syntax). */
+export type Match = { equals: string } | { contains: string } | { regex: string };
+
+/** Latency thresholds in ms: over one of them the result is `degraded` (LATENCY_HIGH), not down. */
+export type LatencyThresholds = Partial<Record<Phase, number>>;
+
+export interface TlsOptions {
+  /** Skip certificate verification (still reports the certificate and what was wrong with it). */
+  insecure: boolean;
+  /** Extra PEM bundle(s) to trust, in addition to the system store. */
+  ca?: string;
+  /** SNI / name to verify; defaults to the target host. */
+  serverName?: string;
+  /** Degraded (TLS_CERT_EXPIRING) when fewer days are left; down (TLS_CERT_EXPIRED) only once expired. */
+  certWarnDays: number;
+  /** Below this, still degraded but flagged critical in the message. */
+  certCriticalDays: number;
+}
+
+export interface DnsServer {
+  host: string;
+  port: number;
+}
+
+export interface DnsSpec {
+  kind: 'dns';
+  name: string;
+  type: DnsRecordType;
+  /** Absent: the system resolver. */
+  server?: DnsServer;
+  /** recursive: one query. authoritative: find the zone's NS set and query each nameserver. */
+  mode: 'recursive' | 'authoritative';
+  /** Set the RD bit (default true; authoritative queries to nameservers send RD=0). */
+  recursionDesired: boolean;
+  timeoutMs: number;
+  assert: {
+    /** Every matcher must match at least one answer's data. */
+    answers?: Match[];
+    /** Expected rcode, default NOERROR. */
+    rcode?: string;
+    minTtl?: number;
+  };
+  thresholds: LatencyThresholds;
+}
+
+export interface TcpSpec {
+  kind: 'tcp';
+  host: string;
+  port: number;
+  /** Connect to every resolved address (true) or only the first (false, default). */
+  allAddresses: boolean;
+  /** TLS on top of the connection (tls:// URLs). */
+  tls?: TlsOptions;
+  /** Written after connect (after the handshake with TLS). */
+  send?: string;
+  /** Must match what the server sends back (banner) before the deadline. */
+  expect?: Match;
+  timeoutMs: number;
+  thresholds: LatencyThresholds;
+}
+
+export interface HttpSpec {
+  kind: 'http';
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  maxRedirects: number;
+  maxBodyBytes: number;
+  tls: TlsOptions;
+  timeoutMs: number;
+  assert: {
+    /** Accepted status codes or ranges, e.g. [200, [200, 299]]; default 200-399 after redirects. */
+    status?: (number | [number, number])[];
+    headers?: Record<string, Match>;
+    body?: Match[];
+    /** JSON path ($.a.b[0]) → expected value (string compare) or matcher. */
+    json?: { path: string; match: Match }[];
+  };
+  thresholds: LatencyThresholds;
+}
+
+export type ProbeSpec = DnsSpec | TcpSpec | HttpSpec;

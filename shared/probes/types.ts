@@ -1,0 +1,227 @@
+/**
+ * The one probe contract. Every prober (dns.ts, tcp.ts, http.ts) is a `Probe<Spec>`:
+ * it never throws, it records failure as data (`error.code` from ERROR_CODES) and
+ * returns within the deadline its caller hands down.
+ */
+
+export const PROBE_KINDS = ['dns', 'tcp', 'http'] as const;
+export type ProbeKind = (typeof PROBE_KINDS)[number];
+
+/** up: everything passed. degraded: works but over a latency/expiry threshold. down: failed. */
+export const STATUSES = ['up', 'degraded', 'down'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** OSI-ish layer where a probe broke, walked bottom-up by triage. */
+export const LAYERS = ['dns', 'transport', 'tls', 'application'] as const;
+export type Layer = (typeof LAYERS)[number];
+
+/**
+ * The single failure taxonomy (documented in README "Error codes").
+ * The first block are hard failures (status `down`); the last block mark `degraded` results.
+ */
+export const ERROR_CODES = [
+  'DNS_NXDOMAIN',
+  'DNS_SERVFAIL',
+  'DNS_REFUSED',
+  'DNS_TIMEOUT',
+  'DNS_NO_ANSWER',
+  'DNS_MISMATCH',
+  'TCP_REFUSED',
+  'TCP_TIMEOUT',
+  'TCP_RESET',
+  'TCP_UNREACHABLE',
+  'TLS_CERT_EXPIRED',
+  'TLS_CERT_UNTRUSTED',
+  'TLS_HOSTNAME_MISMATCH',
+  'TLS_HANDSHAKE_FAILED',
+  'HTTP_STATUS',
+  'HTTP_TIMEOUT',
+  'HTTP_PROTOCOL_ERROR',
+  'HTTP_BODY_TOO_LARGE',
+  'HTTP_TOO_MANY_REDIRECTS',
+  'ASSERTION_FAILED',
+  // degraded: the target works, but not well enough
+  'LATENCY_HIGH',
+  'TLS_CERT_EXPIRING',
+  'DNS_NS_TIMEOUT',
+  'DNS_NS_DISAGREE',
+  'DNS_SERIAL_MISMATCH',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ProbeError {
+  code: ErrorCode;
+  /** One plain sentence, safe to print: never contains header secrets. */
+  message: string;
+}
+
+/**
+ * Phase durations in milliseconds (fractional, from performance.now()).
+ * Cumulative definitions match curl -w, see README "Timings":
+ *   dns      = time_namelookup                       (0 when the target is an IP literal)
+ *   connect  = time_connect      - time_namelookup   (TCP handshake)
+ *   tls      = time_appconnect   - time_connect      (TLS handshake; absent without TLS)
+ *   ttfb     = time_starttransfer - time_appconnect (or time_connect without TLS): request sent → first byte
+ *   transfer = time_total        - time_starttransfer
+ *   total    = time_total
+ * For a DNS probe `dns` is the query time (dig's "Query time"). For redirects, phases are summed over hops.
+ * A phase the probe did not reach is absent; `total` is always present.
+ */
+export const PHASES = ['dns', 'connect', 'tls', 'ttfb', 'transfer', 'total'] as const;
+export type Phase = (typeof PHASES)[number];
+export type Timings = Partial<Record<Phase, number>> & { total: number };
+
+// ---------------------------------------------------------------- details per probe
+
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SOA', 'CAA', 'PTR'] as const;
+export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+export interface DnsAnswer {
+  name: string;
+  type: string;
+  ttl: number;
+  /** Presentation form, as dig prints it: "192.0.2.1", "10 mx.example.com.", "\"v=spf1 -all\"". */
+  data: string;
+}
+
+export interface DnsFlags {
+  aa: boolean;
+  tc: boolean;
+  rd: boolean;
+  ra: boolean;
+  ad: boolean;
+}
+
+export interface DnsQueryResult {
+  /** "127.0.0.1:53", or "system" for the OS resolver (getaddrinfo/c-ares via node:dns). */
+  server: string;
+  transport: 'udp' | 'tcp' | 'system';
+  /** NOERROR, NXDOMAIN, SERVFAIL, REFUSED, … ; absent when no answer arrived. */
+  rcode?: string;
+  flags?: DnsFlags;
+  answers: DnsAnswer[];
+  /** Milliseconds from query sent to response parsed (dig's "Query time"). */
+  queryTimeMs?: number;
+  error?: ProbeError;
+}
+
+export interface NameserverResult extends DnsQueryResult {
+  /** NS host name from the zone's NS set. */
+  nameserver: string;
+  address?: string;
+  /** SOA serial this nameserver serves for the zone. */
+  soaSerial?: number;
+}
+
+export interface DnsDetails {
+  kind: 'dns';
+  name: string;
+  type: DnsRecordType;
+  query: DnsQueryResult;
+  /** Authoritative mode only: the zone apex queried and one entry per nameserver. */
+  zone?: string;
+  nameservers?: NameserverResult[];
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  sans: string[];
+  notBefore: string;
+  notAfter: string;
+  daysLeft: number;
+  fingerprint256?: string;
+}
+
+export interface TlsInfo {
+  protocol?: string;
+  cipher?: string;
+  alpn?: string;
+  authorized: boolean;
+  /** Node's verification error code, e.g. CERT_HAS_EXPIRED, when not authorized. */
+  validationError?: string;
+  certificate?: CertificateInfo;
+}
+
+export interface ConnectAttempt {
+  address: string;
+  family: 4 | 6;
+  port: number;
+  connectMs?: number;
+  error?: ProbeError;
+}
+
+export interface TcpDetails {
+  kind: 'tcp';
+  host: string;
+  port: number;
+  addresses: string[];
+  attempts: ConnectAttempt[];
+  tls?: TlsInfo;
+  banner?: string;
+}
+
+export type CacheStatus = 'hit' | 'miss' | 'other';
+
+export interface CdnInfo {
+  /** Which header decided it: "cf-cache-status", "x-cache", … */
+  source: string;
+  cache: CacheStatus;
+  /** Raw header value as received. */
+  raw: string;
+  provider?: string;
+  /** Edge / POP when a header names it (cf-ray suffix, x-served-by, x-amz-cf-pop…). */
+  pop?: string;
+  ageSeconds?: number;
+}
+
+export interface RedirectHop {
+  url: string;
+  status: number;
+  location?: string;
+  timings: Timings;
+}
+
+export interface HttpDetails {
+  kind: 'http';
+  url: string;
+  method: string;
+  remoteAddress?: string;
+  httpVersion?: string;
+  statusCode?: number;
+  /** Response headers of the final hop; secret-looking headers redacted. */
+  headers?: Record<string, string>;
+  bodyBytes?: number;
+  redirects: RedirectHop[];
+  tls?: TlsInfo;
+  cdn?: CdnInfo;
+}
+
+export type ProbeDetails = DnsDetails | TcpDetails | HttpDetails;
+
+/** What a probe returns: the measurement, without monitor or location context. */
+export interface ProbeResult {
+  probe: ProbeKind;
+  /** Canonical target, e.g. "https://example.com/health", "tcp://db:5432", "dns://1.1.1.1/example.com?type=A". */
+  target: string;
+  status: Status;
+  timings: Timings;
+  /** null when status is up. For degraded, the threshold that was crossed. */
+  error: ProbeError | null;
+  /** Set when status is not up. */
+  layer: Layer | null;
+  details: ProbeDetails;
+}
+
+/**
+ * Handed down by the caller who owns the time budget.
+ * `signal` aborts at the hard deadline; a probe must return promptly (≤ ~50 ms) after it fires,
+ * with the timeout code of the phase it was in.
+ */
+export interface ProbeContext {
+  signal: AbortSignal;
+  /** Absolute deadline, performance.now() clock. */
+  deadline: number;
+}
+
+export type Probe<S> = (spec: S, ctx: ProbeContext) => Promise<ProbeResult>;
