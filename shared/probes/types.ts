@@ -40,6 +40,9 @@ export const ERROR_CODES = [
   'HTTP_BODY_TOO_LARGE',
   'HTTP_TOO_MANY_REDIRECTS',
   'ASSERTION_FAILED',
+  // Added by the engine (shared/probes/index.ts): the probe itself threw, a netprobe bug rather than a
+  // target failure. Still a `down` finding, so no run loses a monitor silently.
+  'PROBE_ERROR',
   // degraded: the target works, but not well enough
   'LATENCY_HIGH',
   'TLS_CERT_EXPIRING',
@@ -211,6 +214,36 @@ export interface ProbeResult {
   /** Set when status is not up. */
   layer: Layer | null;
   details: ProbeDetails;
+  /**
+   * Added for the engine's layered triage (shared/domain/triage.ts): the checks run below the failed
+   * layer after a non-up result. Set by the engine, never by a probe; absent when triage did not run.
+   */
+  triage?: TriageStep[];
+}
+
+/**
+ * Added for triage: one check of a layer below the one that failed, run with the real probes.
+ * Compact but complete enough that shared/domain/diagnosis.ts can re-derive the diagnosis from a
+ * stored finding alone.
+ */
+export interface TriageStep {
+  layer: Layer;
+  /** What was checked, in words: "system resolver", "resolver 10.0.0.2:53", "connect to every address". */
+  check: string;
+  /** Canonical target of the probe that ran the check. */
+  target: string;
+  status: Status;
+  /** Wall time of the check in ms. */
+  ms: number;
+  error: ProbeError | null;
+  /** DNS checks: who answered ("system" or host:port), the rcode, and the addresses found. */
+  server?: string;
+  rcode?: string;
+  addresses?: string[];
+  /** Transport checks: one entry per address tried. */
+  attempts?: ConnectAttempt[];
+  /** TLS checks: the handshake and certificate as seen. */
+  tls?: TlsInfo;
 }
 
 /**
