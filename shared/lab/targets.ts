@@ -1,0 +1,184 @@
+/**
+ * The lab's HTTP side, on 127.0.0.1 ephemeral ports: one plain HTTP and one HTTPS server (leaf from
+ * the lab CA) with a healthy, a slow, a failing (503) and a CDN-fronted endpoint each; an HTTPS
+ * server whose certificate has expired; and a TCP port with nothing listening. Faults are real:
+ * the slow endpoint really waits before its headers, the expired certificate really is expired.
+ *
+ * Shared by `netprobe lab` (npm start) and the CLI tests, so what the demo shows is what is tested.
+ */
+import { once } from 'node:events';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Socket } from 'node:net';
+import { createCa, daysFromNow, issueCert } from './certs.ts';
+
+export const LAB_HOST = '127.0.0.1';
+/** Names on the lab certificates, besides the 127.0.0.1 IP SAN the probes connect to. */
+export const LAB_CERT_NAMES = ['web.example.test', 'localhost'];
+export const DEFAULT_SLOW_MS = 400;
+
+/** The endpoints every lab web server answers. */
+export const LAB_PATHS = {
+  health: '/health',
+  slow: '/slow',
+  unavailable: '/status/503',
+  cdn: '/cdn/logo.svg',
+} as const;
+
+export interface LabServer {
+  /** "http://127.0.0.1:<port>" or "https://127.0.0.1:<port>". */
+  origin: string;
+  port: number;
+}
+
+export interface LabTargets {
+  http: LabServer;
+  /** Leaf issued by the lab CA: trusted when the probe's TLS `ca` is `caPem`. */
+  https: LabServer;
+  /** Same CA, but the certificate expired yesterday. */
+  expired: LabServer;
+  /** A port that was just released on 127.0.0.1: connects are refused. */
+  closedPort: number;
+  /** The lab CA certificate (PEM): the trust anchor for `https` and `expired`. */
+  caPem: string;
+  /** Requests answered so far, by path. */
+  hits(path: string): number;
+  /** Closes every server and drops open connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface LabTargetOptions {
+  /** How long /slow waits before sending its headers. Default 400 ms. */
+  slowMs?: number;
+}
+
+export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabTargets> {
+  const slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
+  const ca = await createCa({ commonName: 'netprobe lab CA' });
+  const hosts = [LAB_HOST, ...LAB_CERT_NAMES];
+  const [leaf, expiredLeaf] = await Promise.all([
+    issueCert(ca, { hosts }),
+    issueCert(ca, { hosts, notBefore: daysFromNow(-90), notAfter: daysFromNow(-1) }),
+  ]);
+
+  const hitCounts = new Map<string, number>();
+  const timers = new Set<NodeJS.Timeout>();
+  const handler = labHandler(slowMs, timers, (path) => hitCounts.set(path, (hitCounts.get(path) ?? 0) + 1));
+
+  const servers: Tracked[] = [];
+  try {
+    servers.push(await listen(http.createServer(handler)));
+    servers.push(await listen(https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, handler)));
+    servers.push(
+      await listen(https.createServer({ cert: expiredLeaf.certPem, key: expiredLeaf.keyPem }, handler)),
+    );
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    throw err;
+  }
+  const [plain, secure, expired] = servers as [Tracked, Tracked, Tracked];
+  let closing: Promise<void> | undefined;
+  return {
+    http: { origin: `http://${LAB_HOST}:${plain.port}`, port: plain.port },
+    https: { origin: `https://${LAB_HOST}:${secure.port}`, port: secure.port },
+    expired: { origin: `https://${LAB_HOST}:${expired.port}`, port: expired.port },
+    closedPort: await releasedPort(),
+    caPem: ca.certPem,
+    hits: (path) => hitCounts.get(path) ?? 0,
+    close() {
+      closing ??= (async () => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        await Promise.all(servers.map((s) => s.close()));
+      })();
+      return closing;
+    },
+  };
+}
+
+function labHandler(
+  slowMs: number,
+  timers: Set<NodeJS.Timeout>,
+  hit: (path: string) => void,
+): http.RequestListener {
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://lab').pathname;
+    hit(path);
+    // Every response closes its connection: the probes open a fresh one each time anyway.
+    res.setHeader('connection', 'close');
+    switch (path) {
+      case LAB_PATHS.health:
+        return json(res, 200, { status: 'ok' });
+      case LAB_PATHS.slow: {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          json(res, 200, { status: 'ok', slow: true });
+        }, slowMs);
+        timers.add(timer);
+        return;
+      }
+      case LAB_PATHS.unavailable:
+        res.setHeader('retry-after', '30');
+        return json(res, 503, { status: 'unavailable', reason: 'lab: this endpoint is down on purpose' });
+      case LAB_PATHS.cdn:
+        // What a CloudFront edge adds in front of a cached object.
+        res.setHeader('cache-control', 'public, max-age=300');
+        res.setHeader('age', '42');
+        res.setHeader('x-cache', 'Hit from cloudfront');
+        res.setHeader('x-amz-cf-pop', 'FRA56-P1');
+        res.setHeader('via', '1.1 0f3c7e0a.cloudfront.net (CloudFront)');
+        res.writeHead(200, { 'content-type': 'image/svg+xml' });
+        res.end('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n');
+        return;
+      default:
+        return json(res, 404, { status: 'not found', path });
+    }
+  };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+interface Tracked {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on 127.0.0.1:0 and keeps every socket, so close() does not wait on a client's keep-alive. */
+async function listen(server: http.Server): Promise<Tracked> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  // A probe that aborts mid-handshake (the expired-cert server) is expected: never crash the lab.
+  server.on('tlsClientError', () => {});
+  server.on('clientError', (_err, socket) => socket.destroy());
+  server.listen(0, LAB_HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+/**
+ * A port nothing listens on: bound by us, then released, so connects to it are refused. Another
+ * process could listen on it in the few milliseconds before the probe runs, but the kernel hands out
+ * ephemeral ports round-robin, so it does not come straight back to the next listen(0).
+ */
+async function releasedPort(): Promise<number> {
+  const server = http.createServer();
+  server.listen(0, LAB_HOST);
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

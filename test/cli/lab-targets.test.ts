@@ -1,0 +1,81 @@
+import * as https from 'node:https';
+import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAB_PATHS, type LabTargets, startLabTargets } from '../../shared/lab/targets.ts';
+
+let lab: LabTargets;
+beforeAll(async () => {
+  lab = await startLabTargets({ slowMs: 150 });
+});
+afterAll(async () => {
+  await lab.close();
+});
+
+async function get(origin: string, path: string) {
+  const res = await fetch(`${origin}${path}`);
+  return { status: res.status, headers: res.headers, body: await res.text() };
+}
+
+/** fetch has no per-request CA option; node:https does. */
+function httpsGet(origin: string, path: string, ca: string) {
+  return new Promise<{ status: number }>((resolve, reject) => {
+    const req = https.get(`${origin}${path}`, { ca, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+  });
+}
+
+describe('lab targets', () => {
+  it('serves health, 503 and CDN endpoints over plain HTTP', async () => {
+    expect(await get(lab.http.origin, LAB_PATHS.health)).toMatchObject({
+      status: 200,
+      body: '{"status":"ok"}\n',
+    });
+    const unavailable = await get(lab.http.origin, LAB_PATHS.unavailable);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers.get('retry-after')).toBe('30');
+    const cdn = await get(lab.http.origin, LAB_PATHS.cdn);
+    expect(cdn.status).toBe(200);
+    expect(cdn.headers.get('x-cache')).toBe('Hit from cloudfront');
+    expect(cdn.headers.get('age')).toBe('42');
+    expect(lab.hits(LAB_PATHS.health)).toBe(1);
+  });
+
+  it('really waits before answering /slow', async () => {
+    const start = performance.now();
+    expect((await get(lab.http.origin, LAB_PATHS.slow)).status).toBe(200);
+    expect(performance.now() - start).toBeGreaterThanOrEqual(145);
+  });
+
+  it('serves HTTPS with a certificate the lab CA vouches for', async () => {
+    expect(await httpsGet(lab.https.origin, LAB_PATHS.health, lab.caPem)).toMatchObject({ status: 200 });
+    await expect(httpsGet(lab.https.origin, LAB_PATHS.health, '')).rejects.toThrow();
+  });
+
+  it('serves an expired certificate on the expired endpoint', async () => {
+    await expect(httpsGet(lab.expired.origin, LAB_PATHS.health, lab.caPem)).rejects.toMatchObject({
+      code: 'CERT_HAS_EXPIRED',
+    });
+  });
+
+  it('refuses connections on the closed port', async () => {
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) => {
+      const socket = connect(lab.closedPort, '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(new Error('connected') as NodeJS.ErrnoException);
+      });
+      socket.on('error', resolve);
+    });
+    expect(error.code).toBe('ECONNREFUSED');
+  });
+
+  it('closes idempotently', async () => {
+    const other = await startLabTargets();
+    await Promise.all([other.close(), other.close()]);
+    await expect(get(other.http.origin, LAB_PATHS.health)).rejects.toThrow();
+  });
+});
