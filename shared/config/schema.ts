@@ -1,0 +1,336 @@
+/**
+ * The monitors config: the input form users write (monitors.config.ts / .json) and its
+ * resolution into NetprobeConfig (shared/config/types.ts), in three stages, each reached only
+ * when the previous one passed: defaults applied, then every value checked (strictly: unknown
+ * keys are errors), then cross-field checks (regions, ids, teams, time budgets).
+ */
+import { z } from 'zod';
+import {
+  DEFAULT_ESCALATION_TABLE,
+  type EscalationRule,
+  type EscalationTable,
+} from '../domain/escalation-table.ts';
+import { ISSUE_TYPES } from '../domain/finding.ts';
+import { DEFAULT_TIMEOUT_MS, type LatencyThresholds } from '../probes/spec.ts';
+import { checkDuration, formatDuration } from './duration.ts';
+import { check, manual, pushIssues, type RawIssue } from './issues.ts';
+import {
+  dnsInput,
+  httpInput,
+  intRange,
+  type ProbeBody,
+  tcpInput,
+  thresholdIssues,
+  thresholdsOf,
+  withBudget,
+} from './probe-schema.ts';
+import type { MonitorConfig, NetprobeConfig } from './types.ts';
+import { MAX_TIMEOUT_MS, resolveTargetBody } from './url.ts';
+import { awsRegionError, httpUrlError, ipOrCidrOrHostError, slugError } from './validate.ts';
+
+export { ConfigError, type ConfigIssue } from './errors.ts';
+
+// ---------------------------------------------------------------- values
+
+const region = z.string().superRefine(check(awsRegionError));
+const slug = z.string().superRefine(check(slugError));
+
+/** A list without repeats: the second occurrence is the error. */
+function uniqueList<S extends z.ZodType>(item: S, what: string) {
+  return z
+    .array(item)
+    .min(1)
+    .superRefine((list, ctx) => {
+      list.forEach((value, index) => {
+        if (list.indexOf(value) !== index) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `duplicate ${what} ${JSON.stringify(value)}`,
+          });
+        }
+      });
+    });
+}
+
+const durationMs = (min: number, max: number) =>
+  manual<string, number>((text, issues) => {
+    const parsed = checkDuration(text);
+    if ('error' in parsed) issues.push({ path: [], message: parsed.error });
+    else if (parsed.ms < min)
+      issues.push({
+        path: [],
+        message: min === 1 ? 'must be greater than 0' : `${text} is below the ${formatDuration(min)} minimum`,
+      });
+    else if (parsed.ms > max)
+      issues.push({ path: [], message: `${text} exceeds the ${formatDuration(max)} maximum` });
+    return 'ms' in parsed ? parsed.ms : 0;
+  });
+
+const MINUTE_MS = 60_000;
+
+/** Whole minutes: the schedule is an EventBridge rate in minutes. */
+const intervalMinutes = manual<string, number>((text, issues) => {
+  const parsed = checkDuration(text);
+  if ('error' in parsed) issues.push({ path: [], message: parsed.error });
+  else if (parsed.ms < MINUTE_MS) issues.push({ path: [], message: `${text} is below the 1m minimum` });
+  else if (parsed.ms % MINUTE_MS !== 0)
+    issues.push({ path: [], message: `${text} is not a whole number of minutes` });
+  return 'ms' in parsed ? parsed.ms / MINUTE_MS : 0;
+});
+
+// ---------------------------------------------------------------- monitor
+
+export const MONITOR_KINDS = ['url', 'dns', 'tcp', 'http'] as const;
+
+const monitorObject = z.strictObject({
+  id: slug,
+  description: z.string().optional(),
+  interval: intervalMinutes,
+  timeout: durationMs(1, MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
+  regions: uniqueList(region, 'region').optional(),
+  cdn: z.boolean().default(false),
+  team: slug.optional(),
+  thresholds: thresholdsOf(durationMs(1, Number.MAX_SAFE_INTEGER)).default({}),
+  url: z.string().optional(),
+  dns: dnsInput.optional(),
+  tcp: tcpInput.optional(),
+  http: httpInput.optional(),
+});
+
+/** A monitor before the config-level stage fills its regions. */
+type MonitorDraft = Omit<MonitorConfig, 'regions'> & { regions?: string[]; timeoutMs: number };
+
+function resolveMonitor(v: z.output<typeof monitorObject>, ctx: z.RefinementCtx<unknown>): MonitorDraft {
+  const given = MONITOR_KINDS.filter((kind) => v[kind] !== undefined);
+  const issues: RawIssue[] = [];
+  let body: ProbeBody | undefined = v.dns ?? v.tcp ?? v.http;
+  if (given.length !== 1) {
+    const got = given.length === 0 ? 'none' : given.join(', ');
+    issues.push({ path: [], message: `expected exactly one of ${MONITOR_KINDS.join(', ')} (got ${got})` });
+  } else if (v.url !== undefined) {
+    const resolved = resolveTargetBody(v.url);
+    if (resolved.ok) body = resolved.value;
+    else issues.push(...resolved.issues);
+  }
+  const thresholds: LatencyThresholds = v.thresholds;
+  issues.push(...thresholdIssues(thresholds, v.timeout, formatDuration));
+  if (v.timeout > v.interval * MINUTE_MS) {
+    issues.push({
+      path: ['timeout'],
+      message: `${formatDuration(v.timeout)} is longer than the interval (${v.interval}m)`,
+    });
+  }
+  pushIssues(ctx, issues, v);
+  if (issues.length > 0 || !body) return z.NEVER;
+  return {
+    id: v.id,
+    ...(v.description !== undefined && { description: v.description }),
+    probe: withBudget(body, v.timeout, thresholds),
+    intervalMinutes: v.interval,
+    ...(v.regions !== undefined && { regions: v.regions }),
+    cdn: v.cdn,
+    ...(v.team !== undefined && { team: v.team }),
+    timeoutMs: v.timeout,
+  };
+}
+
+export const monitorSchema = monitorObject.transform(resolveMonitor);
+
+// ---------------------------------------------------------------- top level
+
+const SEVERITIES = ['critical', 'high', 'medium'] as const satisfies readonly EscalationRule['severity'][];
+
+const escalationRuleOverride = z.strictObject({
+  impact: z.string().min(1).optional(),
+  escalateAfterMinutes: intRange(0, 10_080).optional(),
+  team: slug.optional(),
+  severity: z.enum(SEVERITIES).optional(),
+});
+
+const escalationOverrides = z.strictObject({
+  dns: escalationRuleOverride.optional(),
+  tcp: escalationRuleOverride.optional(),
+  cdn: escalationRuleOverride.optional(),
+  connectivity: escalationRuleOverride.optional(),
+});
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+const subscription = z.discriminatedUnion('protocol', [
+  z.strictObject({
+    protocol: z.literal('email'),
+    endpoint: z.string().regex(EMAIL, { error: 'expected an email address' }),
+  }),
+  z.strictObject({
+    protocol: z.literal('https'),
+    endpoint: z
+      .string()
+      .superRefine(check(httpUrlError))
+      .refine((url) => url.startsWith('https:'), { error: 'expected an https:// URL' }),
+  }),
+  z.strictObject({
+    protocol: z.literal('sqs'),
+    endpoint: z
+      .string()
+      .regex(SQS_ARN, { error: 'expected an SQS queue ARN (arn:aws:sqs:region:account:name)' }),
+  }),
+]);
+
+const subscriptions = z.record(z.string(), z.array(subscription)).superRefine((teams, ctx) => {
+  for (const team of Object.keys(teams)) {
+    const error = slugError(team);
+    if (error) ctx.addIssue({ code: 'custom', path: [team], message: `team name ${error}` });
+  }
+});
+
+const lambdaSettings = (memoryMb: number, timeoutSeconds: number) =>
+  z.strictObject({
+    memoryMb: intRange(128, 10_240).default(memoryMb),
+    timeoutSeconds: intRange(1, 900).default(timeoutSeconds),
+    reservedConcurrency: intRange(1, 10_000).optional(),
+  });
+
+export const PLACEHOLDER_ACCOUNT = '000000000000';
+
+const configObject = z.strictObject({
+  homeRegion: region,
+  regions: uniqueList(region, 'region'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, { error: 'expected a 12-digit AWS account id' })
+    .default(PLACEHOLDER_ACCOUNT),
+  namespace: z
+    .string()
+    .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, { error: 'expected 1-255 of A-Z a-z 0-9 . _ - / # :' })
+    .refine((ns) => !ns.startsWith('AWS/'), { error: 'the AWS/ prefix is reserved for AWS services' })
+    .default('Netprobe'),
+  escalation: escalationOverrides.default({}),
+  confirmation: z
+    .strictObject({ minLocations: intRange(1, 100).default(2), consecutiveRuns: intRange(1, 100).default(2) })
+    .prefault({}),
+  classification: z
+    .strictObject({ allLocationsDown: z.enum(ISSUE_TYPES).default('connectivity') })
+    .prefault({}),
+  subscriptions: subscriptions.default({}),
+  lambda: z
+    .strictObject({
+      probeRunner: lambdaSettings(512, 60).prefault({}),
+      probeApi: lambdaSettings(512, 30).prefault({}),
+      escalator: lambdaSettings(256, 30).prefault({}),
+    })
+    .prefault({}),
+  allowPrivateTargets: z.array(z.string().superRefine(check(ipOrCidrOrHostError))).default([]),
+  findingsTtlDays: intRange(1, 3650).default(30),
+  concurrency: intRange(1, 1000).default(50),
+  monitors: z.array(monitorSchema),
+});
+
+function mergeEscalation(overrides: z.output<typeof escalationOverrides>): EscalationTable {
+  const table = { ...DEFAULT_ESCALATION_TABLE };
+  for (const type of ISSUE_TYPES) table[type] = { ...table[type], ...overrides[type] };
+  return table;
+}
+
+/** Every check that needs more than one field; runs only on a config whose values all passed. */
+function crossFieldIssues(v: z.output<typeof configObject>, escalation: EscalationTable): RawIssue[] {
+  const issues: RawIssue[] = [];
+  const pagedTeams = new Set(Object.values(escalation).map((rule) => rule.team));
+  const knownTeams = [...new Set([...pagedTeams, ...Object.keys(v.subscriptions)])].sort();
+  const firstIndex = new Map<string, number>();
+  const runnerBudgetMs = v.lambda.probeRunner.timeoutSeconds * 1000;
+
+  v.monitors.forEach((monitor, i) => {
+    const at = (...path: (string | number)[]) => ['monitors', i, ...path];
+    const first = firstIndex.get(monitor.id);
+    if (first === undefined) firstIndex.set(monitor.id, i);
+    else
+      issues.push({
+        path: at('id'),
+        message: `duplicate id ${JSON.stringify(monitor.id)} (also monitors[${first}])`,
+      });
+
+    monitor.regions?.forEach((name, j) => {
+      if (!v.regions.includes(name)) {
+        issues.push({
+          path: at('regions', j),
+          message: `${JSON.stringify(name)} is not in regions (${v.regions.join(', ')})`,
+        });
+      }
+    });
+
+    if (monitor.team !== undefined) {
+      pagedTeams.add(monitor.team);
+      if (!knownTeams.includes(monitor.team)) {
+        issues.push({
+          path: at('team'),
+          message: `unknown team ${JSON.stringify(monitor.team)} (known: ${knownTeams.join(', ')})`,
+        });
+      }
+    }
+
+    // The runner also needs time to publish results after the probe's deadline.
+    if (monitor.timeoutMs >= runnerBudgetMs) {
+      issues.push({
+        path: at('timeout'),
+        message: `${formatDuration(monitor.timeoutMs)} does not fit in lambda.probeRunner.timeoutSeconds (${v.lambda.probeRunner.timeoutSeconds})`,
+      });
+    }
+  });
+
+  // A subscription nobody pages is almost always a misspelt team name.
+  for (const team of Object.keys(v.subscriptions)) {
+    if (!pagedTeams.has(team)) {
+      issues.push({
+        path: ['subscriptions', team],
+        message: `no escalation rule or monitor pages team ${JSON.stringify(team)}`,
+      });
+    }
+  }
+  return issues;
+}
+
+function resolveConfig(v: z.output<typeof configObject>, ctx: z.RefinementCtx<unknown>): NetprobeConfig {
+  const escalation = mergeEscalation(v.escalation);
+  const issues = crossFieldIssues(v, escalation);
+  pushIssues(ctx, issues, v);
+  if (issues.length > 0) return z.NEVER;
+  return {
+    homeRegion: v.homeRegion,
+    regions: v.regions,
+    account: v.account,
+    namespace: v.namespace,
+    escalation,
+    confirmation: v.confirmation,
+    classification: v.classification,
+    subscriptions: v.subscriptions,
+    lambda: v.lambda,
+    allowPrivateTargets: v.allowPrivateTargets,
+    findingsTtlDays: v.findingsTtlDays,
+    concurrency: v.concurrency,
+    monitors: v.monitors.map(({ timeoutMs: _, regions, ...monitor }) => ({
+      ...monitor,
+      regions: regions ?? v.regions,
+    })),
+  };
+}
+
+export const netprobeConfigSchema = configObject.transform(resolveConfig);
+
+// ---------------------------------------------------------------- input types
+
+type RawConfigInput = z.input<typeof configObject>;
+type RawMonitorInput = z.input<typeof monitorObject>;
+type KindKey = (typeof MONITOR_KINDS)[number];
+
+/** Exactly one of the kind keys: `{ url }`, `{ dns }`, `{ tcp }` or `{ http }`. */
+type OneKind = {
+  [K in KindKey]: { [P in K]-?: NonNullable<RawMonitorInput[P]> } & { [P in Exclude<KindKey, K>]?: never };
+}[KindKey];
+
+/** A monitor as written; the type allows exactly one probe kind, as the schema does. */
+export type MonitorInput = Omit<RawMonitorInput, KindKey> & OneKind;
+
+/** The config as written in monitors.config.ts (see docs/config.md). */
+export type NetprobeConfigInput = Omit<RawConfigInput, 'monitors'> & { monitors: MonitorInput[] };

@@ -1,0 +1,330 @@
+/**
+ * Target URLs, the ad-hoc form of a probe used by the CLI, the probe API and `url:` monitors:
+ *
+ *   dns://[server[:port]]/name?type=A[&mode=authoritative]   RFC 4501; `dns:name` or `dns:///name`
+ *                                                            use the system resolver
+ *   tcp://host:port        tls://host:port        http://…        https://…
+ *
+ * The URL is turned into the input form of a probe block, options are merged in, and the block's
+ * schema resolves it, so a URL and the equivalent config block yield the very same ProbeSpec.
+ */
+import { z } from 'zod';
+import { DEFAULT_TIMEOUT_MS, type LatencyThresholds, type ProbeSpec } from '../probes/spec.ts';
+import { DNS_RECORD_TYPES } from '../probes/types.ts';
+import { formatDuration } from './duration.ts';
+import { type Checked, describe, parseOrThrow, type RawIssue, safeParse, toConfigError } from './issues.ts';
+import {
+  type DnsAssertInput,
+  type DnsInput,
+  dnsInput,
+  type HttpAssertInput,
+  type HttpInput,
+  httpInput,
+  intRange,
+  type MatchInput,
+  type ProbeBody,
+  type TcpInput,
+  tcpInput,
+  thresholdIssues,
+  thresholdsOf,
+  withBudget,
+} from './probe-schema.ts';
+import {
+  dnsNameError,
+  hostError,
+  httpUrlError,
+  parsePort,
+  splitHostPort,
+  unknownKeyMessage,
+} from './validate.ts';
+
+export const URL_SCHEMES = ['dns', 'tcp', 'tls', 'http', 'https'] as const;
+export type UrlScheme = (typeof URL_SCHEMES)[number];
+
+/** Longest probe budget: a Lambda cannot run longer than 15 minutes. */
+export const MAX_TIMEOUT_MS = 900_000;
+
+/**
+ * Everything a URL cannot say, from CLI flags or an API body. An option that does not apply to
+ * the URL's scheme is an error (`method: only for http, https URLs`); `undefined` means unset.
+ */
+export interface TargetOptions {
+  /** Default 10 000. */
+  timeoutMs?: number;
+  /** Per-phase latency thresholds in ms. */
+  thresholds?: LatencyThresholds;
+  // TLS: https://, tls:// (and http://, whose redirects may lead to https)
+  insecure?: boolean;
+  /** PEM text, not a file name. */
+  ca?: string;
+  serverName?: string;
+  certWarnDays?: number;
+  certCriticalDays?: number;
+  // HTTP
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  maxRedirects?: number;
+  maxBodyBytes?: number;
+  // TCP: tcp://, tls://
+  allAddresses?: boolean;
+  send?: string;
+  expect?: MatchInput;
+  // DNS
+  recursionDesired?: boolean;
+  /** Assertions of the URL's probe kind. */
+  assert?: DnsAssertInput | HttpAssertInput;
+}
+
+const HTTP: readonly UrlScheme[] = ['http', 'https'];
+const TLS: readonly UrlScheme[] = ['http', 'https', 'tls'];
+const TCP: readonly UrlScheme[] = ['tcp', 'tls'];
+const OPTION_SCHEMES: Record<keyof TargetOptions, readonly UrlScheme[]> = {
+  timeoutMs: URL_SCHEMES,
+  thresholds: URL_SCHEMES,
+  insecure: TLS,
+  ca: TLS,
+  serverName: TLS,
+  certWarnDays: TLS,
+  certCriticalDays: TLS,
+  method: HTTP,
+  headers: HTTP,
+  body: HTTP,
+  maxRedirects: HTTP,
+  maxBodyBytes: HTTP,
+  allAddresses: TCP,
+  send: TCP,
+  expect: TCP,
+  recursionDesired: ['dns'],
+  assert: ['dns', 'http', 'https'],
+};
+const OPTION_KEYS = Object.keys(OPTION_SCHEMES) as (keyof TargetOptions)[];
+const TLS_OPTION_KEYS = ['insecure', 'ca', 'serverName', 'certWarnDays', 'certCriticalDays'] as const;
+
+const budgetOptions = z.object({
+  timeoutMs: intRange(1, MAX_TIMEOUT_MS).default(DEFAULT_TIMEOUT_MS),
+  thresholds: thresholdsOf(intRange(1, MAX_TIMEOUT_MS)).default({}),
+});
+
+/** The probe block a URL stands for. */
+export type UrlProbeInput =
+  | { kind: 'dns'; scheme: UrlScheme; input: DnsInput }
+  | { kind: 'tcp'; scheme: UrlScheme; input: TcpInput }
+  | { kind: 'http'; scheme: UrlScheme; input: HttpInput };
+
+/** Thrown for problems with the URL itself; the path is added by the caller. */
+class UrlProblem extends Error {}
+
+function dnsInputFromUrl(rest: string): DnsInput {
+  let server: DnsInput['server'];
+  let tail = rest;
+  if (rest.startsWith('//')) {
+    const end = rest.slice(2).search(/[/?]/);
+    const authority = end < 0 ? rest.slice(2) : rest.slice(2, end + 2);
+    tail = end < 0 ? '' : rest.slice(end + 2).replace(/^\//, '');
+    if (authority !== '') server = serverFromAuthority(authority);
+  }
+  const q = tail.indexOf('?');
+  const name = decode(q < 0 ? tail : tail.slice(0, q));
+  if (name === '') throw new UrlProblem('missing the name to query (dns://[server[:port]]/name?type=A)');
+  const nameError = dnsNameError(name);
+  if (nameError) throw new UrlProblem(nameError);
+  return { name, ...(server && { server }), ...dnsQuery(q < 0 ? '' : tail.slice(q + 1)) };
+}
+
+function serverFromAuthority(authority: string): { host: string; port: number } {
+  if (authority.includes('@')) throw new UrlProblem('credentials are not allowed in the URL');
+  const split = splitHostPort(authority);
+  if ('error' in split) throw new UrlProblem(split.error);
+  const error = hostError(split.host);
+  if (error) throw new UrlProblem(error);
+  if (split.port === undefined) return { host: split.host, port: 53 };
+  const parsed = parsePort(split.port);
+  if ('error' in parsed) throw new UrlProblem(parsed.error);
+  return { host: split.host, port: parsed.port };
+}
+
+const DNS_PARAMS = ['type', 'class', 'mode'];
+
+/** RFC 4501 separates parameters with ";", people type "&": accept both. */
+function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode'> {
+  const out: Pick<DnsInput, 'type' | 'mode'> = {};
+  const seen = new Set<string>();
+  for (const pair of query.split(/[;&]/).filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = decode(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
+    const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
+    if (!DNS_PARAMS.includes(key)) {
+      throw new UrlProblem(`unknown parameter ${JSON.stringify(key)} (expected ${DNS_PARAMS.join(', ')})`);
+    }
+    if (seen.has(key)) throw new UrlProblem(`parameter ${JSON.stringify(key)} given twice`);
+    seen.add(key);
+    const upper = value.toUpperCase();
+    if (key === 'type') {
+      const type = DNS_RECORD_TYPES.find((t) => t === upper);
+      if (!type) {
+        throw new UrlProblem(
+          `unknown record type ${JSON.stringify(value)} (expected ${DNS_RECORD_TYPES.join(', ')})`,
+        );
+      }
+      out.type = type;
+    } else if (key === 'class') {
+      if (upper !== 'IN') throw new UrlProblem(`only class IN is supported (got ${JSON.stringify(value)})`);
+    } else if (value === 'recursive' || value === 'authoritative') {
+      out.mode = value;
+    } else {
+      throw new UrlProblem(`unknown mode ${JSON.stringify(value)} (expected recursive, authoritative)`);
+    }
+  }
+  return out;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new UrlProblem(`bad percent-encoding in ${JSON.stringify(text)}`);
+  }
+}
+
+function hostPortFromUrl(scheme: 'tcp' | 'tls', rest: string): { host: string; port: number } {
+  const form = `${scheme}://host:port`;
+  if (!rest.startsWith('//')) throw new UrlProblem(`expected ${form}`);
+  // One trailing slash is what people paste; anything more would be silently ignored.
+  const authority = rest.slice(2).replace(/\/$/, '');
+  if (/[/?]/.test(authority)) throw new UrlProblem(`${scheme} URLs take no path or query (${form})`);
+  if (authority.includes('@')) throw new UrlProblem('credentials are not allowed in the URL');
+  const split = splitHostPort(authority);
+  if ('error' in split) throw new UrlProblem(split.error);
+  if (split.host === '') throw new UrlProblem(`missing host (${form})`);
+  const error = hostError(split.host);
+  if (error) throw new UrlProblem(error);
+  if (split.port === undefined || split.port === '') throw new UrlProblem(`missing port (${form})`);
+  const parsed = parsePort(split.port);
+  if ('error' in parsed) throw new UrlProblem(parsed.error);
+  return { host: split.host, port: parsed.port };
+}
+
+function probeInputFromUrl(url: string): UrlProbeInput {
+  const colon = url.indexOf(':');
+  const scheme = colon < 0 ? '' : url.slice(0, colon).toLowerCase();
+  const rest = url.slice(colon + 1);
+  if (colon < 0 || !/^[a-z][a-z0-9+.-]*$/.test(scheme)) {
+    throw new UrlProblem(
+      `${JSON.stringify(url)} has no scheme (expected ${URL_SCHEMES.join(', ')}, like https://example.com)`,
+    );
+  }
+  switch (scheme) {
+    case 'dns':
+    case 'tcp':
+    case 'tls':
+      if (rest.includes('#')) throw new UrlProblem('fragments (#…) are not allowed');
+      if (scheme === 'dns') return { kind: 'dns', scheme, input: dnsInputFromUrl(rest) };
+      return {
+        kind: 'tcp',
+        scheme,
+        input: { ...hostPortFromUrl(scheme, rest), ...(scheme === 'tls' && { tls: true }) },
+      };
+    case 'http':
+    case 'https': {
+      const error = httpUrlError(url);
+      if (error) throw new UrlProblem(error);
+      return { kind: 'http', scheme, input: { url } };
+    }
+    default:
+      throw new UrlProblem(`unknown scheme "${scheme}:" (expected ${URL_SCHEMES.join(', ')})`);
+  }
+}
+
+/** The probe block `url` stands for (and its scheme), or a ConfigError at path `url`. */
+export function urlToProbeInput(url: string): UrlProbeInput {
+  try {
+    return probeInputFromUrl(url);
+  } catch (err) {
+    if (err instanceof UrlProblem) throw toConfigError([{ path: ['url'], message: err.message }]);
+    throw err;
+  }
+}
+
+function optionIssues(scheme: UrlScheme, opts: Record<string, unknown>): RawIssue[] {
+  return Object.entries(opts)
+    .filter(([, value]) => value !== undefined)
+    .flatMap(([key]) => {
+      const schemes = OPTION_SCHEMES[key as keyof TargetOptions] as readonly UrlScheme[] | undefined;
+      if (!schemes) return [{ path: [key], message: unknownKeyMessage(key, OPTION_KEYS) }];
+      if (!schemes.includes(scheme)) return [{ path: [key], message: `only for ${schemes.join(', ')} URLs` }];
+      return [];
+    });
+}
+
+/** Options merged into the probe block; TLS options nest under `tls` for tls:// URLs. */
+function merge(target: UrlProbeInput, opts: Record<string, unknown>): UrlProbeInput {
+  const set = Object.fromEntries(
+    Object.entries(opts).filter(
+      ([key, value]) => value !== undefined && key !== 'timeoutMs' && key !== 'thresholds',
+    ),
+  );
+  if (target.scheme !== 'tls') return { ...target, input: { ...target.input, ...set } } as UrlProbeInput;
+  const tls = Object.fromEntries(TLS_OPTION_KEYS.filter((key) => key in set).map((key) => [key, set[key]]));
+  for (const key of TLS_OPTION_KEYS) delete set[key];
+  return {
+    ...target,
+    input: { ...target.input, ...set, tls: Object.keys(tls).length > 0 ? tls : true },
+  } as UrlProbeInput;
+}
+
+function resolveBody(target: UrlProbeInput): Checked<ProbeBody> {
+  switch (target.kind) {
+    case 'dns':
+      return safeParse(dnsInput, target.input);
+    case 'tcp':
+      return safeParse(tcpInput, target.input);
+    case 'http':
+      return safeParse(httpInput, target.input);
+  }
+}
+
+/**
+ * The probe block of a URL with options merged in, before the time budget. Issue paths are
+ * `url` or the option's name. Used by parseTargetUrl and by `url:` monitors.
+ */
+export function resolveTargetBody(url: unknown, opts: Record<string, unknown> = {}): Checked<ProbeBody> {
+  if (typeof url !== 'string')
+    return { ok: false, issues: [{ path: ['url'], message: `expected string, got ${describe(url)}` }] };
+  let target: UrlProbeInput;
+  try {
+    target = probeInputFromUrl(url);
+  } catch (err) {
+    if (err instanceof UrlProblem) return { ok: false, issues: [{ path: ['url'], message: err.message }] };
+    throw err;
+  }
+  const misplaced = optionIssues(target.scheme, opts);
+  if (misplaced.length > 0) return { ok: false, issues: misplaced };
+  const body = resolveBody(merge(target, opts));
+  if (body.ok || target.scheme !== 'tls') return body;
+  // tls:// options were nested under `tls` for the tcp block: report them under their own names.
+  return {
+    ok: false,
+    issues: body.issues.map((issue) => ({
+      ...issue,
+      path: issue.path[0] === 'tls' ? issue.path.slice(1) : issue.path,
+    })),
+  };
+}
+
+/**
+ * A ProbeSpec from a target URL and options, or a ConfigError whose paths are `url` or the
+ * option's name: `url: unknown scheme "ftp:" (expected dns, tcp, tls, http, https)`.
+ */
+export function parseTargetUrl(url: string, opts: TargetOptions = {}): ProbeSpec {
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw toConfigError([{ path: [], message: `expected an object of options, got ${describe(opts)}` }]);
+  }
+  const loose = opts as Record<string, unknown>;
+  const body = resolveTargetBody(url, loose);
+  if (!body.ok) throw toConfigError(body.issues);
+  const budget = parseOrThrow(budgetOptions, { timeoutMs: loose.timeoutMs, thresholds: loose.thresholds });
+  const late = thresholdIssues(budget.thresholds, budget.timeoutMs, formatDuration);
+  if (late.length > 0) throw toConfigError(late);
+  return withBudget(body.value, budget.timeoutMs, budget.thresholds);
+}

@@ -1,0 +1,96 @@
+/**
+ * Each test/config/fixtures/invalid-*.json holds a config with one mistake; this table pairs it
+ * with the exact message a user sees (blackbox_exporter's testdata/invalid-*.yml habit).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../shared/config/errors.ts';
+import { parseConfig } from '../../shared/config/load.ts';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
+
+const EXPECTED: Record<string, string> = {
+  'invalid-account.json': 'account: expected a 12-digit AWS account id',
+  'invalid-allow-private-cidr.json':
+    'allowPrivateTargets[1]: "10.0.0.0/33" is not a CIDR block (like 10.0.0.0/8 or fd00::/8)',
+  'invalid-ca-file-name.json':
+    'monitors[0].http.ca: expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name',
+  'invalid-cert-days.json': 'monitors[0].http.certCriticalDays: must not exceed certWarnDays (14)',
+  'invalid-dns-record-type.json':
+    'monitors[0].dns.type: expected one of A, AAAA, CNAME, MX, NS, TXT, SOA, CAA, PTR (got "AAAAA")',
+  'invalid-dns-server.json': 'monitors[0].dns.server: port 0 out of range (1-65535)',
+  'invalid-duplicate-monitor-id.json': 'monitors[2].id: duplicate id "api-health" (also monitors[0])',
+  'invalid-duplicate-region.json': 'regions[2]: duplicate region "us-east-1"',
+  'invalid-escalation-override.json': [
+    'escalation.cdn.escalateAfterMinutes: expected 0-10080',
+    'escalation.cdn.severity: expected one of critical, high, medium (got "urgent")',
+  ].join('\n'),
+  'invalid-header-name.json': 'monitors[0].http.headers["x api key"]: "x api key" is not a valid header name',
+  'invalid-home-region.json': 'homeRegion: "us-east1" is not an AWS region name (like us-east-1)',
+  'invalid-interval-not-minutes.json': 'monitors[0].interval: 90s is not a whole number of minutes',
+  'invalid-interval-too-short.json': 'monitors[0].interval: 30s is below the 1m minimum',
+  'invalid-lambda-memory.json': 'lambda.probeRunner.memoryMb: expected 128-10240',
+  'invalid-match-key.json': 'monitors[0].dns.assert.answers[0].regexp: unknown key (did you mean "regex"?)',
+  'invalid-missing-monitors.json': 'monitors: required',
+  'invalid-misspelt-monitor-key.json': [
+    'monitors[0].interval: required',
+    'monitors[0].intrval: unknown key (did you mean "interval"?)',
+  ].join('\n'),
+  'invalid-monitor-id-format.json':
+    'monitors[0].id: "API_Health" must be lowercase letters, digits and "-", starting with a letter or digit',
+  'invalid-monitor-region.json':
+    'monitors[0].regions[1]: "eu-west-3" is not in regions (us-east-1, eu-west-1)',
+  'invalid-namespace.json': 'namespace: the AWS/ prefix is reserved for AWS services',
+  'invalid-no-probe-kind.json': 'monitors[0]: expected exactly one of url, dns, tcp, http (got none)',
+  'invalid-regex.json':
+    'monitors[0].http.assert.body[0].regex: regex "(" does not compile: Unterminated group',
+  'invalid-status-code.json': 'monitors[0].http.assert.status: expected 100-599',
+  'invalid-status-range.json': 'monitors[0].http.assert.status[1]: range 299-200 is empty',
+  'invalid-subscription-protocol.json':
+    'subscriptions["network-team"][0].protocol: expected one of email, https, sqs (got "sms")',
+  'invalid-tcp-tls-key.json': 'monitors[0].tcp.tls.insecur: unknown key (did you mean "insecure"?)',
+  'invalid-threshold-over-timeout.json': 'monitors[0].thresholds.total: 2s is not below the timeout (2s)',
+  'invalid-timeout-not-a-duration.json': 'monitors[0].timeout: "2x" is not a duration (use 1500ms, 2s, 1m)',
+  'invalid-timeout-over-interval.json': 'monitors[0].timeout: 90s is longer than the interval (1m)',
+  'invalid-timeout-over-lambda.json':
+    'monitors[0].timeout: 10s does not fit in lambda.probeRunner.timeoutSeconds (10)',
+  'invalid-two-probe-kinds.json': 'monitors[0]: expected exactly one of url, dns, tcp, http (got dns, http)',
+  'invalid-unknown-team.json':
+    'monitors[0].team: unknown team "dba-team" (known: cdn-team, infrastructure-team, network-team, performance-team)',
+  'invalid-unknown-top-level-key.json': 'monitor: unknown key (did you mean "monitors"?)',
+  'invalid-unpaged-subscription.json':
+    'subscriptions["netwrk-team"]: no escalation rule or monitor pages team "netwrk-team"',
+  'invalid-url-missing-port.json': 'monitors[0].url: missing port (tcp://host:port)',
+  'invalid-url-scheme.json': 'monitors[0].url: unknown scheme "ftp:" (expected dns, tcp, tls, http, https)',
+  'invalid-wrong-types.json': [
+    'concurrency: expected number, got string',
+    'monitors[0].cdn: expected boolean, got string',
+  ].join('\n'),
+};
+
+function parseFixture(file: string): unknown {
+  try {
+    parseConfig(JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')));
+  } catch (err) {
+    return err;
+  }
+  throw new Error(`${file} parsed without error`);
+}
+
+describe('invalid config fixtures', () => {
+  it('every fixture has an expected message and every expected message a fixture', () => {
+    const files = readdirSync(FIXTURES).filter((f) => f.startsWith('invalid-') && f.endsWith('.json'));
+    expect(files.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(Object.entries(EXPECTED))('%s', (file, message) => {
+    const err = parseFixture(file);
+
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(message);
+    // The structured issues say the same thing, one per line.
+    const lines = (err as ConfigError).issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+    expect(lines.join('\n')).toBe(message);
+  });
+});
