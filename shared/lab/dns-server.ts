@@ -45,6 +45,8 @@ export interface DnsFaults {
   truncateUdp: boolean;
   /** Serve this serial in every SOA instead of the zone's: a secondary that missed a zone transfer. */
   soaSerial: number | undefined;
+  /** Answer with AA=0, like a listed nameserver that no longer serves the zone (lame delegation). */
+  lame: boolean;
 }
 
 export interface DnsServerOptions {
@@ -77,6 +79,7 @@ const NO_FAULTS: DnsFaults = {
   rcodeByName: {},
   truncateUdp: false,
   soaSerial: undefined,
+  lame: false,
 };
 /** UDP answer size without EDNS (RFC 1035 §4.2.1). */
 const CLASSIC_UDP_SIZE = 512;
@@ -231,7 +234,7 @@ function lookup(zones: ZoneData, query: dnsPacket.DecodedPacket, faults: DnsFaul
   if (!zone) return responseTo(query, RCODE.REFUSED, false);
   if ((question.class ?? 'IN') !== 'IN') return responseTo(query, RCODE.REFUSED, false);
 
-  const response = responseTo(query, RCODE.NOERROR, true);
+  const response = responseTo(query, RCODE.NOERROR, !faults.lame);
   const answers = response.answers as dnsPacket.Answer[];
   let name = qname;
   for (let hop = 0; hop <= MAX_CNAME_HOPS; hop++) {
@@ -417,6 +420,7 @@ function normalizeFaults(patch: Partial<DnsFaults>): Partial<DnsFaults> {
   }
   if ('silent' in patch) out.silent = patch.silent ?? false;
   if ('truncateUdp' in patch) out.truncateUdp = patch.truncateUdp ?? false;
+  if ('lame' in patch) out.lame = patch.lame ?? false;
   const injected = [patch.rcode, ...Object.values(patch.rcodeByName ?? {})];
   for (const rcode of injected) {
     if (rcode !== undefined && rcode !== 'SERVFAIL' && rcode !== 'REFUSED') {

@@ -97,6 +97,20 @@ async function nameserverAddress(
   };
 }
 
+/**
+ * A nameserver of the NS set that answers without AA does not serve the zone (a lame delegation):
+ * its data comes from a cache at best. Resolvers give up on it, and a zone with only such servers
+ * ends in SERVFAIL for its users, hence the code.
+ */
+function lameError(r: DnsQueryResult, apex: string): ProbeError | undefined {
+  const definitive = r.rcode === 'NOERROR' || r.rcode === 'NXDOMAIN';
+  if (r.error || !definitive || r.flags?.aa) return undefined;
+  return {
+    code: 'DNS_SERVFAIL',
+    message: `${r.server} answered ${r.rcode} without AA: not authoritative for ${fqdn(apex)} (lame delegation)`,
+  };
+}
+
 async function queryNameserver(
   spec: DnsSpec,
   upstream: Upstream,
@@ -115,7 +129,7 @@ async function queryNameserver(
   ]);
   const soaRecord = soa.packet?.answers?.find((a) => a.type === 'SOA' && canonicalName(a.name) === apex);
   const soaSerial = soaRecord?.type === 'SOA' ? soaRecord.data.serial : undefined;
-  const error = evaluateResponse(spec, main.result);
+  const error = lameError(main.result, apex) ?? evaluateResponse(spec, main.result);
   return {
     ...main.result,
     nameserver,

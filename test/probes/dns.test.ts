@@ -628,6 +628,26 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
     expect(dnsDetails(result).nameservers?.[0]?.error?.code).toBe('DNS_SERVFAIL');
   });
 
+  it('a nameserver answering without AA is lame → degraded DNS_NS_DISAGREE', async () => {
+    const { resolver } = await lab({}, { lame: true });
+
+    const result = await probe(authSpec(resolver));
+
+    expect(result.error?.code).toBe('DNS_NS_DISAGREE');
+    expect(dnsDetails(result).nameservers?.[1]?.error).toMatchObject({ code: 'DNS_SERVFAIL' });
+    expect(result.error?.message).toContain(
+      'without AA: not authoritative for example.test. (lame delegation)',
+    );
+  });
+
+  it('every nameserver lame → down DNS_SERVFAIL', async () => {
+    const { resolver } = await lab({ lame: true }, { lame: true });
+
+    const result = await probe(authSpec(resolver));
+
+    expect(result).toMatchObject({ status: 'down', error: { code: 'DNS_SERVFAIL' } });
+  });
+
   it('NXDOMAIN from every nameserver → down DNS_NXDOMAIN; the zone is found from the negative answer', async () => {
     const { resolver } = await lab();
 
