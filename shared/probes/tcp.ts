@@ -1,0 +1,405 @@
+/**
+ * TCP port prober (tcp://host:port, tls://host:port): resolve → connect → [TLS] → [send / expect banner].
+ * Every phase is timed; every failure is returned as data with the layer it happened at. The deadline
+ * is min(ctx.deadline, start + spec.timeoutMs); on abort every socket is destroyed at once.
+ */
+import { lookup } from 'node:dns/promises';
+import { connect, isIP, type Socket } from 'node:net';
+import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
+import type { LatencyThresholds, Match, TcpSpec } from './spec.ts';
+import { type TlsVerdict, tlsHandshake } from './tls.ts';
+
+/** What the phases concluded: down with the failure, degraded with the certificate warning, or up. */
+type Verdict = TlsVerdict;
+
+import {
+  type ConnectAttempt,
+  type Layer,
+  PHASES,
+  type Phase,
+  type Probe,
+  type ProbeContext,
+  type ProbeResult,
+  type TcpDetails,
+  type Timings,
+} from './types.ts';
+
+/** Received bytes kept while waiting for `expect`: banners are short; a chatty peer must not grow memory. */
+const MAX_BANNER_BYTES = 64 * 1024;
+/** How much of the received text details.banner keeps. */
+const BANNER_REPORT_CHARS = 512;
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+export type ResolveResult =
+  | { ok: true; addresses: ResolvedAddress[]; durationMs: number }
+  | { ok: false; failure: NetFailure; durationMs: number };
+
+export type ConnectResult =
+  | { ok: true; socket: Socket; durationMs: number }
+  | { ok: false; failure: NetFailure; durationMs: number };
+
+/** The system resolver's shape (dns.promises.lookup with all: true), injectable so tests can fake NXDOMAIN or a hang without asking a real DNS server. */
+export type LookupAll = (host: string) => Promise<{ address: string; family: number }[]>;
+
+const systemLookup: LookupAll = (host) => lookup(host, { all: true });
+
+export interface TcpProbeDeps {
+  lookup: LookupAll;
+}
+
+export function createTcpProbe(deps: TcpProbeDeps = { lookup: systemLookup }): Probe<TcpSpec> {
+  return (spec, ctx) => probeTcp(spec, ctx, deps);
+}
+
+export const tcpProbe: Probe<TcpSpec> = createTcpProbe();
+
+async function probeTcp(spec: TcpSpec, ctx: ProbeContext, deps: TcpProbeDeps): Promise<ProbeResult> {
+  const started = performance.now();
+  const budget = deadlineController(ctx, started + spec.timeoutMs);
+  const details: TcpDetails = { kind: 'tcp', host: spec.host, port: spec.port, addresses: [], attempts: [] };
+  const timings: Partial<Timings> = {};
+  const target = `${spec.tls ? 'tls' : 'tcp'}://${formatAddress(spec.host, spec.port)}`;
+  const finish = (status: ProbeResult['status'], error: NetFailure | null): ProbeResult => ({
+    probe: 'tcp',
+    target,
+    status,
+    timings: { ...timings, total: performance.now() - started },
+    error: error && { code: error.code, message: error.message },
+    layer: error?.layer ?? null,
+    details,
+  });
+  try {
+    const outcome = await runPhases(spec, budget.signal, details, timings, deps);
+    if (outcome.status === 'down') return finish('down', outcome.error);
+    const latency = latencyFailure({ ...timings, total: performance.now() - started }, spec.thresholds);
+    // Certificate expiry outranks latency: it is certain to turn into an outage, latency may not.
+    const degradation = outcome.error ?? latency;
+    return finish(degradation ? 'degraded' : 'up', degradation);
+  } catch (err) {
+    // Unreachable by design (every phase returns failures as data); kept so a bug never escapes as a throw.
+    return finish(
+      'down',
+      classifyNetError(err, { phase: 'io', address: formatAddress(spec.host, spec.port) }),
+    );
+  } finally {
+    budget.dispose();
+  }
+}
+
+async function runPhases(
+  spec: TcpSpec,
+  signal: AbortSignal,
+  details: TcpDetails,
+  timings: Partial<Timings>,
+  deps: TcpProbeDeps,
+): Promise<Verdict> {
+  const invalid = invalidSpec(spec);
+  if (invalid) return { status: 'down', error: invalid };
+
+  const resolved = await resolveHost(spec.host, signal, deps.lookup);
+  timings.dns = resolved.durationMs;
+  if (!resolved.ok) return { status: 'down', error: resolved.failure };
+  details.addresses = resolved.addresses.map((a) => a.address);
+
+  const targets = spec.allAddresses ? resolved.addresses : resolved.addresses.slice(0, 1);
+  const connectStarted = performance.now();
+  const results = await Promise.all(
+    targets.map((t) => connectTcp(t.address, spec.port, signal, label(spec, t))),
+  );
+  timings.connect = performance.now() - connectStarted;
+  details.attempts = results.map((r, i) => attemptOf(targets[i] as ResolvedAddress, spec.port, r));
+  const sockets = results.flatMap((r) => (r.ok ? [r.socket] : []));
+  const connectFailed = results.find((r) => !r.ok);
+  const [primary, ...others] = sockets;
+  // Extra addresses only prove reachability; TLS and the banner run once, over the first address.
+  for (const socket of others) socket.destroy();
+  if (connectFailed !== undefined || primary === undefined) {
+    primary?.destroy();
+    return { status: 'down', error: connectFailed?.ok === false ? connectFailed.failure : null };
+  }
+
+  const first = targets[0] as ResolvedAddress;
+  let stream: Socket = primary;
+  let verdict: Verdict = { status: 'up', error: null };
+  try {
+    if (spec.tls) {
+      const hs = await tlsHandshake(primary, {
+        tls: spec.tls,
+        host: spec.host,
+        address: label(spec, first),
+        signal,
+      });
+      timings.tls = hs.durationMs;
+      if (!hs.ok) return { status: 'down', error: hs.failure };
+      stream = hs.socket;
+      details.tls = hs.info;
+      verdict = hs.verdict;
+      if (verdict.status === 'down') return verdict;
+    }
+    if (spec.send !== undefined || spec.expect !== undefined) {
+      const exchanged = await exchange(stream, spec, signal, label(spec, first));
+      if (exchanged.banner !== undefined) details.banner = exchanged.banner;
+      if (exchanged.ttfb !== undefined) timings.ttfb = exchanged.ttfb;
+      if (exchanged.transfer !== undefined) timings.transfer = exchanged.transfer;
+      if (exchanged.failure) return { status: 'down', error: exchanged.failure };
+    }
+    return verdict;
+  } finally {
+    stream.destroy();
+    primary.destroy();
+  }
+}
+
+/**
+ * Resolves `host` with the system resolver (getaddrinfo, as every client on the box does). IP literals
+ * skip the resolver and take 0 ms. getaddrinfo cannot be cancelled: on abort we stop waiting for it.
+ */
+export async function resolveHost(
+  host: string,
+  signal: AbortSignal,
+  lookupAll: LookupAll = systemLookup,
+): Promise<ResolveResult> {
+  const family = isIP(host);
+  if (family === 4 || family === 6)
+    return { ok: true, addresses: [{ address: host, family }], durationMs: 0 };
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  const outcome = await untilAborted(
+    lookupAll(host).then(
+      (list) => ({ list }),
+      (error: unknown) => ({ error }),
+    ),
+    signal,
+  );
+  if (outcome === undefined)
+    return { ok: false, failure: timeoutFailure('dns', host, elapsed()), durationMs: elapsed() };
+  if ('error' in outcome) {
+    return {
+      ok: false,
+      failure: classifyNetError(outcome.error, { phase: 'dns', address: host }),
+      durationMs: elapsed(),
+    };
+  }
+  const addresses = outcome.list.map(
+    (a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 }) as const,
+  );
+  if (addresses.length === 0) {
+    const failure: NetFailure = {
+      code: 'DNS_NO_ANSWER',
+      layer: 'dns',
+      message: `${host} resolved to no addresses`,
+    };
+    return { ok: false, failure, durationMs: elapsed() };
+  }
+  return { ok: true, addresses, durationMs: elapsed() };
+}
+
+/**
+ * Opens a TCP connection to an IP `address`, timed from connect() to the handshake's completion.
+ * Never rejects; `where` names the peer in messages (default "address:port"). On success the caller owns the socket.
+ */
+export function connectTcp(
+  address: string,
+  port: number,
+  signal: AbortSignal,
+  where?: string,
+): Promise<ConnectResult> {
+  const started = performance.now();
+  const name = where ?? formatAddress(address, port);
+  return new Promise((resolve) => {
+    const socket = connect({ host: address, port, noDelay: true });
+    const done = (result: ConnectResult) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.off('connect', onConnect);
+      socket.off('error', onError);
+      // Errors after this point are read by the phase that owns the socket; none may go unhandled.
+      socket.on('error', () => {});
+      resolve(result);
+    };
+    const onConnect = () => done({ ok: true, socket, durationMs: performance.now() - started });
+    const onError = (err: Error) => {
+      socket.destroy();
+      done({
+        ok: false,
+        failure: classifyNetError(err, { phase: 'connect', address: name }),
+        durationMs: performance.now() - started,
+      });
+    };
+    const onAbort = () => {
+      socket.destroy();
+      const waited = performance.now() - started;
+      done({ ok: false, failure: timeoutFailure('connect', name, waited), durationMs: waited });
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+interface Exchange {
+  banner?: string;
+  /** Ready (connected / handshake done) → first byte received. */
+  ttfb?: number;
+  /** First byte → expectation met. */
+  transfer?: number;
+  failure?: NetFailure;
+}
+
+/** Writes `send`, then reads until `expect` matches, the peer closes, or the deadline. */
+function exchange(socket: Socket, spec: TcpSpec, signal: AbortSignal, where: string): Promise<Exchange> {
+  const started = performance.now();
+  const matcher = spec.expect && compileMatch(spec.expect);
+  if (typeof matcher === 'string') {
+    return Promise.resolve({ failure: { code: 'ASSERTION_FAILED', layer: 'application', message: matcher } });
+  }
+  return new Promise((resolve) => {
+    let received = '';
+    let firstByteAt: number | undefined;
+    const result = (failure?: NetFailure): Exchange => ({
+      banner: firstByteAt === undefined ? undefined : received.slice(0, BANNER_REPORT_CHARS),
+      ttfb: firstByteAt === undefined ? undefined : firstByteAt - started,
+      transfer: firstByteAt === undefined ? undefined : performance.now() - firstByteAt,
+      failure,
+    });
+    const done = (failure?: NetFailure) => {
+      signal.removeEventListener('abort', onAbort);
+      socket.off('data', onData).off('end', onEnd).off('error', onError);
+      resolve(result(failure));
+    };
+    const mismatch = (why: string): NetFailure => ({
+      code: 'ASSERTION_FAILED',
+      layer: 'application',
+      message: `${where} ${why} without a reply matching ${describeMatch(spec.expect as Match)}; received ${quote(received)}`,
+    });
+    const onData = (chunk: Buffer) => {
+      firstByteAt ??= performance.now();
+      if (received.length < MAX_BANNER_BYTES) received += chunk.toString('utf8');
+      if (matcher?.(received)) done();
+    };
+    const onEnd = () => done(mismatch('closed the connection'));
+    const onError = (err: Error) => done(classifyNetError(err, { phase: 'io', address: where }));
+    const onAbort = () => {
+      const waited = Math.round(performance.now() - started);
+      done(matcher ? mismatch(`waited ${waited} ms`) : timeoutFailure('io', where, waited));
+    };
+
+    socket.on('data', onData).once('end', onEnd).once('error', onError);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (spec.send !== undefined) {
+      // Without an expectation, the exchange is done once the kernel has the bytes.
+      socket.write(spec.send, () => {
+        if (!matcher) done();
+      });
+    }
+  });
+}
+
+/** A matcher function, or the reason the configured expectation cannot be evaluated. */
+function compileMatch(match: Match): ((text: string) => boolean) | string {
+  if ('equals' in match) return (text) => text.replace(/\r?\n$/, '') === match.equals;
+  if ('contains' in match) return (text) => text.includes(match.contains);
+  try {
+    const re = new RegExp(match.regex);
+    return (text) => re.test(text);
+  } catch (err) {
+    return `expect.regex ${quote(match.regex)} is not a valid regular expression: ${(err as Error).message}`;
+  }
+}
+
+function describeMatch(match: Match): string {
+  if ('equals' in match) return `equals ${quote(match.equals)}`;
+  if ('contains' in match) return `contains ${quote(match.contains)}`;
+  return `regex /${match.regex}/`;
+}
+
+function quote(text: string): string {
+  const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
+  return JSON.stringify(shown);
+}
+
+const PHASE_LAYER: Readonly<Record<Phase, Layer>> = {
+  dns: 'dns',
+  connect: 'transport',
+  tls: 'tls',
+  ttfb: 'application',
+  transfer: 'application',
+  total: 'transport',
+};
+
+/** The first phase (in PHASES order) over its threshold → LATENCY_HIGH, at that phase's layer. */
+function latencyFailure(timings: Timings, thresholds: LatencyThresholds): NetFailure | null {
+  for (const phase of PHASES) {
+    const limit = thresholds[phase];
+    const took = timings[phase];
+    if (limit !== undefined && took !== undefined && took > limit) {
+      return {
+        code: 'LATENCY_HIGH',
+        layer: PHASE_LAYER[phase],
+        message: `${phase} took ${Math.round(took)} ms, over the ${limit} ms threshold`,
+      };
+    }
+  }
+  return null;
+}
+
+function invalidSpec(spec: TcpSpec): NetFailure | null {
+  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
+    return {
+      code: 'TCP_UNREACHABLE',
+      layer: 'transport',
+      message: `port ${spec.port} is not a TCP port (1-65535)`,
+    };
+  }
+  return null;
+}
+
+function attemptOf(target: ResolvedAddress, port: number, result: ConnectResult): ConnectAttempt {
+  const attempt: ConnectAttempt = { address: target.address, family: target.family, port };
+  if (result.ok) attempt.connectMs = result.durationMs;
+  else attempt.error = { code: result.failure.code, message: result.failure.message };
+  return attempt;
+}
+
+/** "db.internal (10.0.0.7:5432)" when the host is a name, "10.0.0.7:5432" when it is the address itself. */
+function label(spec: TcpSpec, target: ResolvedAddress): string {
+  const address = formatAddress(target.address, spec.port);
+  return spec.host === target.address ? address : `${spec.host} (${address})`;
+}
+
+/** Resolves with the promise's value, or undefined as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
+}
+
+/** One signal for the probe: the caller's deadline or our own timeoutMs, whichever comes first. */
+function deadlineController(
+  ctx: ProbeContext,
+  ownDeadline: number,
+): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, Math.max(0, Math.min(ctx.deadline, ownDeadline) - performance.now()));
+  if (ctx.signal.aborted) abort();
+  else ctx.signal.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      ctx.signal.removeEventListener('abort', abort);
+    },
+  };
+}

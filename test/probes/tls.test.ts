@@ -1,0 +1,319 @@
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
+import type { TlsOptions } from '../../shared/probes/spec.ts';
+import { connectTcp } from '../../shared/probes/tcp.ts';
+import {
+  inspectCertificate,
+  judgeCertificate,
+  parseSubjectAltName,
+  type TlsHandshakeResult,
+  tlsHandshake,
+} from '../../shared/probes/tls.ts';
+import type { TlsInfo } from '../../shared/probes/types.ts';
+
+const DEADLINE_MS = 3000;
+const servers: net.Server[] = [];
+const serverSockets = new Set<net.Socket>();
+
+afterEach(async () => {
+  // close() waits for open connections: drop the ones a test left behind first.
+  for (const socket of serverSockets) socket.destroy();
+  serverSockets.clear();
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+async function listen(server: net.Server): Promise<number> {
+  servers.push(server);
+  server.on('connection', (socket: net.Socket) => {
+    serverSockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function tlsServer(cert: { keyPem: string; certPem: string }, extra: tls.TlsOptions = {}): Promise<number> {
+  return listen(tls.createServer({ key: cert.keyPem, cert: cert.certPem, ...extra }, (s) => s.end()));
+}
+
+function options(overrides: Partial<TlsOptions> = {}): TlsOptions {
+  return { insecure: false, certWarnDays: 21, certCriticalDays: 7, ...overrides };
+}
+
+/** Connects with the TCP helper, then hands the socket to tlsHandshake, as the HTTP prober does. */
+async function handshake(
+  port: number,
+  tlsOpts: TlsOptions,
+  extra: { host?: string; alpn?: string[]; signal?: AbortSignal } = {},
+): Promise<TlsHandshakeResult> {
+  const signal = extra.signal ?? AbortSignal.timeout(DEADLINE_MS);
+  const tcp = await connectTcp('127.0.0.1', port, signal);
+  if (!tcp.ok) throw new Error(`test server not reachable: ${tcp.failure.message}`);
+  const result = await tlsHandshake(tcp.socket, {
+    tls: tlsOpts,
+    host: extra.host ?? 'localhost',
+    address: `127.0.0.1:${port}`,
+    alpn: extra.alpn,
+    signal,
+  });
+  if (result.ok) result.socket.destroy();
+  return result;
+}
+
+function succeeded(result: TlsHandshakeResult) {
+  if (!result.ok)
+    throw new Error(`expected a completed handshake, got ${result.failure.code}: ${result.failure.message}`);
+  return result;
+}
+
+function failed(result: TlsHandshakeResult) {
+  if (result.ok) throw new Error('expected the handshake to fail');
+  expect(result.durationMs).toBeLessThan(DEADLINE_MS);
+  return result;
+}
+
+describe('tlsHandshake over a caller-connected socket', () => {
+  let ca: Ca;
+  beforeAll(async () => {
+    ca = await createCa();
+  });
+
+  it('trusts a certificate issued by the extra ca and reports the session', async () => {
+    const leaf = await issueCert(ca, { hosts: ['localhost', '127.0.0.1'] });
+    const port = await tlsServer(leaf, { ALPNProtocols: ['h2', 'http/1.1'] });
+
+    const result = succeeded(await handshake(port, options({ ca: leaf.caPem }), { alpn: ['http/1.1'] }));
+
+    expect(result.verdict).toEqual({ status: 'up', error: null });
+    expect(result.info).toMatchObject({ authorized: true, alpn: 'http/1.1', protocol: 'TLSv1.3' });
+    expect(result.info.validationError).toBeUndefined();
+    expect(result.info.cipher).toMatch(/^TLS_/);
+    expect(result.info.certificate).toMatchObject({
+      subject: 'CN=localhost',
+      sans: ['localhost', '127.0.0.1'],
+    });
+    expect(result.info.certificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(result.durationMs).toBeGreaterThan(0);
+  });
+
+  it('verifies an IP target against IP SANs and sends no SNI for it', async () => {
+    const leaf = await issueCert(ca, { hosts: ['127.0.0.1'] });
+    // TLS 1.2: the server completes its side before the client does, so its view is ready when we look.
+    const server = tls.createServer({ key: leaf.keyPem, cert: leaf.certPem, maxVersion: 'TLSv1.2' }, (s) =>
+      s.end(),
+    );
+    const sni = new Promise<unknown>((resolve) =>
+      server.on('secureConnection', (s: tls.TLSSocket) => resolve(s.servername)),
+    );
+    const port = await listen(server);
+
+    const result = succeeded(await handshake(port, options({ ca: leaf.caPem }), { host: '127.0.0.1' }));
+
+    expect(result.verdict.status).toBe('up');
+    expect(result.info.protocol).toBe('TLSv1.2');
+    expect(await sni).toBe(false);
+  });
+
+  it.each([
+    {
+      name: 'self-signed',
+      make: () => selfSigned({ hosts: ['localhost'] }),
+      code: 'TLS_CERT_UNTRUSTED',
+      validationError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    },
+    {
+      name: 'issued by an unknown CA',
+      make: async () => issueCert(await createCa({ commonName: 'stranger CA' }), { hosts: ['localhost'] }),
+      code: 'TLS_CERT_UNTRUSTED',
+      validationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    },
+    {
+      name: 'expired',
+      make: () =>
+        issueCert(ca, { hosts: ['localhost'], notBefore: daysFromNow(-40), notAfter: daysFromNow(-2) }),
+      code: 'TLS_CERT_EXPIRED',
+      validationError: 'CERT_HAS_EXPIRED',
+    },
+    {
+      name: 'for another host',
+      make: () => issueCert(ca, { hosts: ['other.example'] }),
+      code: 'TLS_HOSTNAME_MISMATCH',
+      validationError: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    },
+  ])('a certificate $name is down with $code and still reported', async ({ make, code, validationError }) => {
+    const cert = await make();
+    const port = await tlsServer(cert);
+
+    const result = succeeded(await handshake(port, options({ ca: ca.certPem })));
+
+    expect(result.verdict.status).toBe('down');
+    expect(result.verdict.error).toMatchObject({ code, layer: 'tls' });
+    expect(result.verdict.error?.message).toContain(`127.0.0.1:${port}`);
+    expect(result.info).toMatchObject({ authorized: false, validationError });
+    expect(result.info.certificate?.subject).toBeTruthy();
+    expect(result.durationMs).toBeLessThan(DEADLINE_MS);
+  });
+
+  it('insecure mode completes and reports what was wrong without failing', async () => {
+    const self = await selfSigned({ hosts: ['other.example'] });
+    const port = await tlsServer(self);
+
+    const result = succeeded(await handshake(port, options({ insecure: true })));
+
+    expect(result.verdict).toEqual({ status: 'up', error: null });
+    expect(result.info).toMatchObject({ authorized: false, validationError: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(result.info.certificate?.sans).toEqual(['other.example']);
+  });
+
+  it('a certificate expiring in 5 days is degraded and flagged critical', async () => {
+    const leaf = await issueCert(ca, { hosts: ['localhost'], notAfter: daysFromNow(5.5) });
+    const port = await tlsServer(leaf);
+
+    const result = succeeded(await handshake(port, options({ ca: leaf.caPem })));
+
+    expect(result.verdict.status).toBe('degraded');
+    expect(result.verdict.error).toMatchObject({ code: 'TLS_CERT_EXPIRING', layer: 'tls' });
+    expect(result.verdict.error?.message).toMatch(/\(5 days left\), critical: under 7 days/);
+    expect(result.info.authorized).toBe(true);
+    expect(result.info.certificate?.daysLeft).toBe(5);
+  });
+
+  it('fails a handshake with a server that does not speak TLS', async () => {
+    const port = await listen(net.createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
+
+    const result = failed(await handshake(port, options()));
+
+    expect(result.failure.code).toBe('TLS_HANDSHAKE_FAILED');
+    expect(result.failure.layer).toBe('tls');
+    expect(result.failure.message).toContain(`127.0.0.1:${port}`);
+  });
+
+  it('fails a handshake the server closes without answering', async () => {
+    const port = await listen(net.createServer((s) => s.once('data', () => s.end())));
+
+    const result = failed(await handshake(port, options()));
+
+    expect(result.failure).toMatchObject({ code: 'TLS_HANDSHAKE_FAILED', layer: 'tls' });
+    expect(result.failure.message).toContain('closed the connection before the handshake completed');
+  });
+
+  it('reports a reset during the handshake as a transport reset', async () => {
+    const port = await listen(net.createServer((s) => s.once('data', () => s.resetAndDestroy())));
+
+    const result = failed(await handshake(port, options()));
+
+    expect(result.failure).toMatchObject({ code: 'TCP_RESET', layer: 'transport' });
+    expect(result.failure.message).toContain('during the TLS handshake');
+  });
+
+  it('gives up on a silent server when the signal aborts and destroys the socket', async () => {
+    let serverSideClosed!: Promise<void>;
+    const port = await listen(
+      net.createServer((s) => {
+        serverSideClosed = new Promise((resolve) => s.once('close', () => resolve()));
+        s.resume(); // read (and ignore) the ClientHello so the client's close is noticed
+      }),
+    );
+    const controller = new AbortController();
+    const abortAfterMs = 300;
+    setTimeout(() => controller.abort(), abortAfterMs);
+    const started = performance.now();
+
+    const result = failed(await handshake(port, options(), { signal: controller.signal }));
+    const returnedAfterAbortMs = performance.now() - started - abortAfterMs;
+
+    expect(result.failure).toMatchObject({ code: 'TLS_HANDSHAKE_FAILED', layer: 'tls' });
+    expect(result.failure.message).toMatch(/did not complete within \d+ ms/);
+    // Promptly: the contract asks ~50 ms; the bound is generous for a loaded 2-core CI machine.
+    expect(returnedAfterAbortMs).toBeLessThan(250);
+    await serverSideClosed; // the server sees the client go away: the socket was destroyed, not leaked
+  });
+
+  it('reports an unusable ca bundle instead of throwing', async () => {
+    const port = await listen(net.createServer((s) => s.end()));
+
+    const broken = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n';
+
+    const result = failed(await handshake(port, options({ ca: broken })));
+
+    expect(result.failure.code).toBe('TLS_HANDSHAKE_FAILED');
+    expect(result.failure.message).toMatch(/ca bundle is not usable PEM \(certificate #1 does not parse/);
+    const none = failed(await handshake(port, options({ ca: 'just text' })));
+    expect(none.failure.message).toContain('no "-----BEGIN CERTIFICATE-----" block found');
+  });
+});
+
+describe('judgeCertificate', () => {
+  const NOW = Date.parse('2026-06-01T00:00:00Z');
+  const info = (notAfter: string, extra: Partial<TlsInfo> = {}): TlsInfo => ({
+    authorized: true,
+    certificate: {
+      subject: 'CN=svc',
+      issuer: 'CN=ca',
+      sans: ['svc'],
+      notBefore: '2026-01-01T00:00:00.000Z',
+      notAfter,
+      daysLeft: Math.floor((Date.parse(notAfter) - NOW) / 86_400_000),
+    },
+    ...extra,
+  });
+
+  it.each([
+    { notAfter: '2026-07-01T00:00:00.000Z', status: 'up', code: undefined, critical: false },
+    { notAfter: '2026-06-15T00:00:00.000Z', status: 'degraded', code: 'TLS_CERT_EXPIRING', critical: false },
+    { notAfter: '2026-06-03T00:00:00.000Z', status: 'degraded', code: 'TLS_CERT_EXPIRING', critical: true },
+  ])('$notAfter → $status', ({ notAfter, status, code, critical }) => {
+    const verdict = judgeCertificate(info(notAfter), options(), 'svc:443', NOW);
+
+    expect(verdict.status).toBe(status);
+    expect(verdict.error?.code).toBe(code);
+    if (verdict.error) expect(verdict.error.message.includes('critical')).toBe(critical);
+  });
+
+  it('keeps an expired certificate degraded, not down, in insecure mode', () => {
+    const expired = info('2026-05-20T00:00:00.000Z', {
+      authorized: false,
+      validationError: 'CERT_HAS_EXPIRED',
+    });
+
+    expect(judgeCertificate(expired, options(), 'svc:443', NOW).error?.code).toBe('TLS_CERT_EXPIRED');
+    const insecure = judgeCertificate(expired, options({ insecure: true }), 'svc:443', NOW);
+    expect(insecure.status).toBe('degraded');
+    expect(insecure.error?.message).toContain('expired on 2026-05-20T00:00:00.000Z, critical');
+  });
+});
+
+describe('certificate parsing', () => {
+  it('reads subject, issuer, SANs and validity from PEM', async () => {
+    const ca = await createCa({ commonName: 'Parse CA' });
+    const leaf = await issueCert(ca, {
+      hosts: ['a.example', '10.0.0.1', '::1'],
+      notAfter: daysFromNow(10.5),
+    });
+
+    const cert = inspectCertificate(leaf.certPem);
+
+    expect(cert).toMatchObject({
+      subject: 'CN=a.example',
+      issuer: 'CN=Parse CA',
+      sans: ['a.example', '10.0.0.1', '0:0:0:0:0:0:0:1'],
+      daysLeft: 10,
+    });
+  });
+
+  it('parses Node subjectAltName strings, quoted values included', () => {
+    expect(parseSubjectAltName(undefined)).toEqual([]);
+    expect(parseSubjectAltName('DNS:a.example, DNS:*.b.example, IP Address:192.0.2.1')).toEqual([
+      'a.example',
+      '*.b.example',
+      '192.0.2.1',
+    ]);
+    expect(parseSubjectAltName('DNS:"x, y", URI:https://svc/, email:ops@example.com')).toEqual([
+      'x, y',
+      'URI:https://svc/',
+      'email:ops@example.com',
+    ]);
+  });
+});
