@@ -81,6 +81,18 @@ function decodeMatching(message: Buffer, q: WireQuery, id: number): dnsPacket.De
   return packet.id === id && packet.flag_qr && sameQuestion ? packet : undefined;
 }
 
+/**
+ * formatRdata of a decoded record. Formatting runs inside socket event handlers, where an exception
+ * would escape every caller: a record it cannot present is reported as such instead.
+ */
+function presentable(answer: dnsPacket.Answer): string {
+  try {
+    return formatRdata(answer);
+  } catch {
+    return '(record data not presentable)';
+  }
+}
+
 function toResult(
   q: WireQuery,
   transport: 'udp' | 'tcp',
@@ -93,7 +105,7 @@ function toResult(
       name: fqdn(a.name),
       type: a.type,
       ttl: 'ttl' in a ? (a.ttl ?? 0) : 0,
-      data: formatRdata(a),
+      data: presentable(a),
     }));
   return {
     server: serverLabel(q.server),
@@ -174,7 +186,12 @@ function queryUdp(q: WireQuery): Promise<WireResponse> {
       (strays > 0 ? ` (${strays} non-matching packet(s) ignored)` : ''),
     (settle, onCleanup) => {
       const socket: UdpSocket = createSocket(isIPv6(q.server.host) ? 'udp6' : 'udp4');
-      onCleanup(() => socket.close());
+      // close() throws if the socket already went down with an error; there is nothing left to release then.
+      onCleanup(() => {
+        try {
+          socket.close();
+        } catch {}
+      });
       let sentAt = start;
       socket.on('error', (err: NodeJS.ErrnoException) => {
         // A connected UDP socket reports ICMP port-unreachable as ECONNREFUSED: nothing listens there.
