@@ -8,6 +8,7 @@
  * The URL is turned into the input form of a probe block, options are merged in, and the block's
  * schema resolves it, so a URL and the equivalent config block yield the very same ProbeSpec.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds, type ProbeSpec } from '../probes/spec.ts';
 import { DNS_RECORD_TYPES } from '../probes/types.ts';
@@ -197,6 +198,11 @@ function hostPortFromUrl(scheme: 'tcp' | 'tls', rest: string): { host: string; p
   const split = splitHostPort(authority);
   if ('error' in split) throw new UrlProblem(split.error);
   if (split.host === '') throw new UrlProblem(`missing host (${form})`);
+  if (!authority.startsWith('[') && isIP(split.host) === 6) {
+    throw new UrlProblem(
+      `${JSON.stringify(authority)}: write IPv6 addresses in brackets, ${scheme}://[::1]:port`,
+    );
+  }
   const error = hostError(split.host);
   if (error) throw new UrlProblem(error);
   if (split.port === undefined || split.port === '') throw new UrlProblem(`missing port (${form})`);
