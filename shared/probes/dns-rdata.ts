@@ -6,6 +6,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
+import ipaddr from 'ipaddr.js';
 import type { DnsRecordType } from './types.ts';
 
 /** The data of a resource record (every answer type but the EDNS pseudo-record). */
@@ -47,12 +48,31 @@ function genericRdata(type: string, data: unknown): string {
   return rdata.length === 0 ? '\\# 0' : `\\# ${rdata.length} ${rdata.toString('hex')}`;
 }
 
+/**
+ * An IPv6 address as dig prints it (libc inet_ntop): RFC 5952 (lower case, the longest run of zero
+ * groups compressed), with an IPv4-mapped (::ffff:a.b.c.d) or IPv4-compatible (::a.b.c.d) address ending
+ * in dotted form. dns-packet's own text compresses the first zero run, not the longest.
+ */
+function presentIPv6(text: string): string {
+  const address = ipaddr.IPv6.parse(text);
+  const [a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0] = address.parts;
+  const leadingZeros = a === 0 && b === 0 && c === 0 && d === 0 && e === 0;
+  const dotted = address.parts
+    .slice(6)
+    .flatMap((word) => [word >> 8, word & 0xff])
+    .join('.');
+  if (leadingZeros && f === 0xffff) return `::ffff:${dotted}`;
+  if (leadingZeros && f === 0 && g !== 0) return `::${dotted}`;
+  return address.toRFC5952String();
+}
+
 /** The presentation text of one decoded answer, as dig prints it after the type column. */
 export function formatRdata(answer: dnsPacket.Answer): string {
   switch (answer.type) {
     case 'A':
-    case 'AAAA':
       return answer.data;
+    case 'AAAA':
+      return presentIPv6(answer.data);
     case 'CNAME':
     case 'DNAME':
     case 'NS':

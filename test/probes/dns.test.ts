@@ -398,6 +398,32 @@ describe('dnsProbe wire client edge cases', () => {
   });
 });
 
+const ipv6Loopback = await startDnsServer({ host: '::1', records: ZONE }).then(
+  async (server) => {
+    await server.close();
+    return true;
+  },
+  () => false,
+);
+
+describe.skipIf(!ipv6Loopback)('dnsProbe over IPv6 loopback', () => {
+  it('queries [::1] over UDP, and over TCP after a truncation', async () => {
+    const server = await startDnsServer({ host: '::1', records: ZONE });
+    try {
+      const udp = await probe(dnsSpec(server));
+      server.set({ truncateUdp: true });
+      const tcp = await probe(dnsSpec(server));
+
+      expect(udp.status).toBe('up');
+      expect(udp.target).toBe(`dns://[::1]:${server.port}/www.example.test?type=A`);
+      expect(dnsDetails(udp).query).toMatchObject({ server: `[::1]:${server.port}`, transport: 'udp' });
+      expect(dnsDetails(tcp).query).toMatchObject({ transport: 'tcp', rcode: 'NOERROR' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('dnsProbe without spec.server: the system resolver configuration', () => {
   let good: DnsServerHandle;
   let silent: DnsServerHandle;
@@ -785,6 +811,48 @@ describe.skipIf(!hasDig)('agreement with dig on the same server', () => {
       expect(ours.answers.map((a) => a.data)).toEqual([stdout.trim()]);
     } finally {
       await odd.close();
+    }
+  });
+
+  it('same IPv6 text as dig: longest zero run compressed, IPv4-mapped and -compatible in dotted form', async () => {
+    const addresses = [
+      '2001:0:0:1:0:0:0:1',
+      '2001:DB8::A',
+      '::ffff:192.0.2.1',
+      '::102:304',
+      '::1',
+      '::',
+      'fe80::',
+    ];
+    const v6 = await startDnsServer({
+      records: [
+        { name: 'v6.test', type: 'SOA', ttl: 60, data: SOA },
+        ...addresses.map((data) => ({ name: 'v6.test', type: 'AAAA' as const, ttl: 60, data })),
+      ],
+    });
+    try {
+      const ours = dnsDetails(await probe(dnsSpec(v6, { name: 'v6.test', type: 'AAAA' }))).query;
+      const { stdout } = await promisify(execFile)('dig', [
+        '@127.0.0.1',
+        '-p',
+        String(v6.port),
+        'v6.test',
+        'AAAA',
+        '+short',
+      ]);
+
+      expect(ours.answers.map((a) => a.data)).toEqual(stdout.trim().split('\n'));
+      expect(ours.answers.map((a) => a.data)).toEqual([
+        '2001:0:0:1::1',
+        '2001:db8::a',
+        '::ffff:192.0.2.1',
+        '::1.2.3.4',
+        '::1',
+        '::',
+        'fe80::',
+      ]);
+    } finally {
+      await v6.close();
     }
   });
 
