@@ -1,0 +1,132 @@
+import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { type ITopic, type ITopicSubscription, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { SubscriptionConfig } from '../../shared/config/types.ts';
+import { ALARM_PREFIX, NAME_PREFIX, topicName } from '../naming.ts';
+
+export interface TeamTopicsProps {
+  /** Every team that can be paged: the escalation table's teams and the monitors' own `team`. */
+  readonly teams: readonly string[];
+  /** Optional subscriptions per team, from the config. A team with none gets a topic without subscribers. */
+  readonly subscriptions?: Readonly<Record<string, readonly SubscriptionConfig[]>>;
+}
+
+/** SNS topic names allow 256 characters of [A-Za-z0-9_-]; the `netprobe-` prefix takes nine. */
+const TEAM_NAME = /^[A-Za-z0-9_-]{1,247}$/;
+
+/**
+ * One SNS topic per team (`netprobe-<team>`), encrypted with one customer-managed KMS key. The key is
+ * customer-managed because the AWS-managed SNS key's policy admits neither CloudWatch alarms nor
+ * EventBridge, and both publish here (EventBridge's key grant is added by its SnsTopic target).
+ * Topics refuse plain-HTTP publishing (enforceSSL).
+ */
+export class TeamTopics extends Construct {
+  readonly key: Key;
+  private readonly topics = new Map<string, Topic>();
+
+  constructor(scope: Construct, id: string, props: TeamTopicsProps) {
+    super(scope, id);
+    this.key = new Key(this, 'Key', {
+      description: `Encrypts the ${NAME_PREFIX} team topics`,
+      alias: `alias/${NAME_PREFIX}-topics`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowNetprobeAlarmsToPublishEncrypted',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+
+    for (const team of new Set(props.teams)) {
+      if (!TEAM_NAME.test(team)) {
+        throw new Error(`team "${team}": a team name becomes an SNS topic name, use 1-247 of [A-Za-z0-9_-]`);
+      }
+      const topic = new Topic(this, team, {
+        topicName: topicName(team),
+        displayName: `netprobe ${team}`,
+        masterKey: this.key,
+        enforceSSL: true,
+      });
+      topic.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowNetprobeAlarms',
+          principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: {
+              'aws:SourceArn': Stack.of(this).formatArn({
+                service: 'cloudwatch',
+                resource: 'alarm',
+                resourceName: `${ALARM_PREFIX}*`,
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
+            },
+          },
+        }),
+      );
+      this.topics.set(team, topic);
+    }
+
+    for (const [team, subscriptions] of Object.entries(props.subscriptions ?? {})) {
+      const topic = this.topicFor(team, `subscriptions.${team}`);
+      subscriptions.forEach((subscription, index) => {
+        topic.addSubscription(this.subscriptionOf(subscription, `${team}Subscriber${index}`));
+      });
+    }
+  }
+
+  get teams(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  /** @param where names the config entry that asked, for the error message */
+  topicFor(team: string, where = 'team'): ITopic {
+    const topic = this.topics.get(team);
+    if (!topic) {
+      throw new Error(`${where}: no SNS topic for team "${team}" (teams: ${this.teams.join(', ')})`);
+    }
+    return topic;
+  }
+
+  /** sns:Publish on these topics only, plus the two KMS actions publishing to an encrypted topic needs. */
+  grantPublish(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['sns:Publish'],
+        resources: [...this.topics.values()].map((topic) => topic.topicArn),
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }),
+    );
+  }
+
+  private subscriptionOf(subscription: SubscriptionConfig, id: string): ITopicSubscription {
+    switch (subscription.protocol) {
+      case 'email':
+        return new EmailSubscription(subscription.endpoint);
+      case 'https':
+        return new UrlSubscription(subscription.endpoint);
+      case 'sqs':
+        // The queue belongs to the subscriber: its own policy must let this topic send (docs/deploy.md).
+        return new SqsSubscription(Queue.fromQueueArn(this, id, subscription.endpoint));
+    }
+  }
+
+  /** `{"<team>": "<topic arn>"}` for the escalator's TOPIC_ARNS variable. */
+  topicArnsJson(): string {
+    const arns = Object.fromEntries([...this.topics].map(([team, topic]) => [team, topic.topicArn]));
+    return Stack.of(this).toJsonString(arns);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Every physical name netprobe gives a resource, in one place.
+ *
+ * Names are deterministic on purpose: a probe stack in eu-west-1 must reach the findings table in
+ * the home region and nothing else, and CloudFormation exports do not cross regions. Building the
+ * ARN from a fixed name (`arn:aws:dynamodb:<home>:<account>:table/netprobe-findings`) needs no
+ * cross-region reference machinery (no SSM parameters, no custom resources) and lets the stacks
+ * deploy in any order. The price: one netprobe per account, and renaming one of these replaces the
+ * resource.
+ */
+
+export const NAME_PREFIX = 'netprobe';
+
+export const HOME_STACK_NAME = `${NAME_PREFIX}-home`;
+
+export function probeStackName(region: string): string {
+  return `${NAME_PREFIX}-probe-${region}`;
+}
+
+/** The one DynamoDB table (home region) every region writes findings to. */
+export const FINDINGS_TABLE_NAME = `${NAME_PREFIX}-findings`;
+
+/** One SNS topic per team, in the home region. */
+export function topicName(team: string): string {
+  return `${NAME_PREFIX}-${team}`;
+}
+
+/** Function names are regional, so each probe region has its own `netprobe-probe-runner`. */
+export const FUNCTION_NAMES = {
+  probeRunner: `${NAME_PREFIX}-probe-runner`,
+  probeApi: `${NAME_PREFIX}-probe-api`,
+  escalator: `${NAME_PREFIX}-escalator`,
+  /** The probe-api behind the HTTP API, in the home stack. */
+  httpApi: `${NAME_PREFIX}-api`,
+} as const;
+
+export const DASHBOARD_NAME = NAME_PREFIX;
+
+export const HTTP_API_NAME = NAME_PREFIX;
+
+/** Alarm names start with this; the SNS topic policy lets CloudWatch publish for these alarms only. */
+export const ALARM_PREFIX = `${NAME_PREFIX}-`;
+
+/** Watchdog alarms on the runner itself, evaluated in each probe region and forwarded home. */
+export const RUNNER_ALARM_PREFIX = `${NAME_PREFIX}-watchdog-runner-`;
+
+export function monitorAlarmName(monitorId: string, what: string): string {
+  return `${NAME_PREFIX}-${monitorId}-${what}`;
+}
+
+export function runsArrivingAlarmName(region: string): string {
+  return `${NAME_PREFIX}-watchdog-runs-${region}`;
+}
+
+export function runnerErrorsAlarmName(region: string): string {
+  return `${RUNNER_ALARM_PREFIX}errors-${region}`;
+}

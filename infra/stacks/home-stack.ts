@@ -1,0 +1,102 @@
+import { CfnOutput, Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { NotifyTopic } from '../constructs/alarm-actions.ts';
+import { EscalationRouter } from '../constructs/escalation-router.ts';
+import { FindingsTable } from '../constructs/findings-table.ts';
+import { NetprobeMetricFactory } from '../constructs/metric-factory.ts';
+import { MonitorAlarms } from '../constructs/monitor-alarms.ts';
+import { MonitoringDashboard } from '../constructs/monitoring-dashboard.ts';
+import { ProbeApi } from '../constructs/probe-api.ts';
+import type { ProbeFunction } from '../constructs/probe-function.ts';
+import { probeApiFunction } from '../constructs/probe-region.ts';
+import { TeamTopics } from '../constructs/team-topics.ts';
+import { Watchdog } from '../constructs/watchdog.ts';
+import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
+import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
+import { FUNCTION_NAMES, HOME_STACK_NAME } from '../naming.ts';
+import { alarmTeam, teamsOf, watchdogTeam } from '../teams.ts';
+
+export interface HomeStackProps {
+  readonly config: NetprobeConfig;
+  /** @default the handlers under functions/ */
+  readonly entries?: FunctionEntries;
+}
+
+/**
+ * `netprobe-home`, in the home region: where findings meet and turn into pages. The findings table,
+ * one topic per team, the escalator, the HTTP API, per-monitor alarms, the dashboard and the watchdog.
+ */
+export class HomeStack extends Stack {
+  readonly table: FindingsTable;
+  readonly topics: TeamTopics;
+  readonly escalation: EscalationRouter;
+  readonly apiFunction: ProbeFunction;
+  readonly api: ProbeApi;
+  readonly alarms: MonitorAlarms[];
+  readonly dashboard: MonitoringDashboard;
+  readonly watchdog: Watchdog;
+
+  constructor(scope: Construct, props: HomeStackProps) {
+    const { config } = props;
+    const entries = props.entries ?? FUNCTION_ENTRIES;
+    super(scope, HOME_STACK_NAME, {
+      env: stackEnvironment(config, config.homeRegion),
+      description: 'netprobe home: findings table, escalation to team topics, HTTP API, alarms, dashboard',
+    });
+    const environment = functionEnvironment(config, config.homeRegion);
+    const metrics = new NetprobeMetricFactory(config.namespace);
+
+    this.table = new FindingsTable(this, 'Findings');
+    this.topics = new TeamTopics(this, 'Teams', {
+      teams: teamsOf(config),
+      subscriptions: config.subscriptions,
+    });
+    this.escalation = new EscalationRouter(this, 'Escalation', {
+      table: this.table,
+      topics: this.topics,
+      settings: config.lambda.escalator,
+      environment,
+      entry: entries.escalator,
+    });
+
+    this.apiFunction = probeApiFunction(this, 'ApiFunction', {
+      entry: entries.probeApi,
+      functionName: FUNCTION_NAMES.httpApi,
+      settings: config.lambda.probeApi,
+      environment,
+      table: this.table,
+      metricsNamespace: config.namespace,
+    });
+    this.api = new ProbeApi(this, 'Api', { handler: this.apiFunction });
+
+    this.alarms = config.monitors.map(
+      (monitor, index) =>
+        new MonitorAlarms(this, `Alarms-${monitor.id}`, {
+          monitor,
+          metrics,
+          confirmation: config.confirmation,
+          actions: new NotifyTopic(
+            this.topics.topicFor(alarmTeam(monitor, config.escalation), `monitors[${index}].team`),
+          ),
+        }),
+    );
+    this.dashboard = new MonitoringDashboard(this, 'Dashboard', { monitors: config.monitors, metrics });
+    this.watchdog = new Watchdog(this, 'Watchdog', {
+      regions: config.regions.map((region) => ({ region, monitors: monitorsIn(config, region) })),
+      metrics,
+      topic: this.topics.topicFor(watchdogTeam(config.escalation), 'escalation.connectivity.team'),
+      escalator: this.escalation.function,
+      deadLetterQueue: this.escalation.deadLetterQueue,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API (IAM auth)' });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'TopicArns', {
+      value: this.topics.topicArnsJson(),
+      description: 'SNS topic per team',
+    });
+  }
+}

@@ -1,0 +1,43 @@
+import { Stack } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { FindingsTable } from '../constructs/findings-table.ts';
+import { ProbeRegion } from '../constructs/probe-region.ts';
+import { RunnerHealth } from '../constructs/runner-health.ts';
+import type { FunctionEntries } from '../entries.ts';
+import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
+import { probeStackName } from '../naming.ts';
+
+export interface ProbeStackProps {
+  readonly config: NetprobeConfig;
+  readonly region: string;
+  /** @default the handlers under functions/ */
+  readonly entries?: FunctionEntries;
+}
+
+/** `netprobe-probe-<region>`: the probes of one region and the runner's own alarm. */
+export class ProbeStack extends Stack {
+  readonly probes: ProbeRegion;
+  readonly health: RunnerHealth;
+
+  constructor(scope: Construct, props: ProbeStackProps) {
+    const { config, region } = props;
+    super(scope, probeStackName(region), {
+      env: stackEnvironment(config, region),
+      description: `netprobe probes in ${region}: probe-runner on schedules, probe-api on demand`,
+    });
+    this.probes = new ProbeRegion(this, 'Probes', {
+      monitors: monitorsIn(config, region),
+      runner: config.lambda.probeRunner,
+      api: config.lambda.probeApi,
+      environment: functionEnvironment(config, region),
+      table: FindingsTable.reference(this, config.homeRegion),
+      metricsNamespace: config.namespace,
+      ...(props.entries === undefined ? {} : { entries: props.entries }),
+    });
+    this.health = new RunnerHealth(this, 'RunnerHealth', {
+      runner: this.probes.runner,
+      homeRegion: config.homeRegion,
+    });
+  }
+}
