@@ -198,6 +198,11 @@ export interface HttpDetails {
   redirects: RedirectHop[];
   tls?: TlsInfo;
   cdn?: CdnInfo;
+  /**
+   * Added by the HTTP prober: the request headers sent on the final hop (Host, User-Agent and the spec's
+   * own), secret-looking ones redacted, so a responder sees exactly what was asked.
+   */
+  requestHeaders?: Record<string, string>;
 }
 
 export type ProbeDetails = DnsDetails | TcpDetails | HttpDetails;

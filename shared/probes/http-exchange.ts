@@ -1,0 +1,281 @@
+/**
+ * One HTTP request/response on a fresh connection, phase by phase, timed the way curl times it.
+ *
+ * We run each phase ourselves instead of letting an Agent do it, because an Agent hides them:
+ *   resolve  the system resolver, skipped for IP literals (tcp.ts resolveHost)    → curl time_namelookup
+ *   connect  each resolved address in turn until one accepts (tcp.ts connectTcp)  → curl time_connect
+ *   tls      tls.connect over that socket (tls.ts tlsHandshake)                    → curl time_appconnect
+ *   request  node:http `request` with `createConnection` returning the socket we already hold, and no
+ *            agent at all. (`agent: false` would not do: Node then builds a throwaway Agent that dials its
+ *            own socket and ignores `createConnection`.) node:http gives us its llhttp parser, strict
+ *            header limits and chunked decoding; writing HTTP/1.1 by hand would duplicate all of that.
+ *   first byte  a 'data' listener prepended on the socket: the first response byte off the wire (after
+ *            TLS decryption), not the moment headers finish parsing    → curl time_starttransfer
+ *   end      the response's 'end' event                        → curl time_total
+ * The connection is never reused: it is destroyed when the hop ends, whatever happened.
+ */
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { classifyNetError, formatAddress, type NetFailure } from './net-errors.ts';
+import type { TlsOptions } from './spec.ts';
+import { connectTcp, type ResolvedAddress, resolveHost } from './tcp.ts';
+import { type TlsVerdict, tlsHandshake } from './tls.ts';
+import type { Timings, TlsInfo } from './types.ts';
+
+export interface HopRequest {
+  url: URL;
+  method: string;
+  /** Complete request headers, Host included; sent as given. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HopOptions {
+  /** Present for https: URLs only. */
+  tls?: TlsOptions;
+  maxBodyBytes: number;
+  /** Keep the body (up to maxBodyBytes) for assertions; otherwise bytes are counted and dropped. */
+  keepBody: boolean;
+  /** The probe deadline: aborts whatever phase is running. */
+  signal: AbortSignal;
+}
+
+export interface Hop {
+  timings: Timings;
+  /** "ip:port" actually connected to. */
+  remoteAddress?: string;
+  tls?: TlsInfo;
+  /** The certificate judged against TlsOptions; a `degraded` verdict lets the hop continue. */
+  tlsVerdict?: TlsVerdict;
+  httpVersion?: string;
+  statusCode?: number;
+  /** Raw response headers (unredacted: the caller redacts before anything leaves the probe). */
+  headers?: http.IncomingHttpHeaders;
+  bodyBytes?: number;
+  body?: Buffer;
+  failure?: NetFailure;
+}
+
+/** Cumulative marks on the performance.now() clock, named after curl's -w variables. */
+interface Marks {
+  start: number;
+  namelookup?: number;
+  connect?: number;
+  appconnect?: number;
+  starttransfer?: number;
+  end?: number;
+}
+
+/** Never rejects: every failure comes back as `hop.failure` with the timings reached so far. */
+export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
+  const marks: Marks = { start: performance.now() };
+  const hop: Hop = { timings: { total: 0 } };
+  let socket: net.Socket | undefined;
+  try {
+    const host = req.url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(req.url.port) || (req.url.protocol === 'https:' ? 443 : 80);
+
+    const resolved = await resolveHost(host, opts.signal);
+    if (!resolved.ok) return finish(hop, marks, resolved.failure);
+    // An IP literal costs no lookup: time_namelookup is 0, as in curl.
+    marks.namelookup = net.isIP(host) === 0 ? performance.now() : marks.start;
+
+    const connected = await connectFirst(resolved.addresses, port, host, opts.signal);
+    if ('failure' in connected) return finish(hop, marks, connected.failure);
+    socket = connected.socket;
+    marks.connect = performance.now();
+    hop.remoteAddress = formatAddress(connected.address, port);
+    const shown = host === connected.address ? hop.remoteAddress : `${host} (${hop.remoteAddress})`;
+
+    if (opts.tls) {
+      const handshake = await tlsHandshake(socket, {
+        tls: opts.tls,
+        host,
+        address: shown,
+        alpn: ['http/1.1'],
+        signal: opts.signal,
+      });
+      if (!handshake.ok) return finish(hop, marks, handshake.failure);
+      socket = handshake.socket;
+      marks.appconnect = performance.now();
+      hop.tls = handshake.info;
+      hop.tlsVerdict = handshake.verdict;
+      // Like curl, a certificate that fails verification ends the hop before any request is sent.
+      if (handshake.verdict.status === 'down' && handshake.verdict.error) {
+        return finish(hop, marks, handshake.verdict.error);
+      }
+    }
+
+    const failure = await request(socket, req, opts, hop, marks, shown);
+    return finish(hop, marks, failure);
+  } catch (err) {
+    // Bad input node:http rejects synchronously (e.g. a header value with a newline), named by Node.
+    const message = err instanceof Error ? err.message : String(err);
+    return finish(hop, marks, { code: 'HTTP_PROTOCOL_ERROR', layer: 'application', message });
+  } finally {
+    socket?.destroy();
+  }
+}
+
+type Connected = { socket: net.Socket; address: string } | { failure: NetFailure };
+
+/** Addresses are tried in resolver order until one accepts; time_connect includes the failed tries, as curl's does. */
+async function connectFirst(
+  addresses: ResolvedAddress[],
+  port: number,
+  host: string,
+  signal: AbortSignal,
+): Promise<Connected> {
+  let failure: NetFailure | undefined;
+  for (const { address } of addresses) {
+    const where =
+      host === address ? formatAddress(address, port) : `${host} (${formatAddress(address, port)})`;
+    const attempt = await connectTcp(address, port, signal, where);
+    if (attempt.ok) return { socket: attempt.socket, address };
+    failure = attempt.failure;
+    if (signal.aborted) break;
+  }
+  // resolveHost never returns an empty list, so a failure was recorded.
+  return { failure: failure as NetFailure };
+}
+
+/** Sends the request and reads the response into `hop`; resolves with the failure, if any. */
+function request(
+  socket: net.Socket,
+  req: HopRequest,
+  opts: HopOptions,
+  hop: Hop,
+  marks: Marks,
+  shown: string,
+): Promise<NetFailure | undefined> {
+  return new Promise((resolvePromise) => {
+    let settled = false;
+    const settle = (failure?: NetFailure) => {
+      if (settled) return;
+      settled = true;
+      marks.end = performance.now();
+      opts.signal.removeEventListener('abort', onAbort);
+      socket.off('data', onFirstByte);
+      outgoing.destroy();
+      socket.destroy();
+      resolvePromise(failure);
+    };
+    const onFirstByte = () => {
+      marks.starttransfer ??= performance.now();
+      socket.off('data', onFirstByte);
+    };
+    const onAbort = () => {
+      const waited = Math.round(performance.now() - marks.start);
+      const message =
+        marks.starttransfer === undefined
+          ? `no response from ${shown} within ${waited} ms`
+          : `response from ${shown} not complete within ${waited} ms (${hop.bodyBytes ?? 0} body bytes read)`;
+      settle({ code: 'HTTP_TIMEOUT', layer: 'application', message });
+    };
+
+    const outgoing = http.request({
+      method: req.method,
+      path: `${req.url.pathname}${req.url.search}`,
+      headers: req.headers,
+      setHost: false,
+      createConnection: () => socket,
+      // Repeated headers (two X-Cache lines from two caches) arrive as one "a, b" value, as RFC 9110 allows.
+      joinDuplicateHeaders: true,
+    });
+    // Prepended after request() so node:http's parser is already queued to attach: it still sees every byte.
+    socket.prependListener('data', onFirstByte);
+
+    outgoing.on('response', (res) => {
+      hop.statusCode = res.statusCode;
+      hop.httpVersion = res.httpVersion;
+      hop.headers = res.headers;
+      hop.bodyBytes = 0;
+      const declared = Number(res.headers['content-length']);
+      if (Number.isFinite(declared) && declared > opts.maxBodyBytes) {
+        settle(tooLarge(shown, `declares ${declared} bytes`, opts.maxBodyBytes));
+        return;
+      }
+      const kept: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => {
+        const bytes = (hop.bodyBytes ?? 0) + chunk.length;
+        hop.bodyBytes = bytes;
+        if (bytes > opts.maxBodyBytes) {
+          // Stop at the cap: destroying the socket stops the kernel from accepting more for us.
+          settle(tooLarge(shown, `sent more than ${opts.maxBodyBytes} bytes`, opts.maxBodyBytes));
+          return;
+        }
+        if (opts.keepBody) kept.push(chunk);
+      });
+      res.on('end', () => {
+        if (opts.keepBody) hop.body = Buffer.concat(kept);
+        settle();
+      });
+      res.on('error', (err) => settle(responseError(err, shown, hop)));
+      res.on('close', () => {
+        if (!res.complete) settle(responseError(new Error('connection closed'), shown, hop));
+      });
+    });
+    outgoing.on('error', (err) => settle(responseError(err, shown, hop)));
+
+    if (opts.signal.aborted) return onAbort();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    outgoing.end(req.body);
+  });
+}
+
+function tooLarge(shown: string, what: string, cap: number): NetFailure {
+  return {
+    code: 'HTTP_BODY_TOO_LARGE',
+    layer: 'application',
+    message: `response body from ${shown} ${what}, over the ${cap}-byte limit`,
+  };
+}
+
+/** Errors once the request is on its way: HTTP-level trouble is the application's, socket trouble the transport's. */
+function responseError(err: Error, shown: string, hop: Hop): NetFailure {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('HPE_')) {
+    const raw = (err as { rawPacket?: unknown }).rawPacket;
+    const sample = Buffer.isBuffer(raw)
+      ? ` (received ${JSON.stringify(raw.subarray(0, 32).toString('latin1'))})`
+      : '';
+    return {
+      code: 'HTTP_PROTOCOL_ERROR',
+      layer: 'application',
+      message: `${shown} did not answer with valid HTTP: ${err.message}${sample}`,
+    };
+  }
+  if (hop.statusCode === undefined && err.message === 'socket hang up') {
+    // A FIN before any response byte: curl's "Empty reply from server".
+    return {
+      code: 'HTTP_PROTOCOL_ERROR',
+      layer: 'application',
+      message: `${shown} closed the connection without sending a response`,
+    };
+  }
+  if (hop.statusCode !== undefined && (err.message === 'aborted' || err.message === 'connection closed')) {
+    return {
+      code: 'HTTP_PROTOCOL_ERROR',
+      layer: 'application',
+      message: `${shown} closed the connection after ${hop.bodyBytes ?? 0} body bytes, before the response was complete`,
+    };
+  }
+  return classifyNetError(err, { phase: 'io', address: shown });
+}
+
+function finish(hop: Hop, marks: Marks, failure?: NetFailure): Hop {
+  const end = marks.end ?? performance.now();
+  const t: Partial<Timings> = {};
+  const { start, namelookup, connect, appconnect, starttransfer } = marks;
+  if (namelookup !== undefined) t.dns = namelookup - start;
+  if (connect !== undefined && namelookup !== undefined) t.connect = connect - namelookup;
+  if (appconnect !== undefined && connect !== undefined) t.tls = appconnect - connect;
+  const sent = appconnect ?? connect;
+  if (starttransfer !== undefined && sent !== undefined) {
+    t.ttfb = starttransfer - sent;
+    if (marks.end !== undefined) t.transfer = marks.end - starttransfer;
+  }
+  hop.timings = { ...t, total: end - start };
+  if (failure) hop.failure = failure;
+  return hop;
+}

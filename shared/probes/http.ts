@@ -1,0 +1,226 @@
+/**
+ * The HTTP(S) prober: one fresh connection per hop (shared/probes/http-exchange.ts), redirects followed
+ * up to spec.maxRedirects with every hop recorded, then status, content, certificate and latency checks.
+ * Phases are curl's (docs/timings.md), summed over hops. Never throws; never leaks a secret header.
+ */
+import { detectCdn } from './cdn.ts';
+import { checkContent, checkStatus, checkThresholds, needsBody } from './http-assert.ts';
+import { exchange, type Hop } from './http-exchange.ts';
+import { isSecretName, redactHeaders, redactUrl } from './http-redact.ts';
+import type { HttpSpec } from './spec.ts';
+import type { HttpDetails, Layer, Probe, ProbeError, ProbeResult, RedirectHop, Timings } from './types.ts';
+import { PHASES } from './types.ts';
+
+const USER_AGENT = 'netprobe';
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export const httpProbe: Probe<HttpSpec> = async (spec, ctx) => {
+  const started = performance.now();
+  try {
+    // ctx.signal is the hard deadline (the runner in index.ts folds spec.timeoutMs into it).
+    return await run(spec, ctx.signal, started);
+  } catch (err) {
+    // Unreachable by design (every phase returns failures as data); if it happens it is our bug, not the target's.
+    const message = `HTTP probe failed internally: ${err instanceof Error ? err.message : String(err)}`;
+    return {
+      probe: 'http',
+      target: redactUrl(spec.url),
+      status: 'down',
+      timings: { total: performance.now() - started },
+      error: { code: 'PROBE_ERROR', message },
+      layer: 'application',
+      details: { kind: 'http', url: redactUrl(spec.url), method: spec.method, redirects: [] },
+    };
+  }
+};
+
+async function run(spec: HttpSpec, signal: AbortSignal, started: number): Promise<ProbeResult> {
+  const target = redactUrl(spec.url);
+  const first = parseHttpUrl(spec.url);
+  const details: HttpDetails = { kind: 'http', url: target, method: spec.method, redirects: [] };
+  const result = (
+    status: ProbeResult['status'],
+    timings: Timings,
+    error: ProbeError | null,
+    layer: Layer | null,
+  ): ProbeResult => ({ probe: 'http', target, status, timings, error, layer, details });
+
+  if (typeof first === 'string') {
+    return result(
+      'down',
+      { total: performance.now() - started },
+      { code: 'PROBE_ERROR', message: first },
+      'application',
+    );
+  }
+
+  const keepBody = needsBody(spec.assert);
+  const hops: Hop[] = [];
+  let url = first;
+  let method = spec.method;
+  let body = spec.body;
+  let headers = requestHeaders(spec, url, body);
+  let failure: (ProbeError & { layer: Layer }) | undefined;
+
+  for (;;) {
+    details.url = redactUrl(url.href);
+    details.method = method;
+    details.requestHeaders = redactHeaders(headers);
+    const hop = await exchange(
+      { url, method, headers, body },
+      {
+        tls: url.protocol === 'https:' ? tlsFor(spec, url, first) : undefined,
+        maxBodyBytes: spec.maxBodyBytes,
+        keepBody,
+        signal,
+      },
+    );
+    hops.push(hop);
+    if (hop.failure) {
+      failure = hop.failure;
+      break;
+    }
+    const status = hop.statusCode ?? 0;
+    const location = hop.headers?.location;
+    if (spec.maxRedirects === 0 || !REDIRECT_STATUSES.has(status) || location === undefined) break;
+
+    let next: URL | string;
+    try {
+      next = parseHttpUrl(new URL(location, url).href);
+    } catch {
+      next = `redirect from ${redactUrl(url.href)} has an invalid Location header`;
+    }
+    details.redirects.push(
+      redirectHop(url, status, typeof next === 'string' ? location : next.href, hop.timings),
+    );
+    if (typeof next === 'string') {
+      failure = { code: 'HTTP_PROTOCOL_ERROR', layer: 'application', message: next };
+      break;
+    }
+    if (details.redirects.length > spec.maxRedirects) {
+      failure = {
+        code: 'HTTP_TOO_MANY_REDIRECTS',
+        layer: 'application',
+        message: `more than ${spec.maxRedirects} redirects (last: ${status} to ${redactUrl(next.href)})`,
+      };
+      break;
+    }
+    // As curl and browsers do: 303 always, and 301/302 after a POST, continue as a body-less GET.
+    if (status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST') {
+      method = 'GET';
+      body = undefined;
+    }
+    headers = redirectHeaders(spec, url, next, body);
+    url = next;
+  }
+
+  const last = hops[hops.length - 1];
+  const timings = sumTimings(hops, performance.now() - started);
+  fillDetails(details, last);
+  if (failure) return result('down', timings, errorOf(failure), failure.layer);
+
+  const statusError = checkStatus(last?.statusCode ?? 0, spec.assert.status);
+  if (statusError) return result('down', timings, statusError, 'application');
+  const contentError = checkContent(spec.assert, last?.headers ?? {}, last?.body?.toString('utf8'));
+  if (contentError) return result('down', timings, contentError, 'application');
+
+  const expiring = hops.find((h) => h.tlsVerdict?.status === 'degraded')?.tlsVerdict?.error;
+  if (expiring) return result('degraded', timings, errorOf(expiring), 'tls');
+  const slow = checkThresholds(timings, spec.thresholds);
+  if (slow) return result('degraded', timings, slow.error, slow.layer);
+  return result('up', timings, null, null);
+}
+
+/** The URL when it is absolute http(s), else a sentence saying what is wrong with it. */
+function parseHttpUrl(raw: string): URL | string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return `invalid URL ${JSON.stringify(redactUrl(raw))}: not an absolute URL`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return `unsupported URL scheme ${url.protocol} in ${redactUrl(raw)}: only http and https`;
+  }
+  return url;
+}
+
+/** Headers as curl would send them, with the spec's own headers winning (Host included). */
+function requestHeaders(spec: HttpSpec, url: URL, body: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {
+    host: url.host,
+    'user-agent': USER_AGENT,
+    accept: '*/*',
+    // One probe, one connection: never kept alive, never reused.
+    connection: 'close',
+  };
+  if (url.username !== '' || url.password !== '') {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  for (const [name, value] of Object.entries(spec.headers)) headers[name.toLowerCase()] = value;
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  else delete headers['content-length'];
+  return headers;
+}
+
+/**
+ * Headers for the next hop. Leaving the origin drops the spec's Host and every secret-looking header,
+ * as curl does without --location-trusted: credentials for one site are not handed to another.
+ */
+function redirectHeaders(
+  spec: HttpSpec,
+  from: URL,
+  to: URL,
+  body: string | undefined,
+): Record<string, string> {
+  const headers = requestHeaders(spec, to, body);
+  if (from.origin === to.origin) return headers;
+  for (const name of Object.keys(headers)) {
+    if (isSecretName(name)) delete headers[name];
+  }
+  headers.host = to.host;
+  return headers;
+}
+
+/** serverName applies to the target's own host only; a redirect to another host verifies that host. */
+function tlsFor(spec: HttpSpec, url: URL, first: URL): HttpSpec['tls'] {
+  if (url.hostname === first.hostname || spec.tls.serverName === undefined) return spec.tls;
+  const rest = { ...spec.tls };
+  delete rest.serverName;
+  return rest;
+}
+
+function redirectHop(url: URL, status: number, location: string, timings: Timings): RedirectHop {
+  return { url: redactUrl(url.href), status, location: redactUrl(location), timings };
+}
+
+/** Each phase summed over the hops that reached it; total is the wall time of the whole probe. */
+function sumTimings(hops: Hop[], total: number): Timings {
+  const sum: Partial<Timings> = {};
+  for (const phase of PHASES) {
+    for (const hop of hops) {
+      const ms = hop.timings[phase];
+      if (ms !== undefined && phase !== 'total') sum[phase] = (sum[phase] ?? 0) + ms;
+    }
+  }
+  return { ...sum, total };
+}
+
+function fillDetails(details: HttpDetails, hop: Hop | undefined): void {
+  if (!hop) return;
+  if (hop.remoteAddress !== undefined) details.remoteAddress = hop.remoteAddress;
+  if (hop.httpVersion !== undefined) details.httpVersion = hop.httpVersion;
+  if (hop.statusCode !== undefined) details.statusCode = hop.statusCode;
+  if (hop.headers !== undefined) {
+    details.headers = redactHeaders(hop.headers);
+    const cdn = detectCdn(hop.headers);
+    if (cdn) details.cdn = cdn;
+  }
+  if (hop.bodyBytes !== undefined) details.bodyBytes = hop.bodyBytes;
+  if (hop.tls !== undefined) details.tls = hop.tls;
+}
+
+function errorOf(failure: ProbeError): ProbeError {
+  return { code: failure.code, message: failure.message };
+}
