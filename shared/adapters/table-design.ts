@@ -1,0 +1,104 @@
+/**
+ * The one DynamoDB table (single-table design, docs/storage.md). The CDK stack builds the table
+ * from TABLE_DESIGN, local-dynamo.ts creates the same table in dynalite, and the stores build
+ * every key with the functions below, so all three agree by construction.
+ */
+import { InvalidCursorError } from '../ports/store.ts';
+
+export const TABLE_DESIGN = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  billingMode: 'PAY_PER_REQUEST',
+  /** Epoch seconds; set on findings and latest-status items, never on incidents. */
+  timeToLiveAttribute: 'expiresAt',
+  /** The escalator consumes the stream; it only needs the new images of FINDING# items. */
+  stream: { viewType: 'NEW_IMAGE', findingSortKeyPrefix: 'FINDING#' },
+  globalSecondaryIndexes: {
+    /** A monitor's findings in one location, by time: "findings of www in eu-west-1 since …". */
+    byLocation: {
+      indexName: 'byLocation',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+      projection: 'ALL',
+    },
+    /** Sparse: incidents that are open or still owe a notification. */
+    activeIncidents: {
+      indexName: 'activeIncidents',
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
+      projection: 'ALL',
+    },
+  },
+} as const;
+
+export type TableDesign = typeof TABLE_DESIGN;
+
+/** Key parts are URI-encoded so a '#' in an ad-hoc monitor id (a URL) cannot fake a key boundary. */
+const enc = encodeURIComponent;
+
+/** Findings' startedAt in one canonical, lexically sortable form ("…T12:00:00Z" → "…T12:00:00.000Z"). */
+export function canonicalTime(startedAt: string): string {
+  const ms = Date.parse(startedAt);
+  if (!Number.isFinite(ms)) throw new RangeError(`startedAt: not a timestamp: ${JSON.stringify(startedAt)}`);
+  return new Date(ms).toISOString();
+}
+
+export const ACTIVE_INCIDENTS_PK = 'INCIDENTS#ACTIVE';
+
+export const keys = {
+  monitor: (monitorId: string) => `MONITOR#${enc(monitorId)}`,
+  finding: (monitorId: string, location: string, startedAt: string) => ({
+    pk: keys.monitor(monitorId),
+    sk: `FINDING#${canonicalTime(startedAt)}#${enc(location)}`,
+  }),
+  /** Bound for a time-range Query: items at exactly this instant sort after it (they carry '#location'). */
+  findingBound: (at: Date) => `FINDING#${at.toISOString()}`,
+  findingLocation: (monitorId: string, location: string) =>
+    `MONITOR#${enc(monitorId)}#LOCATION#${enc(location)}`,
+  latest: (monitorId: string, location: string) => ({
+    pk: keys.monitor(monitorId),
+    sk: `LATEST#${enc(location)}`,
+  }),
+  openPointer: (monitorId: string, issueType: string) => ({
+    pk: keys.monitor(monitorId),
+    sk: `OPEN#${issueType}`,
+  }),
+  incident: (monitorId: string, incidentId: string) => ({
+    pk: keys.monitor(monitorId),
+    sk: `INCIDENT#${enc(incidentId)}`,
+  }),
+  activeIncidentSort: (openedAt: string, monitorId: string, incidentId: string) =>
+    `${openedAt}#${enc(monitorId)}#${enc(incidentId)}`,
+} as const;
+
+/** Opaque page cursor: base64url of the last evaluated key. */
+export function encodeCursor(key: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes a cursor and checks it belongs to this query: exactly the key attributes the query
+ * returns, in the same partition, so a cursor cannot be replayed against another monitor.
+ */
+export function decodeCursor(
+  cursor: string,
+  expect: { attributes: readonly string[]; partition: { attribute: string; value: string } },
+): Record<string, string> {
+  let key: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw new Error('not base64url');
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError('cursor: not a cursor returned by this API');
+  }
+  const record = key as Record<string, unknown>;
+  const valid =
+    typeof key === 'object' &&
+    key !== null &&
+    !Array.isArray(key) &&
+    Object.keys(record).length === expect.attributes.length &&
+    expect.attributes.every((name) => typeof record[name] === 'string') &&
+    record[expect.partition.attribute] === expect.partition.value;
+  if (!valid) throw new InvalidCursorError('cursor: does not belong to this query');
+  return record as Record<string, string>;
+}

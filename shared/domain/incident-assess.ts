@@ -1,0 +1,220 @@
+/**
+ * What a monitor looks like right now, from its recent findings across locations: the pure half
+ * of the escalation engine (docs/escalation.md explains every rule here).
+ */
+import type { ConfirmationRule, NetprobeConfig } from '../config/types.ts';
+import type { ErrorCode } from '../probes/types.ts';
+import { classify } from './classify.ts';
+import type { EscalationTable } from './escalation-table.ts';
+import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
+
+/** A location's latest run counts while it is at most this many intervals older than the newest finding. */
+export const FRESH_INTERVALS = 1.5;
+
+/** What the engine needs of a monitor (a MonitorConfig has these). */
+export interface MonitorPolicy {
+  id: string;
+  intervalMinutes: number;
+  team?: string;
+  /** CDN-fronted: non-DNS failures classify as cdn (see classify.ts). */
+  cdn?: boolean;
+}
+
+/** What the engine needs of the config (a NetprobeConfig is one). */
+export interface EscalationConfig {
+  escalation: EscalationTable;
+  confirmation: ConfirmationRule;
+  classification: NetprobeConfig['classification'];
+  monitors: readonly MonitorPolicy[];
+}
+
+/**
+ * unknown: no fresh failure and too few fresh passing locations to call it clear (no data is not recovery).
+ * clear: every location with a fresh run passed. failing: something fails, not confirmed. confirmed: the rule holds.
+ */
+export type AssessmentState = 'unknown' | 'clear' | 'failing' | 'confirmed';
+
+export interface Assessment {
+  state: AssessmentState;
+  /** startedAt of the newest finding considered; freshness is measured from it, not from the wall clock. */
+  asOf: string | null;
+  /** Effective type of the failure (failing/confirmed), null otherwise. */
+  issueType: IssueType | null;
+  /** Types that meet the confirmation rule on their own: a re-classification needs one. */
+  confirmedTypes: IssueType[];
+  /** Every location fails and the failure is classification.allLocationsDown (DNS failures stay dns). */
+  completeOutage: boolean;
+  /** Some failing location fails at DNS (a complete outage narrowing down never does). */
+  dnsFailing: boolean;
+  /** Earliest failing finding of the current failing streaks (failing/confirmed), null otherwise. */
+  firstSeen: string | null;
+  failing: string[];
+  healthy: string[];
+  errorCodes: ErrorCode[];
+  diagnosis: string | null;
+}
+
+/** How far back the engine reads: the run rule's history plus freshness slack. */
+export function lookbackMs(monitor: MonitorPolicy, rule: ConfirmationRule): number {
+  return (Math.max(rule.consecutiveRuns, 1) + 2) * monitor.intervalMinutes * 60_000;
+}
+
+const isDown = (f: Finding) => f.status === 'down';
+const time = (f: Finding) => Date.parse(f.startedAt);
+
+/**
+ * @param findings this monitor's findings in (now - lookback, now], any order, duplicates allowed.
+ * @param preferType the open incident's type: wins ties, so a split vote does not flip the incident.
+ */
+export function assess(
+  findings: readonly Finding[],
+  monitor: MonitorPolicy,
+  config: Pick<EscalationConfig, 'escalation' | 'confirmation' | 'classification'>,
+  preferType?: IssueType,
+): Assessment {
+  const intervalMs = monitor.intervalMinutes * 60_000;
+  const gapMs = FRESH_INTERVALS * intervalMs;
+  const byLocation = historyByLocation(findings.filter((f) => f.monitorId === monitor.id));
+  if (byLocation.size === 0) return empty('unknown', null);
+
+  const asOfMs = Math.max(...[...byLocation.values()].map((h) => time(h[h.length - 1] as Finding)));
+  const asOf = new Date(asOfMs).toISOString();
+  const fresh = [...byLocation.entries()].filter(
+    ([, h]) => time(h[h.length - 1] as Finding) > asOfMs - gapMs,
+  );
+  const failingEntries = fresh.filter(([, h]) => isDown(h[h.length - 1] as Finding));
+  const failing = failingEntries.map(([loc]) => loc).sort();
+  const healthy = fresh
+    .filter(([, h]) => !isDown(h[h.length - 1] as Finding))
+    .map(([loc]) => loc)
+    .sort();
+  const { minLocations, consecutiveRuns } = config.confirmation;
+  // The location rule needs enough vantage points; with fewer, only persistence can confirm.
+  const locationRule = byLocation.size >= minLocations;
+
+  if (failing.length === 0) {
+    const enough = healthy.length >= Math.min(minLocations, byLocation.size);
+    return { ...empty(enough ? 'clear' : 'unknown', asOf), healthy };
+  }
+
+  const latestFailing = failingEntries.map(([, h]) => h[h.length - 1] as Finding);
+  const outageType = config.classification.allLocationsDown;
+  const allDown = locationRule && failing.length === byLocation.size;
+  const cdn = monitor.cdn ?? false;
+  // The engine owns the cross-location half of classify(): a runner sees one location, so the
+  // outage type on a finding is only trusted when every location fails here too.
+  const typeOf = (f: Finding): IssueType => {
+    if (allDown)
+      return classify(f, { cdn, allLocationsDown: true, allLocationsDownType: outageType }) ?? outageType;
+    if (f.issueType && f.issueType !== outageType) return f.issueType;
+    return classify(f, { cdn, allLocationsDown: false }) ?? outageType;
+  };
+  const dnsFailing = latestFailing.some((f) => typeOf(f) === 'dns');
+
+  const streaks = failingEntries.map(([, h]) => downStreak(h, gapMs));
+  let confirmedTypes: IssueType[];
+  let confirmed: boolean;
+  if (locationRule) {
+    confirmed = failing.length >= minLocations;
+    const counts = countBy(latestFailing.map(typeOf));
+    confirmedTypes = ISSUE_TYPES.filter((t) => (counts.get(t) ?? 0) >= minLocations);
+  } else {
+    const persistent = streaks.filter((s) => s.length >= consecutiveRuns);
+    confirmed = persistent.length > 0;
+    confirmedTypes = ISSUE_TYPES.filter((t) =>
+      persistent.some((s) => s.slice(-consecutiveRuns).every((f) => typeOf(f) === t)),
+    );
+  }
+
+  const issueType = pickType(latestFailing.map(typeOf), config.escalation, preferType);
+  const firstSeenMs = Math.min(...streaks.map((s) => time(s[0] as Finding)));
+  const diagnosisSource = latestFailing
+    .filter((f) => typeOf(f) === issueType && f.diagnosis)
+    .sort((a, b) => time(b) - time(a))[0];
+  return {
+    state: confirmed ? 'confirmed' : 'failing',
+    asOf,
+    issueType,
+    confirmedTypes,
+    completeOutage: allDown && issueType === outageType,
+    dnsFailing,
+    firstSeen: new Date(firstSeenMs).toISOString(),
+    failing,
+    healthy,
+    errorCodes: rankCodes(latestFailing),
+    diagnosis: diagnosisSource?.diagnosis ?? null,
+  };
+}
+
+function empty(state: AssessmentState, asOf: string | null): Assessment {
+  return {
+    state,
+    asOf,
+    issueType: null,
+    confirmedTypes: [],
+    completeOutage: false,
+    dnsFailing: false,
+    firstSeen: null,
+    failing: [],
+    healthy: [],
+    errorCodes: [],
+    diagnosis: null,
+  };
+}
+
+/** Per location, oldest first, one finding per startedAt (redelivery collapses to the last copy). */
+function historyByLocation(findings: readonly Finding[]): Map<string, Finding[]> {
+  const unique = new Map<string, Finding>();
+  for (const f of findings) unique.set(`${f.location}\u0000${time(f)}`, f);
+  const out = new Map<string, Finding[]>();
+  for (const f of [...unique.values()].sort((a, b) => time(a) - time(b))) {
+    const list = out.get(f.location);
+    if (list) list.push(f);
+    else out.set(f.location, [f]);
+  }
+  return out;
+}
+
+/** The location's trailing run of down findings, oldest first; a gap of a missed run breaks it. */
+function downStreak(history: readonly Finding[], gapMs: number): Finding[] {
+  const streak: Finding[] = [];
+  for (let i = history.length - 1; i >= 0; i--) {
+    const f = history[i] as Finding;
+    const next = streak[0];
+    if (!isDown(f) || (next && time(next) - time(f) > gapMs)) break;
+    streak.unshift(f);
+  }
+  return streak;
+}
+
+function countBy<T>(values: readonly T[]): Map<T, number> {
+  const counts = new Map<T, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+/** Most failing locations wins; ties go to the open incident's type, then to the most urgent type. */
+function pickType(types: readonly IssueType[], table: EscalationTable, prefer?: IssueType): IssueType {
+  const counts = countBy(types);
+  const rank = (t: IssueType) => [
+    -(counts.get(t) ?? 0),
+    t === prefer ? 0 : 1,
+    table[t].escalateAfterMinutes,
+    ISSUE_TYPES.indexOf(t),
+  ];
+  const candidates = [...counts.keys()].sort((a, b) => compareTuples(rank(a), rank(b)));
+  return candidates[0] as IssueType;
+}
+
+function compareTuples(a: number[], b: number[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const d = (a[i] as number) - (b[i] as number);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function rankCodes(failing: readonly Finding[]): ErrorCode[] {
+  const counts = countBy(failing.flatMap((f) => (f.error ? [f.error.code] : [])));
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([code]) => code);
+}

@@ -1,0 +1,43 @@
+import type { EscalationRule } from '../domain/escalation-table.ts';
+import type { IssueType } from '../domain/finding.ts';
+import type { ErrorCode } from '../probes/types.ts';
+
+export const NOTIFICATION_KINDS = ['escalate', 'resolve'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+/** Why an incident closed: the monitor recovered, or its failure turned into another issue type. */
+export type CloseReason = 'recovered' | 'superseded';
+
+/**
+ * One page or one all-clear, addressed to a team. The SNS adapter turns it into a message
+ * (subject + this JSON + console links) with `team`, `issueType` and `severity` attributes.
+ */
+export interface Notification {
+  kind: NotificationKind;
+  /** ISO-8601 UTC: when the engine decided to send it. */
+  at: string;
+  team: string;
+  issueType: IssueType;
+  impact: string;
+  severity: EscalationRule['severity'];
+  monitorId: string;
+  incidentId: string;
+  /** Locations whose latest run failed / passed when the notification was decided. */
+  locations: { failing: string[]; healthy: string[] };
+  /** ISO-8601 UTC: the first failing finding of the outage (the escalation clock's origin). */
+  firstSeen: string;
+  /** Distinct error codes of the failing locations, most frequent first. */
+  errorCodes: ErrorCode[];
+  diagnosis: string | null;
+  /** Readable, ≤ 100 printable ASCII characters (the SNS subject limit). */
+  subject: string;
+  /** resolve only. */
+  reason?: CloseReason;
+  /** resolve with reason superseded: the incident that took over. */
+  supersededBy?: string;
+}
+
+export interface Notifier {
+  /** Throws when the message was not accepted; the engine then retries it later (see docs/escalation.md). */
+  publish(notification: Notification): Promise<void>;
+}

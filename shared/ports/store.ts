@@ -1,0 +1,111 @@
+import type { Finding, IssueType } from '../domain/finding.ts';
+import type { Incident, IncidentStatus } from '../domain/incident.ts';
+import type { CloseReason, Notification, NotificationKind } from './notifier.ts';
+
+/** Page sizes the adapters accept; the API maps a bad `limit` to 400 before it gets here. */
+export const MAX_PAGE_SIZE = 1000;
+export const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * A page of results. `cursor` is opaque (base64url); present means "there may be more", so a
+ * page can be empty and still carry a cursor. A cursor is only valid for the query that made it.
+ */
+export interface Page<T> {
+  items: T[];
+  cursor?: string;
+}
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface FindingQuery extends PageRequest {
+  /** Only this location (region). */
+  location?: string;
+  /** Inclusive lower bound on startedAt. */
+  from?: Date;
+  /** Exclusive upper bound on startedAt. */
+  to?: Date;
+  /** Default 'desc': newest first, what "recent findings" wants. */
+  order?: 'asc' | 'desc';
+}
+
+export type OpenResult = { opened: true } | { opened: false; existing: Incident | null };
+
+export interface CloseRequest {
+  status: Exclude<IncidentStatus, 'open'>;
+  reason: CloseReason;
+  at: string;
+  supersededBy?: string;
+  /**
+   * Whether the caller saw the incident escalated. The write is conditional on it, so an escalation
+   * that lands in between makes the close fail and the caller re-reads (and then owes a resolve).
+   */
+  sawEscalated: boolean;
+  /** The resolve owed to the paged team, or null when nobody was paged. */
+  notification: Notification | null;
+}
+
+/**
+ * Findings, latest status and incidents. Every incident write is a conditional single-item
+ * write (no transactions), and each returns whether it won, instead of throwing on a lost race.
+ */
+export interface Store {
+  /** Idempotent on (monitorId, location, startedAt); also advances each location's latest status (never backwards). */
+  putFindings(findings: readonly Finding[]): Promise<void>;
+  queryFindings(monitorId: string, query?: FindingQuery): Promise<Page<Finding>>;
+  /** The newest finding of every location of a monitor. */
+  latestStatus(monitorId: string): Promise<Finding[]>;
+
+  getIncident(monitorId: string, incidentId: string): Promise<Incident | null>;
+  getOpenIncident(monitorId: string, issueType: IssueType): Promise<Incident | null>;
+  /** All open incidents of a monitor (normally at most one). */
+  getOpenIncidents(monitorId: string): Promise<Incident[]>;
+  /** Open incidents of every monitor, oldest first. */
+  listOpenIncidents(page?: PageRequest): Promise<Page<Incident>>;
+  /** Open incidents plus closed ones that still owe a notification: the escalator's work list. */
+  listActiveIncidents(page?: PageRequest): Promise<Page<Incident>>;
+
+  /** Only if no incident of this monitor and type is open; otherwise returns the open one. */
+  openIncident(incident: Incident): Promise<OpenResult>;
+  /** Moves firstSeen earlier (a late finding showed an earlier start); false if open no longer or not earlier. */
+  moveFirstSeen(monitorId: string, incidentId: string, firstSeen: string): Promise<boolean>;
+  /** Once per incident, only while open: records the escalation and puts its notification in the outbox. */
+  markEscalated(
+    monitorId: string,
+    incidentId: string,
+    notification: Notification,
+    claimedAt: string,
+  ): Promise<boolean>;
+  /** Once per incident, only while open; see CloseRequest.sawEscalated. */
+  closeIncident(monitorId: string, incidentId: string, close: CloseRequest): Promise<boolean>;
+  /** Take over a stale delivery claim: only if the claim is still the one the caller read. */
+  claimDelivery(
+    monitorId: string,
+    incidentId: string,
+    kind: NotificationKind,
+    seenClaimedAt: string,
+    claimedAt: string,
+  ): Promise<boolean>;
+  /** The notification was published: clear it from the outbox (idempotent). */
+  markDelivered(
+    monitorId: string,
+    incidentId: string,
+    kind: NotificationKind,
+    deliveredAt: string,
+  ): Promise<void>;
+}
+
+/** A cursor that was tampered with, truncated, or made by another query: the API answers 400. */
+export class InvalidCursorError extends Error {
+  override name = 'InvalidCursorError';
+}
+
+export function checkPageSize(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RangeError(`limit: expected an integer from 1 to ${MAX_PAGE_SIZE}, got ${limit}`);
+  }
+  return limit;
+}

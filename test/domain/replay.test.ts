@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { EscalationConfig } from '../../shared/domain/escalation.ts';
+import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
+import type { Finding } from '../../shared/domain/finding.ts';
+import {
+  FindingsFileError,
+  MAX_REPLAY_MINUTES,
+  type ReplayLine,
+  readNdjsonFindings,
+  replay,
+} from '../../shared/domain/replay.ts';
+
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/timelines/${name}.ndjson`, import.meta.url), 'utf8');
+
+const DEFAULTS: EscalationConfig = {
+  escalation: DEFAULT_ESCALATION_TABLE,
+  confirmation: { minLocations: 2, consecutiveRuns: 2 },
+  classification: { allLocationsDown: 'connectivity' },
+  monitors: [],
+};
+const MIN = 60_000;
+
+/** The outage in the fixture: DNS_TIMEOUT in eu-west-1, us-east-1 and ap-southeast-1 from 12:00 through 12:11. */
+const DNS_OUTAGE_START = Date.parse('2026-11-24T12:00:00.412Z');
+const DNS_OUTAGE_END = Date.parse('2026-11-24T12:12:00.000Z');
+
+describe('replay', () => {
+  it('DNS outage of 12 minutes in 3 locations: one escalate to network-team at +10 min, one resolve', async () => {
+    const findings = readNdjsonFindings(fixture('dns-outage-12min'));
+    expect(findings).toHaveLength(78);
+
+    const lines = await replay(findings, DEFAULTS);
+
+    expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}:${l.monitorId}`)).toEqual([
+      'escalate:network-team:dns:www-dns',
+      'resolve:network-team:dns:www-dns',
+    ]);
+    const [escalate, resolve] = lines as [ReplayLine, ReplayLine];
+    const escalatedAfter = (Date.parse(escalate.at) - DNS_OUTAGE_START) / MIN;
+    expect(escalatedAfter).toBeGreaterThanOrEqual(10);
+    expect(escalatedAfter).toBeLessThanOrEqual(11); // ± one interval (1 min)
+    expect(escalate.locations).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-1']);
+    expect(resolve.incidentId).toBe(escalate.incidentId);
+    expect(resolve.locations).toEqual([]);
+    expect(Date.parse(resolve.at)).toBeGreaterThanOrEqual(DNS_OUTAGE_END);
+    expect(Date.parse(resolve.at)).toBeLessThan(DNS_OUTAGE_END + MIN);
+    // Exactly the documented keys of `netprobe replay --json`.
+    expect(Object.keys(escalate)).toEqual([
+      'at',
+      'kind',
+      'team',
+      'issueType',
+      'monitorId',
+      'incidentId',
+      'locations',
+    ]);
+  });
+
+  it('gives the same lines for shuffled and duplicated input (it sorts; findings are idempotent)', async () => {
+    const findings = readNdjsonFindings(fixture('dns-outage-12min'));
+    const expected = await replay(findings, DEFAULTS);
+    const messy = [...findings, ...findings.slice(10, 40)].sort((a, b) =>
+      (a.location + a.startedAt)
+        .split('')
+        .reverse()
+        .join('')
+        .localeCompare((b.location + b.startedAt).split('').reverse().join('')),
+    );
+    expect(await replay(messy, DEFAULTS)).toEqual(expected);
+  });
+
+  it('DNS issue that becomes a complete outage: infrastructure paged within one interval of the change, nobody else', async () => {
+    const lines = await replay(readNdjsonFindings(fixture('dns-then-outage')), DEFAULTS);
+    expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual([
+      'escalate:infrastructure-team:connectivity',
+      'resolve:infrastructure-team:connectivity',
+    ]);
+    // TCP timeouts everywhere from 12:05; one interval to confirm the new type.
+    const change = Date.parse('2026-11-24T12:05:00Z');
+    expect(Date.parse((lines[0] as ReplayLine).at) - change).toBeLessThanOrEqual(2 * MIN + 3_000);
+  });
+
+  it('uses the config: team override, table time, and the monitor interval', async () => {
+    const findings = readNdjsonFindings(fixture('dns-outage-12min'));
+    const override = await replay(findings, {
+      ...DEFAULTS,
+      monitors: [{ id: 'www-dns', intervalMinutes: 1, team: 'edge-oncall' }],
+    });
+    expect(override.map((l) => l.team)).toEqual(['edge-oncall', 'edge-oncall']);
+
+    // A user tuning thresholds: with 15 minutes for DNS this outage never pages.
+    const patient = await replay(findings, {
+      ...DEFAULTS,
+      escalation: { ...DEFAULTS.escalation, dns: { ...DEFAULTS.escalation.dns, escalateAfterMinutes: 15 } },
+    });
+    expect(patient).toEqual([]);
+  });
+
+  it('replays nothing from nothing', async () => {
+    expect(await replay([], DEFAULTS)).toEqual([]);
+  });
+
+  it('refuses a timeline longer than it simulates', async () => {
+    const [first] = readNdjsonFindings(fixture('dns-outage-12min')) as [Finding];
+    const far = {
+      ...first,
+      startedAt: new Date(Date.parse(first.startedAt) + (MAX_REPLAY_MINUTES + 5) * MIN).toISOString(),
+    };
+    await expect(replay([first, far], DEFAULTS)).rejects.toThrow(/span 100005 minutes; at most 100000/);
+  });
+});
+
+describe('readNdjsonFindings', () => {
+  const good = fixture('dns-outage-12min').split('\n')[20] as string;
+  const down = JSON.parse(good) as Record<string, unknown>;
+
+  it('reads one finding per line, skipping blank lines and CRLF endings', () => {
+    const text = `\n${good}\r\n\r\n${good}\n`;
+    expect(readNdjsonFindings(text)).toEqual([down, down]);
+  });
+
+  it.each([
+    ['not JSON', `${good}\n{"monitorId":`, /^line 2: not JSON/],
+    [
+      'a bad timestamp',
+      JSON.stringify({ ...down, startedAt: 'yesterday' }),
+      /^line 1: startedAt: expected an ISO-8601 timestamp with zone$/,
+    ],
+    [
+      'a timestamp without zone',
+      JSON.stringify({ ...down, startedAt: '2026-11-24T12:00:00' }),
+      /^line 1: startedAt:/,
+    ],
+    [
+      'an impossible date',
+      JSON.stringify({ ...down, startedAt: '2026-13-45T12:00:00Z' }),
+      /^line 1: startedAt: not a real date$/,
+    ],
+    [
+      'a down finding without issueType',
+      JSON.stringify({ ...down, issueType: null }),
+      /^line 1: issueType: required when status is down/,
+    ],
+    [
+      'an unknown error code',
+      JSON.stringify({ ...down, error: { code: 'DNS_OOPS', message: 'x' } }),
+      /^line 1: error\.code:/,
+    ],
+    ['a missing monitorId', JSON.stringify({ ...down, monitorId: undefined }), /^line 1: monitorId:/],
+    ['an array', '[1,2]', /^line 1: /],
+  ])('rejects %s with the line and field', (_name, text, message) => {
+    let error: unknown;
+    try {
+      readNdjsonFindings(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FindingsFileError);
+    expect((error as Error).message).toMatch(message);
+  });
+});
