@@ -1,0 +1,154 @@
+/**
+ * The one code path from monitors to findings, shared by `netprobe run` / `netprobe check` and the
+ * probe-runner Lambda: run each probe under its deadline (bounded concurrency), triage what is not up,
+ * classify and diagnose, and account for every monitor: a finding, or a name in `skipped`.
+ *
+ * Deadlines use the performance.now() clock, as ProbeContext does. A Lambda passes
+ * `performance.now() + context.getRemainingTimeInMillis() - <flush margin>`.
+ */
+import pLimit from 'p-limit';
+import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
+import { classify } from '../domain/classify.ts';
+import { diagnose } from '../domain/diagnosis.ts';
+import type { Finding } from '../domain/finding.ts';
+import { TRIAGE_BUDGET_MS, type TriageOptions, triage } from '../domain/triage.ts';
+import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
+import type { ProbeSpec } from '../probes/spec.ts';
+import type { TriageStep } from '../probes/types.ts';
+
+/** What triage may be tuned with; its signal and deadline always come from the run. */
+export type TriageSettings = Pick<TriageOptions, 'budgetMs' | 'resolvers'>;
+
+export interface RunOptions {
+  /** Where this runs: an AWS region, or "local:<hostname>" for the CLI. */
+  location: string;
+  /** The caller's budget: aborting it cuts running probes (they still yield findings) and starts no more. */
+  signal?: AbortSignal;
+  /**
+   * performance.now() time by which the run must be over. A probe starts only while at least its
+   * timeoutMs remains, and no probe or triage runs past it.
+   */
+  deadline?: number;
+  /** Triage non-up results (default true); an object tunes it. */
+  triage?: boolean | TriageSettings;
+  /** Clock for `startedAt` (tests). */
+  now?: () => Date;
+  /** config.classification; default: failures in every location are `connectivity`. */
+  classification?: NetprobeConfig['classification'];
+  /** Probers to use instead of the registry's (tests). */
+  probes?: ProbeRegistry;
+}
+
+export interface RunMonitorsOptions extends RunOptions {
+  /** Probes in flight at once (config.concurrency), a whole number ≥ 1. */
+  concurrency: number;
+}
+
+export interface RunMonitorsResult {
+  /** One per monitor that started, in the monitors' order. */
+  findings: Finding[];
+  /** Ids of monitors not started because the deadline (or the caller's signal) left too little time. */
+  skipped: string[];
+}
+
+export async function runMonitors(
+  monitors: MonitorConfig[],
+  opts: RunMonitorsOptions,
+): Promise<RunMonitorsResult> {
+  if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) {
+    throw new RangeError(`runMonitors: concurrency must be a whole number ≥ 1, got ${opts.concurrency}`);
+  }
+  // A spec no prober can take is a config bug: refuse the run before starting anything, naming the monitor.
+  for (const [index, monitor] of monitors.entries()) {
+    try {
+      assertRunnable(monitor.probe);
+    } catch (err) {
+      throw new TypeError(`monitors[${index}] (${monitor.id}): ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const limit = pLimit(opts.concurrency);
+  const skipped: string[] = [];
+  const outcomes = await Promise.all(
+    monitors.map((monitor) =>
+      limit(async (): Promise<Finding | undefined> => {
+        if (!timeToStart(monitor.probe, opts)) {
+          skipped.push(monitor.id);
+          return undefined;
+        }
+        return findingOf(monitor.probe, {
+          ...opts,
+          monitorId: monitor.id,
+          cdn: monitor.cdn,
+          // One location is every location: its hard failure is the whole picture.
+          allLocationsDown: monitor.regions.length === 1,
+        });
+      }),
+    ),
+  );
+  return { findings: outcomes.filter((f): f is Finding => f !== undefined), skipped };
+}
+
+export interface CheckOnceOptions extends RunOptions {
+  /** Default: the canonical target (the URL as given, secrets redacted). */
+  monitorId?: string;
+  /** The target is fronted by a CDN (default false; CDN headers seen in the response count anyway). */
+  cdn?: boolean;
+}
+
+/** One ad-hoc probe (`netprobe check <url>`, the probe API): always runs, in this one location. */
+export async function checkOnce(spec: ProbeSpec, opts: CheckOnceOptions): Promise<Finding> {
+  return findingOf(spec, {
+    ...opts,
+    monitorId: opts.monitorId,
+    cdn: opts.cdn ?? false,
+    allLocationsDown: true,
+  });
+}
+
+function timeToStart(spec: ProbeSpec, opts: RunOptions): boolean {
+  if (opts.signal?.aborted) return false;
+  return opts.deadline === undefined || opts.deadline - performance.now() >= spec.timeoutMs;
+}
+
+interface FindingContext extends RunOptions {
+  monitorId: string | undefined;
+  cdn: boolean;
+  allLocationsDown: boolean;
+}
+
+async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding> {
+  const startedAt = (ctx.now?.() ?? new Date()).toISOString();
+  const result = await runProbe(spec, { signal: ctx.signal, deadline: ctx.deadline, probes: ctx.probes });
+  let steps: TriageStep[] | undefined;
+  if (result.status !== 'up' && ctx.triage !== false) {
+    const settings = typeof ctx.triage === 'object' ? ctx.triage : {};
+    steps = await triage(spec, result, {
+      budgetMs: TRIAGE_BUDGET_MS,
+      ...settings,
+      signal: ctx.signal,
+      deadline: ctx.deadline,
+      probes: ctx.probes,
+    });
+  }
+  const examined = steps === undefined ? result : { ...result, triage: steps };
+  return {
+    monitorId: ctx.monitorId ?? result.target,
+    probe: result.probe,
+    target: result.target,
+    location: ctx.location,
+    startedAt,
+    status: result.status,
+    timings: result.timings,
+    error: result.error,
+    layer: result.layer,
+    issueType: classify(result, {
+      cdn: ctx.cdn,
+      allLocationsDown: ctx.allLocationsDown,
+      allLocationsDownType: ctx.classification?.allLocationsDown,
+    }),
+    diagnosis: diagnose(spec, examined),
+    details: result.details,
+    ...(steps === undefined ? {} : { triage: steps }),
+  };
+}
