@@ -24,6 +24,15 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
+/** A promise and its resolver, for events a server handler reports after the test has moved on. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 async function listen(server: net.Server): Promise<number> {
   servers.push(server);
   server.on('connection', (socket: net.Socket) => {
@@ -209,13 +218,9 @@ describe('tlsHandshake over a caller-connected socket', () => {
   });
 
   it('gives up on a silent server when the signal aborts and destroys the socket', async () => {
-    let serverSideClosed!: Promise<void>;
-    const port = await listen(
-      net.createServer((s) => {
-        serverSideClosed = new Promise((resolve) => s.once('close', () => resolve()));
-        s.resume(); // read (and ignore) the ClientHello so the client's close is noticed
-      }),
-    );
+    const { promise: serverSideClosed, resolve } = deferred<void>();
+    // resume(): read (and ignore) the ClientHello so the client's close is noticed.
+    const port = await listen(net.createServer((s) => s.resume().once('close', () => resolve())));
     const controller = new AbortController();
     const abortAfterMs = 300;
     setTimeout(() => controller.abort(), abortAfterMs);
