@@ -1,9 +1,7 @@
 import type { Environment } from 'aws-cdk-lib';
+import { PLACEHOLDER_ACCOUNT } from '../shared/config/schema.ts';
 import type { MonitorConfig, NetprobeConfig } from '../shared/config/types.ts';
 import { FINDINGS_TABLE_NAME } from './naming.ts';
-
-/** The config's default account (shared/config/schema.ts): it stands for "whichever account deploys". */
-const PLACEHOLDER_ACCOUNT = '000000000000';
 
 /**
  * The stack environment: always a concrete region (the names of other regions' resources are built
