@@ -451,9 +451,11 @@ function applicationSentence(spec: ProbeSpec, result: ProbeResult, failure: Fail
       return sentence(joinParts(prefix, what + via), 'check the application: it is hung or overloaded');
     }
     case 'HTTP_TOO_MANY_REDIRECTS': {
-      const chain = details.redirects.map((hop) => hop.url).slice(-4);
-      const what = chain.length > 0 ? `${failure.message} (… ${chain.join(' → ')})` : failure.message;
-      return sentence(joinParts(prefix, what), 'check the redirect rules for a loop');
+      // Hops that repeat are a loop: name the URLs it cycles through, once each.
+      const urls = details.redirects.map((hop) => hop.url);
+      const cycle = [...new Set(urls)];
+      const loop = cycle.length < urls.length ? `; it loops between ${listWords(cycle)}` : '';
+      return sentence(joinParts(prefix, failure.message + loop), 'check the redirect rules');
     }
     case 'HTTP_BODY_TOO_LARGE':
       return sentence(

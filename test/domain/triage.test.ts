@@ -288,6 +288,49 @@ describe('diagnose (pure)', () => {
     );
   });
 
+  it('a redirect loop names the URLs it cycles through', () => {
+    const hop = (url: string, location: string) => ({ url, status: 302, location, timings: { total: 1 } });
+    const result = httpResult({
+      error: { code: 'HTTP_TOO_MANY_REDIRECTS', message: 'more than 3 redirects' },
+      layer: 'application',
+      details: {
+        kind: 'http',
+        url: API.url,
+        method: 'GET',
+        redirects: [
+          hop('https://api.example.com/a', '/b'),
+          hop('https://api.example.com/b', '/a'),
+          hop('https://api.example.com/a', '/b'),
+        ],
+      },
+    });
+    expect(diagnose(API, result, [dnsOk(), connectStep([], 'up'), tlsOk])).toBe(
+      'DNS, TCP and TLS fine; more than 3 redirects; it loops between https://api.example.com/a and https://api.example.com/b; check the redirect rules.',
+    );
+  });
+
+  it('a name getaddrinfo cannot resolve, and the direct query agrees', () => {
+    const result = httpResult({
+      error: { code: 'DNS_NXDOMAIN', message: 'api.example.com does not resolve (no such name)' },
+      layer: 'dns',
+      timings: { total: 15 },
+    });
+    const direct: TriageStep = {
+      layer: 'dns',
+      check: 'direct query to 10.0.0.2:53',
+      target: 'dns://10.0.0.2/api.example.com?type=A',
+      server: '10.0.0.2:53',
+      rcode: 'NXDOMAIN',
+      status: 'down',
+      ms: 3,
+      error: { code: 'DNS_NXDOMAIN', message: 'NXDOMAIN' },
+      addresses: [],
+    };
+    expect(diagnose(API, result, [direct])).toBe(
+      'The system resolver answered NXDOMAIN for api.example.com (15 ms); resolver 10.0.0.2:53 fails too (NXDOMAIN); check that the record exists and the zone is delegated.',
+    );
+  });
+
   it('a netprobe bug says so instead of blaming the target', () => {
     const result = httpResult({
       error: { code: 'PROBE_ERROR', message: 'http probe threw: boom' },
