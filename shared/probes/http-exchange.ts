@@ -190,8 +190,10 @@ function request(
       hop.httpVersion = res.httpVersion;
       hop.headers = res.headers;
       hop.bodyBytes = 0;
+      // HEAD, 204 and 304 declare the length of a body they never send (RFC 9110 §8.6).
+      const bodyless = req.method === 'HEAD' || res.statusCode === 204 || res.statusCode === 304;
       const declared = Number(res.headers['content-length']);
-      if (Number.isFinite(declared) && declared > opts.maxBodyBytes) {
+      if (!bodyless && Number.isFinite(declared) && declared > opts.maxBodyBytes) {
         settle(tooLarge(shown, `declares ${declared} bytes`, opts.maxBodyBytes));
         return;
       }

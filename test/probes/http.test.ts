@@ -255,6 +255,16 @@ describe('httpProbe over plain HTTP', () => {
     expect(d.bodyBytes).toBe(0);
   });
 
+  it('HEAD: a declared length over the cap is not a body', async () => {
+    const server = await serve((_req, res) =>
+      res.writeHead(200, { 'content-length': String(50 * 1024 * 1024) }).end(),
+    );
+    const { r, d } = await probe(spec(`${server.origin}/`, { method: 'HEAD', maxBodyBytes: 1024 }));
+    expect(r.status).toBe('up');
+    expect(d.bodyBytes).toBe(0);
+    expect(server.requests[0]?.method).toBe('HEAD');
+  });
+
   it('follows redirects, records each hop with its timings, and sums phases over hops', async () => {
     const server = await serve((req, res) => {
       if (req.url === '/a') res.writeHead(302, { location: '/b' }).end();
