@@ -1,0 +1,35 @@
+/** `netprobe run`: every configured monitor once, concurrently (bounded), from this machine. */
+import { loadConfig } from '../../shared/config/load.ts';
+import { runMonitors } from '../../shared/engine/run-monitors.ts';
+import { EXIT, exitCodeFor } from '../exit.ts';
+import { findingsTable, summaryLine } from '../format/findings.ts';
+import { localLocation } from '../location.ts';
+import type { Output } from '../output.ts';
+
+export interface RunFlags {
+  config?: string;
+  concurrency?: number;
+  json?: boolean;
+}
+
+export async function runCommand(flags: RunFlags, output: Output): Promise<number> {
+  const config = await loadConfig(flags.config);
+  const { findings, skipped } = await runMonitors(config.monitors, {
+    location: localLocation(),
+    concurrency: flags.concurrency ?? config.concurrency,
+    classification: config.classification,
+  });
+  if (flags.json) {
+    for (const finding of findings) output.out(JSON.stringify(finding));
+  } else {
+    for (const line of findingsTable(findings, output.paint)) output.out(line);
+    output.out('');
+    output.out(summaryLine(findings, output.paint));
+  }
+  // Without a run deadline nothing is skipped; should it happen, a monitor silently not probed must fail the run.
+  if (skipped.length > 0) {
+    output.err(`netprobe: not started (out of time): ${skipped.join(', ')}`);
+    return EXIT.down;
+  }
+  return exitCodeFor(findings);
+}

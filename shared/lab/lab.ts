@@ -1,0 +1,284 @@
+/**
+ * The offline demo lab behind `npm start` (`netprobe lab`): real servers on loopback, monitors that
+ * mirror the example monitors of monitors.config.ts but point at them, run through the very
+ * runMonitors path the CLI and the Lambdas use.
+ *
+ * What runs, all on ephemeral ports:
+ *   - the example.test zone on a lab DNS server at 127.0.0.1, and a second nameserver for it on
+ *     [::1] (same port) that serves a stale SOA serial: a secondary that missed a zone transfer;
+ *   - HTTP and HTTPS servers (lab CA, trusted through the probes' TLS `ca`) with a healthy, a slow,
+ *     a 503 and a CDN-style endpoint; an HTTPS server with an expired certificate; a closed port.
+ * Some targets are broken on purpose: every monitor says what it should find (`expected`), and
+ * the lab reports any finding that differs, which would be a netprobe bug.
+ */
+import { createSocket } from 'node:dgram';
+import { parseConfig } from '../config/load.ts';
+import type { NetprobeConfigInput } from '../config/schema.ts';
+import type { NetprobeConfig } from '../config/types.ts';
+import type { Finding } from '../domain/finding.ts';
+import { runMonitors } from '../engine/run-monitors.ts';
+import type { ErrorCode, Status } from '../probes/types.ts';
+import { type DnsServerHandle, startDnsServer, type ZoneRecord } from './dns-server.ts';
+import { LAB_PATHS, type LabTargets, startLabTargets } from './targets.ts';
+
+export const LAB_ZONE = 'example.test';
+/** The serial the primary serves; the secondary lags one zone transfer behind. */
+export const LAB_SERIAL = 2026112401;
+export const LAB_STALE_SERIAL = 2026112400;
+
+/** What a lab monitor is built to find. */
+export interface LabExpectation {
+  status: Status;
+  code?: ErrorCode;
+  /** Why, in words, for the report ("answers 503 on purpose"). */
+  why: string;
+}
+
+export interface Lab {
+  /** The resolved config of the lab's monitors: what `netprobe run --config` would load. */
+  config: NetprobeConfig;
+  expected: Record<string, LabExpectation>;
+  /** Things the lab could not set up on this host (e.g. no IPv6 loopback for the second nameserver). */
+  notes: string[];
+  dnsPort: number;
+  targets: LabTargets;
+  close(): Promise<void>;
+}
+
+export interface LabOptions {
+  /** How long the slow endpoint waits before its headers. Default 400 ms. */
+  slowMs?: number;
+}
+
+/** The lab's monitors: the example monitors of monitors.config.ts, pointed at the lab's targets. */
+function labConfigInput(dnsServer: string, t: LabTargets): NetprobeConfigInput {
+  const tls = { ca: t.caPem };
+  return {
+    homeRegion: 'eu-west-1',
+    regions: ['eu-west-1', 'us-east-1', 'ap-southeast-2'],
+    monitors: [
+      {
+        id: 'www-dns',
+        description: `www.${LAB_ZONE} resolves to the web tier`,
+        interval: '1m',
+        timeout: '3s',
+        dns: { name: `www.${LAB_ZONE}`, type: 'A', server: dnsServer, assert: { answers: ['127.0.0.1'] } },
+      },
+      {
+        id: 'zone-nameservers',
+        description: `every nameserver of ${LAB_ZONE} answers and serves the same SOA serial`,
+        interval: '1m',
+        timeout: '3s',
+        dns: { name: LAB_ZONE, type: 'SOA', server: dnsServer, mode: 'authoritative' },
+      },
+      {
+        id: 'web-health',
+        description: 'the web tier health check',
+        interval: '1m',
+        timeout: '3s',
+        http: {
+          url: `${t.https.origin}${LAB_PATHS.health}`,
+          ...tls,
+          assert: { status: '2xx', json: [{ path: '$.status', match: 'ok' }] },
+        },
+      },
+      {
+        id: 'search-api',
+        description: 'search answers within 250 ms to first byte',
+        interval: '1m',
+        timeout: '3s',
+        thresholds: { ttfb: '250ms' },
+        http: { url: `${t.https.origin}${LAB_PATHS.slow}`, ...tls },
+      },
+      {
+        id: 'checkout-api',
+        description: 'checkout health check',
+        interval: '1m',
+        timeout: '3s',
+        http: { url: `${t.http.origin}${LAB_PATHS.unavailable}`, assert: { status: '2xx' } },
+      },
+      {
+        id: 'legacy-portal',
+        description: 'the legacy portal over HTTPS',
+        interval: '1m',
+        timeout: '3s',
+        http: { url: `${t.expired.origin}${LAB_PATHS.health}`, ...tls },
+      },
+      {
+        id: 'static-assets',
+        description: 'static assets through the CDN',
+        interval: '1m',
+        timeout: '3s',
+        cdn: true,
+        http: { url: `${t.https.origin}${LAB_PATHS.cdn}`, ...tls, assert: { headers: { 'x-cache': 'Hit' } } },
+      },
+      {
+        id: 'web-tls',
+        description: 'TLS on the web tier: handshake and certificate expiry',
+        interval: '1m',
+        timeout: '3s',
+        tcp: { host: '127.0.0.1', port: t.https.port, tls },
+      },
+      {
+        id: 'postgres-port',
+        description: 'the database port accepts connections',
+        interval: '1m',
+        timeout: '3s',
+        tcp: { host: '127.0.0.1', port: t.closedPort },
+      },
+    ],
+  };
+}
+
+function expectations(staleSecondary: boolean): Record<string, LabExpectation> {
+  return {
+    'www-dns': { status: 'up', why: 'answers 127.0.0.1' },
+    'zone-nameservers': staleSecondary
+      ? {
+          status: 'degraded',
+          code: 'DNS_SERIAL_MISMATCH',
+          why: `ns2 serves SOA serial ${LAB_STALE_SERIAL}, ns1 ${LAB_SERIAL}: a missed zone transfer, on purpose`,
+        }
+      : { status: 'up', why: 'one nameserver only (no IPv6 loopback for the stale secondary)' },
+    'web-health': { status: 'up', why: 'healthy' },
+    'search-api': {
+      status: 'degraded',
+      code: 'LATENCY_HIGH',
+      why: 'waits 400 ms before answering, on purpose',
+    },
+    'checkout-api': { status: 'down', code: 'HTTP_STATUS', why: 'answers 503, on purpose' },
+    'legacy-portal': {
+      status: 'down',
+      code: 'TLS_CERT_EXPIRED',
+      why: 'its certificate has expired, on purpose',
+    },
+    'static-assets': { status: 'up', why: 'served from the CDN cache (x-cache: Hit)' },
+    'web-tls': { status: 'up', why: 'valid certificate from the lab CA' },
+    'postgres-port': { status: 'down', code: 'TCP_REFUSED', why: 'nothing listens there, on purpose' },
+  };
+}
+
+function zone(withSecondary: boolean): ZoneRecord[] {
+  const soa = `ns1.${LAB_ZONE}. hostmaster.${LAB_ZONE}. ${LAB_SERIAL} 3600 600 86400 60`;
+  return [
+    { name: LAB_ZONE, type: 'SOA', ttl: 3600, data: soa },
+    { name: LAB_ZONE, type: 'NS', ttl: 3600, data: `ns1.${LAB_ZONE}.` },
+    ...(withSecondary ? [{ name: LAB_ZONE, type: 'NS' as const, ttl: 3600, data: `ns2.${LAB_ZONE}.` }] : []),
+    { name: `ns1.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },
+    ...(withSecondary ? [{ name: `ns2.${LAB_ZONE}`, type: 'AAAA' as const, ttl: 3600, data: '::1' }] : []),
+    { name: `www.${LAB_ZONE}`, type: 'A', ttl: 300, data: '127.0.0.1' },
+    { name: `api.${LAB_ZONE}`, type: 'CNAME', ttl: 300, data: `www.${LAB_ZONE}.` },
+    { name: LAB_ZONE, type: 'MX', ttl: 3600, data: `10 mail.${LAB_ZONE}.` },
+    { name: `mail.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },
+    { name: LAB_ZONE, type: 'TXT', ttl: 3600, data: '"v=spf1 -all"' },
+  ];
+}
+
+/** Whether this host can bind UDP on ::1 (containers sometimes run without IPv6). */
+async function hasIpv6Loopback(): Promise<boolean> {
+  const socket = createSocket('udp6');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: '::1', port: 0 }, () => resolve());
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Starts every lab server and resolves the lab config; `close()` stops them all. */
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    await Promise.all(closers.splice(0).map((c) => c()));
+  };
+  try {
+    const targets = await startLabTargets({ slowMs: opts.slowMs });
+    closers.push(() => targets.close());
+    const ipv6 = await hasIpv6Loopback();
+    const primary = await startDnsServer({ host: '127.0.0.1', records: zone(ipv6) });
+    closers.push(() => primary.close());
+    const notes: string[] = [];
+    let secondary: DnsServerHandle | undefined;
+    if (ipv6) {
+      secondary = await startSecondary(primary.port);
+      if (secondary) closers.push(() => (secondary as DnsServerHandle).close());
+    }
+    if (!secondary) notes.push('no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out');
+    const config = parseConfig(labConfigInput(`127.0.0.1:${primary.port}`, targets), 'the lab config');
+    return {
+      config,
+      expected: expectations(secondary !== undefined),
+      notes,
+      dnsPort: primary.port,
+      targets,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** The secondary shares the primary's port (nameservers are asked on the queried server's port). */
+async function startSecondary(port: number): Promise<DnsServerHandle | undefined> {
+  try {
+    return await startDnsServer({
+      host: '::1',
+      port,
+      records: zone(true),
+      faults: { soaSerial: LAB_STALE_SERIAL },
+    });
+  } catch {
+    // The port is free on 127.0.0.1 but taken on ::1 by someone else: run without the secondary.
+    return undefined;
+  }
+}
+
+export interface LabRun {
+  lab: Pick<Lab, 'config' | 'expected' | 'notes'>;
+  findings: Finding[];
+  skipped: string[];
+  /** Findings whose status or code differ from what the lab built them to find: netprobe bugs. */
+  surprises: { monitorId: string; expected: LabExpectation; got: { status: Status; code?: ErrorCode } }[];
+  elapsedMs: number;
+}
+
+/** Starts the lab, runs every monitor once through runMonitors, stops the lab. */
+export async function runLab(opts: LabOptions & { location: string }): Promise<LabRun> {
+  const started = performance.now();
+  const lab = await startLab(opts);
+  try {
+    const { findings, skipped } = await runMonitors(lab.config.monitors, {
+      location: opts.location,
+      concurrency: lab.config.concurrency,
+      classification: lab.config.classification,
+    });
+    return {
+      lab: { config: lab.config, expected: lab.expected, notes: lab.notes },
+      findings,
+      skipped,
+      surprises: surprises(findings, lab.expected),
+      elapsedMs: performance.now() - started,
+    };
+  } finally {
+    await lab.close();
+  }
+}
+
+function surprises(findings: Finding[], expected: Record<string, LabExpectation>): LabRun['surprises'] {
+  const out: LabRun['surprises'] = [];
+  for (const f of findings) {
+    const want = expected[f.monitorId];
+    if (!want) continue;
+    const code = f.error?.code;
+    if (f.status !== want.status || (want.code !== undefined && code !== want.code)) {
+      out.push({ monitorId: f.monitorId, expected: want, got: { status: f.status, ...(code && { code }) } });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+/**
+ * The offline demo lab (`npm start` = `netprobe lab`): every lab monitor finds what its target was
+ * built to produce, the process exits 0 in seconds, and nothing is left listening.
+ */
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../shared/domain/finding.ts';
+import { runLab, startLab } from '../../shared/lab/lab.ts';
+import { runCli, STACK_FRAME } from './run-cli.ts';
+
+function connectError(port: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code));
+  });
+}
+
+describe('lab', () => {
+  it('finds exactly what each target was built to produce', async () => {
+    const run = await runLab({ location: 'local:test' });
+    expect(run.skipped).toEqual([]);
+    expect(run.surprises).toEqual([]);
+    expect(run.findings.map((f) => f.monitorId)).toEqual(run.lab.config.monitors.map((m) => m.id));
+    const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
+    // The lab's point: one of each kind of failure, each with its code and a diagnosis.
+    expect(byId['checkout-api']).toMatchObject({ status: 'down', error: { code: 'HTTP_STATUS' } });
+    expect(byId['legacy-portal']).toMatchObject({
+      status: 'down',
+      error: { code: 'TLS_CERT_EXPIRED' },
+      layer: 'tls',
+    });
+    expect(byId['postgres-port']).toMatchObject({ status: 'down', error: { code: 'TCP_REFUSED' } });
+    expect(byId['search-api']).toMatchObject({ status: 'degraded', error: { code: 'LATENCY_HIGH' } });
+    expect(byId['static-assets']?.details).toMatchObject({ kind: 'http', cdn: { cache: 'hit' } });
+    for (const f of run.findings.filter((x) => x.status !== 'up'))
+      expect(f.diagnosis).toEqual(expect.any(String));
+  });
+
+  it('stops every server on close', async () => {
+    const lab = await startLab();
+    const ports = [lab.targets.http.port, lab.targets.https.port, lab.targets.expired.port, lab.dnsPort];
+    expect(await connectError(lab.targets.http.port)).toBeUndefined();
+    await lab.close();
+    for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
+  });
+
+  it('npm start: `netprobe lab` prints the findings and exits 0 within seconds', async () => {
+    const r = await runCli(['lab']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
+    );
+    expect(r.stdout).toMatch(/^checkout-api\s+http\s+down\s.*HTTP_STATUS/m);
+    expect(r.stdout).toMatch(/^postgres-port\s+tcp\s+down\s.*TCP_REFUSED/m);
+    expect(r.stdout).toContain('Broken on purpose');
+    expect(r.stdout).toContain('Exit code 0');
+    expect(r.stdout).not.toMatch(STACK_FRAME);
+    // A few seconds on a developer machine; bounded generously for a loaded CI box.
+    expect(r.ms).toBeLessThan(20_000);
+  });
+
+  it('`netprobe lab --json` prints one finding per lab monitor', async () => {
+    const r = await runCli(['lab', '--json']);
+    expect(r.code).toBe(0);
+    const findings = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Finding);
+    expect(findings).toHaveLength(9);
+    expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
+      'checkout-api',
+      'legacy-portal',
+      'postgres-port',
+    ]);
+  });
+});

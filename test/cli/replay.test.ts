@@ -1,0 +1,142 @@
+/**
+ * `netprobe replay`: a recorded timeline in, the notifications the policy would send out.
+ * The timeline is the issue's acceptance case: a DNS outage of 12 minutes in 3 locations.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Finding } from '../../shared/domain/finding.ts';
+import { runCli, STACK_FRAME } from './run-cli.ts';
+
+const T0 = Date.parse('2026-11-24T10:00:00.000Z');
+const MINUTE = 60_000;
+const LOCATIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
+/** Failing from minute 2 through minute 13: twelve one-minute runs in every location. */
+const OUTAGE = { from: 2, to: 13 };
+
+function finding(minute: number, location: string): Finding {
+  const down = minute >= OUTAGE.from && minute <= OUTAGE.to;
+  return {
+    monitorId: 'www-dns',
+    probe: 'dns',
+    target: 'dns://127.0.0.1/www.example.test?type=A',
+    location,
+    // A few seconds apart per location, as real schedulers are.
+    startedAt: new Date(T0 + minute * MINUTE + LOCATIONS.indexOf(location) * 2000).toISOString(),
+    status: down ? 'down' : 'up',
+    timings: { dns: 1.5, total: 1.5 },
+    error: down ? { code: 'DNS_SERVFAIL', message: 'server answered SERVFAIL' } : null,
+    layer: down ? 'dns' : null,
+    issueType: down ? 'dns' : null,
+    diagnosis: down ? 'The resolver answers SERVFAIL for www.example.test; check the zone.' : null,
+    details: {
+      kind: 'dns',
+      name: 'www.example.test',
+      type: 'A',
+      query: { server: '127.0.0.1:53', transport: 'udp', answers: [] },
+    },
+  };
+}
+
+let dir: string;
+let timeline: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'netprobe-replay-'));
+  const lines: string[] = [];
+  for (let minute = 0; minute <= 20; minute++) {
+    for (const location of LOCATIONS) lines.push(JSON.stringify(finding(minute, location)));
+  }
+  timeline = join(dir, 'dns-outage.ndjson');
+  await writeFile(timeline, `${lines.join('\n')}\n`);
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Line {
+  at: string;
+  kind: string;
+  team: string;
+  issueType: string;
+  monitorId: string;
+  incidentId: string;
+  locations: string[];
+}
+
+describe('netprobe replay', () => {
+  it('--json: one escalation to network-team ten minutes in, then one resolution', async () => {
+    // cwd without a monitors.config.ts: the built-in defaults (the guide's table) apply.
+    const r = await runCli(['replay', '--findings', timeline, '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('replaying with the default escalation table');
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => [l.kind, l.team, l.issueType, l.monitorId])).toEqual([
+      ['escalate', 'network-team', 'dns', 'www-dns'],
+      ['resolve', 'network-team', 'dns', 'www-dns'],
+    ]);
+    const [escalate, resolve] = lines as [Line, Line];
+    expect(Object.keys(escalate)).toEqual([
+      'at',
+      'kind',
+      'team',
+      'issueType',
+      'monitorId',
+      'incidentId',
+      'locations',
+    ]);
+    expect(escalate.incidentId).toBe(resolve.incidentId);
+    expect([...escalate.locations].sort()).toEqual([...LOCATIONS].sort());
+    // Paged at first failure + 10 min (dns row of the table), within one interval.
+    const pagedAfter = (Date.parse(escalate.at) - (T0 + OUTAGE.from * MINUTE)) / MINUTE;
+    expect(pagedAfter).toBeGreaterThanOrEqual(10);
+    expect(pagedAfter).toBeLessThanOrEqual(11);
+    expect(Date.parse(resolve.at)).toBeGreaterThan(T0 + OUTAGE.to * MINUTE);
+  });
+
+  it('prints a table with the time since the first finding', async () => {
+    const r = await runCli(['replay', '--findings', timeline], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^AT\s+T\+\s+KIND\s+TEAM\s+ISSUE\s+MONITOR\s+LOCATIONS\s+INCIDENT$/m);
+    expect(r.stdout).toMatch(/\+1[23]m\S*\s+escalate\s+network-team\s+dns\s+www-dns/);
+    expect(r.stdout).toContain('63 findings over 20m04s: 1 escalation, 1 resolution.');
+  });
+
+  it('uses the escalation table of --config', async () => {
+    const config = join(dir, 'fast-dns.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        homeRegion: 'eu-west-1',
+        regions: LOCATIONS,
+        escalation: { dns: { escalateAfterMinutes: 3, team: 'dns-oncall' } },
+        monitors: [{ id: 'www-dns', interval: '1m', url: 'dns://127.0.0.1/www.example.test?type=A' }],
+      }),
+    );
+    const r = await runCli(['replay', '--findings', timeline, '--config', config, '--json'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const [escalate] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
+    expect(escalate?.team).toBe('dns-oncall');
+    expect((Date.parse(escalate?.at ?? '') - (T0 + OUTAGE.from * MINUTE)) / MINUTE).toBeLessThanOrEqual(4);
+  });
+
+  it.each([
+    ['missing.ndjson', null, 'file not found'],
+    ['garbage.ndjson', '{"monitorId":"x"}\nnot json\n', 'line 1: '],
+    ['notjson.ndjson', 'not json\n', 'line 1: not JSON'],
+  ])('exits 2 for a bad findings file (%s), naming file and line', async (name, content, message) => {
+    const path = join(dir, name);
+    if (content !== null) await writeFile(path, content);
+    const r = await runCli(['replay', '--findings', path], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`netprobe: --findings ${path}: ${message}`);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+});
