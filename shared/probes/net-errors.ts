@@ -50,6 +50,21 @@ const CERT_WORDS: Readonly<Record<string, string>> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'does not cover this host name',
 };
 
+/** OpenSSL X509_V_ERR_* names as Node reports them (node/src/crypto/crypto_common.cc), for errors raised with rejectUnauthorized. */
+const VERIFY_CODES = new Set([
+  ...Object.keys(CERT_WORDS),
+  ...HOSTNAME_MISMATCH,
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'CERT_REJECTED',
+]);
+
 /**
  * Classifies an error thrown or emitted by net/tls sockets. `address` is what the message names,
  * e.g. "127.0.0.1:443" or "db.internal (10.0.0.7:5432)".
@@ -164,21 +179,6 @@ export function classifyLookupError(err: unknown, host: string): NetFailure {
 export function formatAddress(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
-
-/** OpenSSL X509_V_ERR_* names as Node reports them (node/src/crypto/crypto_common.cc), for errors raised with rejectUnauthorized. */
-const VERIFY_CODES = new Set([
-  ...Object.keys(CERT_WORDS),
-  ...HOSTNAME_MISMATCH,
-  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
-  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
-  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
-  'ERROR_IN_CERT_NOT_AFTER_FIELD',
-  'CERT_CHAIN_TOO_LONG',
-  'INVALID_CA',
-  'PATH_LENGTH_EXCEEDED',
-  'INVALID_PURPOSE',
-  'CERT_REJECTED',
-]);
 
 function isCertificateCode(code: string): boolean {
   return VERIFY_CODES.has(code);

@@ -8,10 +8,6 @@ import { connect, isIP, type Socket } from 'node:net';
 import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
 import type { LatencyThresholds, Match, TcpSpec } from './spec.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
-
-/** What the phases concluded: down with the failure, degraded with the certificate warning, or up. */
-type Verdict = TlsVerdict;
-
 import {
   type ConnectAttempt,
   type Layer,
@@ -23,6 +19,9 @@ import {
   type TcpDetails,
   type Timings,
 } from './types.ts';
+
+/** What the phases concluded: down with the failure, degraded with the certificate warning, or up. */
+type Verdict = TlsVerdict;
 
 /** Received bytes kept while waiting for `expect`: banners are short; a chatty peer must not grow memory. */
 const MAX_BANNER_BYTES = 64 * 1024;
@@ -113,14 +112,15 @@ async function runPhases(
   timings.connect = performance.now() - connectStarted;
   details.attempts = results.map((r, i) => attemptOf(targets[i] as ResolvedAddress, spec.port, r));
   const sockets = results.flatMap((r) => (r.ok ? [r.socket] : []));
-  const connectFailed = results.find((r) => !r.ok);
-  const [primary, ...others] = sockets;
-  // Extra addresses only prove reachability; TLS and the banner run once, over the first address.
-  for (const socket of others) socket.destroy();
-  if (connectFailed !== undefined || primary === undefined) {
-    primary?.destroy();
-    return { status: 'down', error: connectFailed?.ok === false ? connectFailed.failure : null };
+  const failed = results.find((r) => !r.ok);
+  if (failed && !failed.ok) {
+    for (const socket of sockets) socket.destroy();
+    return { status: 'down', error: failed.failure };
   }
+  // Every attempt connected (resolveHost never returns an empty list). Extra addresses only prove
+  // reachability: TLS and the banner run once, over the first address.
+  const [primary, ...others] = sockets as [Socket, ...Socket[]];
+  for (const socket of others) socket.destroy();
 
   const first = targets[0] as ResolvedAddress;
   let stream: Socket = primary;

@@ -137,10 +137,11 @@ export function inspectCertificate(certificate: Buffer | string, now = Date.now(
 }
 
 /**
- * The policy: without `insecure`, a failed verification is down (expired, untrusted, wrong name, in
- * that order of the checks OpenSSL and checkServerIdentity report). Whether or not `insecure`, a
- * certificate close to expiry is degraded: expiry is a countdown worth knowing even for a pinned or
- * self-signed certificate; with `insecure` an already expired one stays degraded rather than down.
+ * The policy. Without `insecure`, a failed verification is down with the code of the check that failed:
+ * the chain (OpenSSL's authorizationError: expired, untrusted…) first, then the host name. With or
+ * without `insecure`, fewer than certWarnDays left is degraded (TLS_CERT_EXPIRING, "critical" under
+ * certCriticalDays): expiry is a countdown worth knowing even for a pinned or self-signed certificate,
+ * and with `insecure` an already expired certificate stays degraded rather than down.
  */
 export function judgeCertificate(
   info: TlsInfo,
