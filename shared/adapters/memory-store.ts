@@ -43,12 +43,12 @@ export class MemoryStore implements Store {
       const startedAt = canonicalTime(f.startedAt);
       const row: FindingRow = {
         key: { ...key, gsi1pk: keys.findingLocation(f.monitorId, f.location), gsi1sk: startedAt },
-        finding: copy(f),
+        finding: copy({ ...f, startedAt }),
       };
       mapOf(this.#findings, f.monitorId).set(key.sk, row);
       const latest = mapOf(this.#latest, f.monitorId);
       const seen = latest.get(f.location);
-      if (!seen || canonicalTime(seen.startedAt) < startedAt) latest.set(f.location, copy(f));
+      if (!seen || seen.startedAt < startedAt) latest.set(f.location, copy({ ...f, startedAt }));
     }
   }
 

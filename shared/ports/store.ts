@@ -52,7 +52,11 @@ export interface CloseRequest {
  * write (no transactions), and each returns whether it won, instead of throwing on a lost race.
  */
 export interface Store {
-  /** Idempotent on (monitorId, location, startedAt); also advances each location's latest status (never backwards). */
+  /**
+   * Idempotent on (monitorId, location, startedAt): a second write of the same key replaces the first.
+   * startedAt is stored in canonical form (toISOString). Also advances each location's latest status,
+   * never backwards.
+   */
   putFindings(findings: readonly Finding[]): Promise<void>;
   queryFindings(monitorId: string, query?: FindingQuery): Promise<Page<Finding>>;
   /** The newest finding of every location of a monitor. */

@@ -1,0 +1,543 @@
+/**
+ * Store on one DynamoDB table (design: table-design.ts, docs/storage.md). Reads are Query/GetItem
+ * only; incident writes are conditional single-item writes whose ConditionalCheckFailedException
+ * becomes a `false` / `{ opened: false }` outcome, never an error.
+ */
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import pLimit from 'p-limit';
+import type { Finding, IssueType } from '../domain/finding.ts';
+import type { Incident } from '../domain/incident.ts';
+import type { Notification, NotificationKind } from '../ports/notifier.ts';
+import {
+  type CloseRequest,
+  checkPageSize,
+  type FindingQuery,
+  type OpenResult,
+  type Page,
+  type PageRequest,
+  type Store,
+} from '../ports/store.ts';
+import {
+  ACTIVE_INCIDENTS_PK,
+  canonicalTime,
+  decodeCursor,
+  encodeCursor,
+  keys,
+  TABLE_DESIGN,
+} from './table-design.ts';
+
+/** BatchWriteItem's limit. */
+const BATCH_SIZE = 25;
+/** Unprocessed items (throttling) are retried this many times with exponential backoff from 25 ms. */
+const BATCH_ATTEMPTS = 8;
+/** Latest-status writes in flight per putFindings call. */
+const LATEST_CONCURRENCY = 8;
+const { byLocation, activeIncidents } = TABLE_DESIGN.globalSecondaryIndexes;
+const INFRA_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi2pk', 'gsi2sk'];
+
+export interface DynamoDbStoreOptions {
+  /** A DocumentClient; its marshalling options do not matter (items are plain JSON here). */
+  client: DynamoDBDocumentClient;
+  tableName: string;
+  /** Findings and latest-status items expire this many days after their startedAt. */
+  findingsTtlDays: number;
+}
+
+/** A write DynamoDB did not take even after retries (throttling); carries how many were lost. */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+  readonly unwritten: number;
+  constructor(message: string, unwritten: number) {
+    super(message);
+    this.unwritten = unwritten;
+  }
+}
+
+/** The finding inside a FINDING# or LATEST# item, e.g. a stream record's unmarshalled NewImage. */
+export function itemToFinding(item: Record<string, unknown>): Finding {
+  const finding = item.finding;
+  if (typeof finding !== 'object' || finding === null) {
+    throw new TypeError(`item ${String(item.pk)} / ${String(item.sk)} holds no finding`);
+  }
+  return finding as Finding;
+}
+
+function itemToIncident(item: Record<string, unknown>): Incident {
+  const incident: Record<string, unknown> = { ...item };
+  for (const name of INFRA_ATTRIBUTES) delete incident[name];
+  return incident as unknown as Incident;
+}
+
+/** Drops undefined fields and non-finite numbers the way JSON does; DynamoDB accepts neither. */
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class DynamoDbStore implements Store {
+  readonly #db: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #ttlSeconds: number;
+
+  constructor(options: DynamoDbStoreOptions) {
+    if (!(options.findingsTtlDays > 0))
+      throw new RangeError('findingsTtlDays: expected a positive number of days');
+    this.#db = options.client;
+    this.#table = options.tableName;
+    this.#ttlSeconds = Math.round(options.findingsTtlDays * 86_400);
+  }
+
+  // ------------------------------------------------------------------ findings
+
+  async putFindings(findings: readonly Finding[]): Promise<void> {
+    const items = new Map<string, Record<string, unknown>>();
+    const newest = new Map<string, Finding>();
+    for (const f of findings) {
+      const key = keys.finding(f.monitorId, f.location, f.startedAt);
+      items.set(`${key.pk}\u0000${key.sk}`, this.#findingItem(f, key));
+      const group = `${f.monitorId}\u0000${f.location}`;
+      const seen = newest.get(group);
+      if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) newest.set(group, f);
+    }
+    const all = [...items.values()];
+    for (let i = 0; i < all.length; i += BATCH_SIZE) await this.#batchPut(all.slice(i, i + BATCH_SIZE));
+    const limit = pLimit(LATEST_CONCURRENCY);
+    await Promise.all([...newest.values()].map((f) => limit(() => this.#advanceLatest(f))));
+  }
+
+  #findingItem(f: Finding, key: { pk: string; sk: string }): Record<string, unknown> {
+    const startedAt = canonicalTime(f.startedAt);
+    return {
+      ...key,
+      gsi1pk: keys.findingLocation(f.monitorId, f.location),
+      gsi1sk: startedAt,
+      entity: 'finding',
+      monitorId: f.monitorId,
+      location: f.location,
+      startedAt,
+      status: f.status,
+      expiresAt: this.#expiresAt(startedAt),
+      finding: plain({ ...f, startedAt }),
+    };
+  }
+
+  #expiresAt(startedAt: string): number {
+    return Math.floor(Date.parse(startedAt) / 1000) + this.#ttlSeconds;
+  }
+
+  async #batchPut(items: Record<string, unknown>[]): Promise<void> {
+    let pending = items.map((Item) => ({ PutRequest: { Item } }));
+    for (let attempt = 0; attempt < BATCH_ATTEMPTS && pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(25 * 2 ** attempt, 2_000));
+      const out = await this.#db.send(new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }));
+      pending = (out.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
+    }
+    if (pending.length > 0) {
+      throw new StoreWriteError(
+        `${pending.length} of ${items.length} findings not written after ${BATCH_ATTEMPTS} attempts (throttled)`,
+        pending.length,
+      );
+    }
+  }
+
+  /** Latest status only moves forward in time, whatever order findings are written in. */
+  async #advanceLatest(f: Finding): Promise<void> {
+    const startedAt = canonicalTime(f.startedAt);
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...keys.latest(f.monitorId, f.location),
+            entity: 'latest',
+            monitorId: f.monitorId,
+            location: f.location,
+            startedAt,
+            expiresAt: this.#expiresAt(startedAt),
+            finding: plain({ ...f, startedAt }),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #startedAt < :startedAt',
+          ExpressionAttributeNames: { '#startedAt': 'startedAt' },
+          ExpressionAttributeValues: { ':startedAt': startedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async queryFindings(monitorId: string, query: FindingQuery = {}): Promise<Page<Finding>> {
+    const limit = checkPageSize(query.limit);
+    const { from, to } = query;
+    if (from && to && to.getTime() <= from.getTime()) return { items: [] };
+    const values: Record<string, unknown> = {};
+    let input: QueryCommandInput;
+    let cursorShape: { attributes: string[]; partition: { attribute: string; value: string } };
+    if (query.location !== undefined) {
+      const pk = keys.findingLocation(monitorId, query.location);
+      values[':pk'] = pk;
+      let range = '';
+      if (from) values[':from'] = from.toISOString();
+      // gsi1sk is the bare timestamp: an exclusive `to` is the last millisecond before it.
+      if (to) values[':to'] = new Date(to.getTime() - 1).toISOString();
+      if (from && to) range = ' AND gsi1sk BETWEEN :from AND :to';
+      else if (from) range = ' AND gsi1sk >= :from';
+      else if (to) range = ' AND gsi1sk <= :to';
+      input = {
+        TableName: this.#table,
+        IndexName: byLocation.indexName,
+        KeyConditionExpression: `gsi1pk = :pk${range}`,
+      };
+      cursorShape = {
+        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+        partition: { attribute: 'gsi1pk', value: pk },
+      };
+    } else {
+      const pk = keys.monitor(monitorId);
+      values[':pk'] = pk;
+      values[':from'] = from ? keys.findingBound(from) : 'FINDING#';
+      // '$' sorts right after '#': the end of every FINDING# key.
+      values[':to'] = to ? keys.findingBound(to) : 'FINDING$';
+      input = {
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ConsistentRead: true,
+      };
+      cursorShape = { attributes: ['pk', 'sk'], partition: { attribute: 'pk', value: pk } };
+    }
+    const out = await this.#db.send(
+      new QueryCommand({
+        ...input,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: query.order === 'asc',
+        Limit: limit,
+        ...(query.cursor ? { ExclusiveStartKey: decodeCursor(query.cursor, cursorShape) } : {}),
+      }),
+    );
+    return page((out.Items ?? []).map(itemToFinding), out.LastEvaluatedKey);
+  }
+
+  async latestStatus(monitorId: string): Promise<Finding[]> {
+    const items = await this.#queryAll({
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.monitor(monitorId), ':prefix': 'LATEST#' },
+      ConsistentRead: true,
+    });
+    return items.map(itemToFinding);
+  }
+
+  // ------------------------------------------------------------------ incidents: reads
+
+  async getIncident(monitorId: string, incidentId: string): Promise<Incident | null> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: keys.incident(monitorId, incidentId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? itemToIncident(out.Item) : null;
+  }
+
+  async getOpenIncident(monitorId: string, issueType: IssueType): Promise<Incident | null> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: keys.openPointer(monitorId, issueType),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? this.#followPointer(out.Item) : null;
+  }
+
+  async getOpenIncidents(monitorId: string): Promise<Incident[]> {
+    const pointers = await this.#queryAll({
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.monitor(monitorId), ':prefix': 'OPEN#' },
+      ConsistentRead: true,
+    });
+    const incidents = await Promise.all(pointers.map((p) => this.#followPointer(p)));
+    return incidents.filter((i): i is Incident => i !== null);
+  }
+
+  /**
+   * The pointer is written first and the record second (no transactions), so either may be missing
+   * after a crash: a pointer without record re-creates the record from the copy it carries; a pointer
+   * to a closed record is a leftover of an interrupted close and is removed.
+   */
+  async #followPointer(pointer: Record<string, unknown>): Promise<Incident | null> {
+    const opening = pointer.incident as Incident;
+    let record = await this.getIncident(opening.monitorId, opening.incidentId);
+    if (!record) {
+      await this.#putIncidentRecord(opening);
+      record = await this.getIncident(opening.monitorId, opening.incidentId);
+    }
+    if (record && record.status === 'open') return record;
+    await this.#deletePointer(opening.monitorId, opening.issueType, opening.incidentId);
+    return null;
+  }
+
+  listOpenIncidents(request: PageRequest = {}): Promise<Page<Incident>> {
+    return this.#listActive(request, true);
+  }
+
+  listActiveIncidents(request: PageRequest = {}): Promise<Page<Incident>> {
+    return this.#listActive(request, false);
+  }
+
+  async #listActive(request: PageRequest, openOnly: boolean): Promise<Page<Incident>> {
+    const limit = checkPageSize(request.limit);
+    const cursorShape = {
+      attributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
+      partition: { attribute: 'gsi2pk', value: ACTIVE_INCIDENTS_PK },
+    };
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: activeIncidents.indexName,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ...(openOnly
+          ? {
+              FilterExpression: '#status = :open',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pk': ACTIVE_INCIDENTS_PK, ':open': 'open' },
+            }
+          : { ExpressionAttributeValues: { ':pk': ACTIVE_INCIDENTS_PK } }),
+        Limit: limit,
+        ...(request.cursor ? { ExclusiveStartKey: decodeCursor(request.cursor, cursorShape) } : {}),
+      }),
+    );
+    return page((out.Items ?? []).map(itemToIncident), out.LastEvaluatedKey);
+  }
+
+  // ------------------------------------------------------------------ incidents: conditional writes
+
+  async openIncident(incident: Incident): Promise<OpenResult> {
+    const opening = plain(incident);
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...keys.openPointer(incident.monitorId, incident.issueType),
+            entity: 'open-pointer',
+            incidentId: incident.incidentId,
+            incident: opening,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { opened: false, existing: await this.getOpenIncident(incident.monitorId, incident.issueType) };
+    }
+    await this.#putIncidentRecord(opening);
+    return { opened: true };
+  }
+
+  async #putIncidentRecord(incident: Incident): Promise<void> {
+    try {
+      await this.#db.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...keys.incident(incident.monitorId, incident.incidentId),
+            entity: 'incident',
+            gsi2pk: ACTIVE_INCIDENTS_PK,
+            gsi2sk: keys.activeIncidentSort(incident.openedAt, incident.monitorId, incident.incidentId),
+            ...plain(incident),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      // Someone repaired it from the pointer first: the same record.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  async #deletePointer(monitorId: string, issueType: IssueType, incidentId: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: keys.openPointer(monitorId, issueType),
+          ConditionExpression: 'incidentId = :id',
+          ExpressionAttributeValues: { ':id': incidentId },
+        }),
+      );
+    } catch (error) {
+      // Already gone, or it points at a newer incident now: not ours to delete.
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  moveFirstSeen(monitorId: string, incidentId: string, firstSeen: string): Promise<boolean> {
+    return this.#conditionalUpdate({
+      Key: keys.incident(monitorId, incidentId),
+      UpdateExpression: 'SET firstSeen = :firstSeen',
+      ConditionExpression: '#status = :open AND firstSeen > :firstSeen',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':open': 'open', ':firstSeen': firstSeen },
+    });
+  }
+
+  markEscalated(
+    monitorId: string,
+    incidentId: string,
+    notification: Notification,
+    claimedAt: string,
+  ): Promise<boolean> {
+    return this.#conditionalUpdate({
+      Key: keys.incident(monitorId, incidentId),
+      UpdateExpression: 'SET escalatedAt = :at, outbox.escalate = :entry',
+      ConditionExpression: '#status = :open AND attribute_not_exists(escalatedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':open': 'open',
+        ':at': notification.at,
+        ':entry': { claimedAt, notification: plain(notification) },
+      },
+    });
+  }
+
+  async closeIncident(monitorId: string, incidentId: string, close: CloseRequest): Promise<boolean> {
+    const set = ['#status = :status', 'closedAt = :at', 'closeReason = :reason'];
+    const values: Record<string, unknown> = {
+      ':open': 'open',
+      ':status': close.status,
+      ':at': close.at,
+      ':reason': close.reason,
+    };
+    if (close.supersededBy) {
+      set.push('supersededBy = :by');
+      values[':by'] = close.supersededBy;
+    }
+    if (close.notification) {
+      set.push('outbox.resolve = :entry');
+      values[':entry'] = { claimedAt: close.at, notification: plain(close.notification) };
+    }
+    // Nothing owed (never escalated): it leaves the active index in the same write.
+    const remove = !close.notification && !close.sawEscalated ? ' REMOVE gsi2pk, gsi2sk' : '';
+    const input: Omit<UpdateCommandInput, 'TableName'> = {
+      Key: keys.incident(monitorId, incidentId),
+      UpdateExpression: `SET ${set.join(', ')}${remove}`,
+      ConditionExpression: `#status = :open AND ${close.sawEscalated ? 'attribute_exists' : 'attribute_not_exists'}(escalatedAt)`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    };
+    let closed: Incident;
+    try {
+      const out = await this.#db.send(new UpdateCommand({ TableName: this.#table, ...input }));
+      closed = itemToIncident(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+    await this.#deletePointer(monitorId, closed.issueType, incidentId);
+    return true;
+  }
+
+  claimDelivery(
+    monitorId: string,
+    incidentId: string,
+    kind: NotificationKind,
+    seenClaimedAt: string,
+    claimedAt: string,
+  ): Promise<boolean> {
+    return this.#conditionalUpdate({
+      Key: keys.incident(monitorId, incidentId),
+      UpdateExpression: 'SET outbox.#kind.claimedAt = :claimedAt',
+      ConditionExpression: 'outbox.#kind.claimedAt = :seen',
+      ExpressionAttributeNames: { '#kind': kind },
+      ExpressionAttributeValues: { ':seen': seenClaimedAt, ':claimedAt': claimedAt },
+    });
+  }
+
+  async markDelivered(
+    monitorId: string,
+    incidentId: string,
+    kind: NotificationKind,
+    deliveredAt: string,
+  ): Promise<void> {
+    const key = keys.incident(monitorId, incidentId);
+    let after: Incident;
+    try {
+      const out = await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: 'REMOVE outbox.#kind SET delivered.#kind = :at',
+          ConditionExpression: 'attribute_exists(outbox.#kind)',
+          ExpressionAttributeNames: { '#kind': kind },
+          ExpressionAttributeValues: { ':at': deliveredAt },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      after = itemToIncident(out.Attributes ?? {});
+    } catch (error) {
+      if (isConditionFailure(error)) return;
+      throw error;
+    }
+    if (after.status === 'open' || Object.keys(after.outbox ?? {}).length > 0) return;
+    await this.#conditionalUpdate({
+      Key: key,
+      UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
+      ConditionExpression:
+        '#status <> :open AND attribute_not_exists(outbox.escalate) AND attribute_not_exists(outbox.resolve)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':open': 'open' },
+    });
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  async #conditionalUpdate(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+    try {
+      await this.#db.send(new UpdateCommand({ TableName: this.#table, ...input }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** For the small per-monitor collections (locations, open pointers); bounded all the same. */
+  async #queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    for (let n = 0; n < 100; n++) {
+      const out = await this.#db.send(
+        new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
+      );
+      items.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+      if (!start) return items;
+    }
+    throw new Error(
+      `query on ${String(input.ExpressionAttributeValues?.[':pk'])} did not end after 100 pages`,
+    );
+  }
+}
+
+function page<T>(items: T[], lastKey: Record<string, unknown> | undefined): Page<T> {
+  return lastKey ? { items, cursor: encodeCursor(lastKey) } : { items };
+}
