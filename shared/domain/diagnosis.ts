@@ -268,19 +268,24 @@ function isNameserverCode(code: ErrorCode): boolean {
   return code === 'DNS_NS_TIMEOUT' || code === 'DNS_NS_DISAGREE' || code === 'DNS_SERIAL_MISMATCH';
 }
 
+/** NS host names as people say them: without the root's trailing dot. */
+function nsName(ns: NameserverResult): string {
+  return ns.nameserver.endsWith('.') ? ns.nameserver.slice(0, -1) : ns.nameserver;
+}
+
 /** The guide's "primary NS timeout, secondary responding, SOA stale". */
 function nameserverSentence(nameservers: NameserverResult[], failure: Failure): string {
-  const silent = nameservers.filter((ns) => ns.error?.code === 'DNS_TIMEOUT').map((ns) => ns.nameserver);
+  const silent = nameservers.filter((ns) => ns.error?.code === 'DNS_TIMEOUT').map((ns) => nsName(ns));
   const serials = nameservers.filter((ns) => ns.soaSerial !== undefined) as (NameserverResult & {
     soaSerial: number;
   })[];
   const newest = Math.max(...serials.map((ns) => ns.soaSerial));
-  const stale = serials.filter((ns) => ns.soaSerial < newest).map((ns) => ns.nameserver);
+  const stale = serials.filter((ns) => ns.soaSerial < newest).map((ns) => nsName(ns));
   const parts: string[] = [];
   if (silent.length > 0)
     parts.push(`${plural(silent, 'Nameserver', 'Nameservers')} ${listWords(silent)} timed out`);
   if (stale.length > 0) {
-    const bySerial = serials.map((ns) => `${ns.nameserver} ${ns.soaSerial}`).join(', ');
+    const bySerial = serials.map((ns) => `${nsName(ns)} ${ns.soaSerial}`).join(', ');
     parts.push(`SOA serials differ (${bySerial})`);
     return sentence(
       parts.join('; '),
@@ -290,11 +295,11 @@ function nameserverSentence(nameservers: NameserverResult[], failure: Failure): 
   if (failure.code === 'DNS_NS_DISAGREE') {
     const answers = nameservers
       .filter((ns) => ns.error === undefined)
-      .map((ns) => `${ns.nameserver} says ${ns.answers.map((a) => a.data).join(', ') || 'nothing'}`);
+      .map((ns) => `${nsName(ns)} says ${ns.answers.map((a) => a.data).join(', ') || 'nothing'}`);
     parts.push(`nameservers disagree: ${answers.join('; ')}`);
     return sentence(parts.join('; '), 'check which copy of the zone is current and resync the others');
   }
-  const answering = nameservers.filter((ns) => ns.error === undefined).map((ns) => ns.nameserver);
+  const answering = nameservers.filter((ns) => ns.error === undefined).map((ns) => nsName(ns));
   if (answering.length > 0) parts.push(`${listWords(answering)} answered`);
   if (parts.length === 0) parts.push(failure.message);
   return sentence(

@@ -15,7 +15,13 @@ import { createCa, daysFromNow, issueCert } from '../../shared/lab/certs.ts';
 import { type DnsServerHandle, startDnsServer, type ZoneRecord } from '../../shared/lab/dns-server.ts';
 import { runProbe } from '../../shared/probes/index.ts';
 import type { DnsSpec, HttpSpec, ProbeSpec, TcpSpec } from '../../shared/probes/spec.ts';
-import type { ConnectAttempt, NameserverResult, ProbeResult, TriageStep } from '../../shared/probes/types.ts';
+import type {
+  ConnectAttempt,
+  ErrorCode,
+  NameserverResult,
+  ProbeResult,
+  TriageStep,
+} from '../../shared/probes/types.ts';
 
 const TLS = { insecure: false, certWarnDays: 21, certCriticalDays: 7 };
 
@@ -241,38 +247,64 @@ describe('diagnose (pure)', () => {
     );
   });
 
-  it('authoritative mode: silent primary and a stale secondary', () => {
-    const ns = (nameserver: string, extra: Partial<NameserverResult>): NameserverResult => ({
-      nameserver,
-      server: `${nameserver}:53`,
-      transport: 'udp',
-      answers: [],
-      ...extra,
-    });
-    const spec = dnsSpec('example.com', undefined, { type: 'SOA', mode: 'authoritative' });
+  const ns = (nameserver: string, extra: Partial<NameserverResult>): NameserverResult => ({
+    nameserver,
+    server: `${nameserver}:53`,
+    transport: 'udp',
+    answers: [],
+    ...extra,
+  });
+  const answer = (data: string) => ({ name: 'www.example.com.', type: 'A', ttl: 300, data });
+  const silentNs = { error: { code: 'DNS_TIMEOUT' as const, message: 'no answer' } };
+
+  it.each<[string, ErrorCode, NameserverResult[], string]>([
+    [
+      'silent primary and a stale secondary',
+      'DNS_SERIAL_MISMATCH',
+      [
+        ns('ns1.example.com.', silentNs),
+        ns('ns2.example.com', { soaSerial: 2026112401 }),
+        ns('ns3.example.com', { soaSerial: 2026112301 }),
+      ],
+      'Nameserver ns1.example.com timed out; SOA serials differ (ns2.example.com 2026112401, ns3.example.com 2026112301); ns3.example.com is stale: check zone transfers from the primary.',
+    ],
+    [
+      'one silent nameserver',
+      'DNS_NS_TIMEOUT',
+      [
+        ns('ns1.example.com.', silentNs),
+        ns('ns2.example.com.', { soaSerial: 7, answers: [answer('192.0.2.1')] }),
+      ],
+      'Nameserver ns1.example.com timed out, ns2.example.com answered; check ns1.example.com and that UDP/TCP 53 reach them.',
+    ],
+    [
+      'nameservers with different answers',
+      'DNS_NS_DISAGREE',
+      [
+        ns('ns1.example.com.', { soaSerial: 7, answers: [answer('192.0.2.1')] }),
+        ns('ns2.example.com.', { soaSerial: 7, answers: [answer('192.0.2.99')] }),
+      ],
+      'Nameservers disagree: ns1.example.com says 192.0.2.1; ns2.example.com says 192.0.2.99; check which copy of the zone is current and resync the others.',
+    ],
+  ])('authoritative mode: %s', (_name, code, nameservers, sentence) => {
+    const spec = dnsSpec('www.example.com', undefined, { mode: 'authoritative' });
     const result: ProbeResult = {
       probe: 'dns',
-      target: 'dns:example.com?type=SOA&mode=authoritative',
+      target: 'dns:www.example.com?type=A&mode=authoritative',
       status: 'degraded',
       timings: { dns: 20, total: 1500 },
-      error: { code: 'DNS_SERIAL_MISMATCH', message: 'serials differ' },
+      error: { code, message: code },
       layer: 'dns',
       details: {
         kind: 'dns',
-        name: 'example.com',
-        type: 'SOA',
+        name: 'www.example.com',
+        type: 'A',
         query: { server: '10.0.0.2:53', transport: 'udp', answers: [] },
         zone: 'example.com',
-        nameservers: [
-          ns('ns1.example.com', { error: { code: 'DNS_TIMEOUT', message: 'no answer' } }),
-          ns('ns2.example.com', { soaSerial: 2026112401 }),
-          ns('ns3.example.com', { soaSerial: 2026112301 }),
-        ],
+        nameservers,
       },
     };
-    expect(diagnose(spec, result, [])).toBe(
-      'Nameserver ns1.example.com timed out; SOA serials differ (ns2.example.com 2026112401, ns3.example.com 2026112301); ns3.example.com is stale: check zone transfers from the primary.',
-    );
+    expect(diagnose(spec, result, [])).toBe(sentence);
   });
 
   it('slow: names the phase over its threshold and where to look', () => {
