@@ -75,6 +75,8 @@ async function probe(
   const started = performance.now();
   const r = await httpProbe(s, { signal: AbortSignal.timeout(deadlineMs), deadline: started + deadlineMs });
   const ms = performance.now() - started;
+  // Every probe, passing or failing, returns within its deadline (plus scheduling slack).
+  expect(ms).toBeLessThan(deadlineMs + LATE_MS);
   expect(r.details.kind).toBe('http');
   return { r, d: r.details as HttpDetails, ms };
 }
@@ -434,10 +436,9 @@ describe('httpProbe over plain HTTP', () => {
   it('deadline already passed while resolving a name → DNS_TIMEOUT', async () => {
     const controller = new AbortController();
     controller.abort();
-    const r = await httpProbe(spec('http://localhost:9/'), {
-      signal: controller.signal,
-      deadline: performance.now(),
-    });
+    const started = performance.now();
+    const r = await httpProbe(spec('http://localhost:9/'), { signal: controller.signal, deadline: started });
+    expect(performance.now() - started).toBeLessThan(100);
     expect(r).toMatchObject({ status: 'down', layer: 'dns', error: { code: 'DNS_TIMEOUT' } });
   });
 
@@ -445,10 +446,9 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serve(ok);
     const controller = new AbortController();
     controller.abort();
-    const r = await httpProbe(spec(`${server.origin}/`), {
-      signal: controller.signal,
-      deadline: performance.now(),
-    });
+    const started = performance.now();
+    const r = await httpProbe(spec(`${server.origin}/`), { signal: controller.signal, deadline: started });
+    expect(performance.now() - started).toBeLessThan(100);
     expect(r).toMatchObject({ status: 'down', layer: 'transport', error: { code: 'TCP_TIMEOUT' } });
     expect(server.requests).toHaveLength(0);
   });
