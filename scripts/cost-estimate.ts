@@ -1,0 +1,329 @@
+/**
+ * Monthly AWS cost of a netprobe deployment, computed from stated prices and a stated scenario,
+ * every line with its arithmetic. docs/cost.md is this script's output for the default scenario:
+ *   node scripts/cost-estimate.ts            # markdown table
+ *   node scripts/cost-estimate.ts --json     # the same lines as JSON
+ *
+ * Prices: us-east-1 list prices (no free tier), as published on the AWS pricing pages for Lambda,
+ * CloudWatch, DynamoDB, SNS, API Gateway and KMS. Check them before you budget: they change.
+ */
+import { METRICS } from '../shared/domain/metrics.ts';
+
+export const PRICES_US_EAST_1 = {
+  lambdaArmGbSecond: 0.0000133334,
+  lambdaPerMillionRequests: 0.2,
+  /** First 10,000 custom metrics; the next 240,000 cost $0.10. */
+  metricPerMonth: 0.3,
+  metricPerMonthAfter10k: 0.1,
+  putMetricDataPer1000Requests: 0.01,
+  /** Standard-resolution alarm, per metric it evaluates (a metric-math alarm pays for each metric). */
+  alarmMetricPerMonth: 0.1,
+  dashboardPerMonth: 3,
+  logsIngestedPerGb: 0.5,
+  logsStoredPerGbMonth: 0.03,
+  /** On-demand capacity. */
+  dynamoPerMillionWriteUnits: 0.625,
+  dynamoPerMillionReadUnits: 0.125,
+  dynamoStoragePerGbMonth: 0.25,
+  dynamoPitrPerGbMonth: 0.2,
+  snsPerMillionPublishes: 0.5,
+  snsEmailPer100k: 2,
+  httpApiPerMillionRequests: 1,
+  kmsKeyPerMonth: 1,
+  interRegionTransferPerGb: 0.02,
+} as const;
+
+export type Prices = typeof PRICES_US_EAST_1;
+
+/** The phases a successful run reports as PhaseLatency (total is the Latency metric). */
+const PHASES_BY_SHAPE = {
+  https: ['dns', 'connect', 'tls', 'ttfb', 'transfer'],
+  http: ['dns', 'connect', 'ttfb', 'transfer'],
+  tcp: ['dns', 'connect'],
+  dns: ['dns'],
+} as const;
+
+export type MonitorShape = keyof typeof PHASES_BY_SHAPE;
+
+export interface MonitorGroup {
+  readonly shape: MonitorShape;
+  readonly count: number;
+  /** CDN-fronted: one more metric (CdnCacheHit). */
+  readonly cdn?: boolean;
+  /** Phase thresholds, each one latency alarm. */
+  readonly latencyThresholds: number;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly regions: number;
+  readonly intervalMinutes: number;
+  readonly monitors: readonly MonitorGroup[];
+  /** Wall time of one runner invocation (all monitors of a region run concurrently). */
+  readonly runnerSeconds: number;
+  readonly runnerMemoryMb: number;
+  /**
+   * Escalator invocations per minute: stream batches (the filter passes findings only) plus the
+   * 1-minute tick. Each runner writes its findings in BatchWriteItem calls of 25, which the stream
+   * delivers as about one batch each.
+   */
+  readonly escalatorInvocationsPerMinute: number;
+  readonly escalatorSeconds: number;
+  readonly escalatorMemoryMb: number;
+  /** Stored size of one finding item (JSON details, timings, TLS and CDN info). */
+  readonly findingKb: number;
+  readonly findingsTtlDays: number;
+  /** Reads per finding by the escalator (open-incident pointer, incident). */
+  readonly escalatorReadsPerFinding: number;
+  readonly apiRequestsPerMonth: number;
+  readonly apiSeconds: number;
+  readonly apiMemoryMb: number;
+  readonly notificationsPerMonth: number;
+  readonly logKbPerInvocation: number;
+  readonly logRetentionDays: number;
+  /** Bytes of one metric datum in a PutMetricData request. */
+  readonly datumBytes: number;
+}
+
+/** 50 monitors × 5 regions, every minute: 20 HTTPS, 10 HTTPS behind a CDN, 10 DNS, 10 TCP. */
+export const EXAMPLE_SCENARIO: Scenario = {
+  name: '50 monitors × 5 regions, every minute',
+  regions: 5,
+  intervalMinutes: 1,
+  monitors: [
+    { shape: 'https', count: 20, latencyThresholds: 1 },
+    { shape: 'https', count: 10, cdn: true, latencyThresholds: 1 },
+    { shape: 'dns', count: 10, latencyThresholds: 1 },
+    { shape: 'tcp', count: 10, latencyThresholds: 1 },
+  ],
+  runnerSeconds: 2,
+  runnerMemoryMb: 512,
+  // 5 regions × 2 batches of 25 findings + 1 tick
+  escalatorInvocationsPerMinute: 11,
+  escalatorSeconds: 0.3,
+  escalatorMemoryMb: 256,
+  findingKb: 2,
+  findingsTtlDays: 30,
+  escalatorReadsPerFinding: 2,
+  apiRequestsPerMonth: 10_000,
+  apiSeconds: 1,
+  apiMemoryMb: 512,
+  notificationsPerMonth: 500,
+  logKbPerInvocation: 2,
+  logRetentionDays: 30,
+  datumBytes: 200,
+};
+
+/** AWS bills a month as 730 hours. */
+export const MINUTES_PER_MONTH = 730 * 60;
+
+export interface CostLine {
+  readonly component: string;
+  readonly item: string;
+  readonly arithmetic: string;
+  readonly usd: number;
+}
+
+const usd = (value: number) => `$${value.toFixed(2)}`;
+const n = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 2 });
+
+/** Distinct CloudWatch metrics one monitor publishes in one region (see shared/domain/metrics.ts). */
+export function metricsPerMonitorRegion(group: Pick<MonitorGroup, 'shape' | 'cdn'>): string[] {
+  const names: string[] = [METRICS.up.name, METRICS.latency.name];
+  for (const phase of PHASES_BY_SHAPE[group.shape]) names.push(`${METRICS.phaseLatency.name}{${phase}}`);
+  if (group.shape === 'https') names.push(METRICS.certDaysRemaining.name);
+  if (group.cdn) names.push(METRICS.cdnCacheHit.name);
+  return names;
+}
+
+export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLine[] {
+  const lines: CostLine[] = [];
+  const add = (component: string, item: string, arithmetic: string, value: number) =>
+    lines.push({ component, item, arithmetic: `${arithmetic} = ${usd(value)}`, usd: value });
+
+  const monitors = s.monitors.reduce((sum, g) => sum + g.count, 0);
+  const runsPerRegion = MINUTES_PER_MONTH / s.intervalMinutes;
+  const invocations = s.regions * runsPerRegion;
+  const findings = monitors * s.regions * runsPerRegion;
+
+  // Lambda
+  const runnerGbS = invocations * s.runnerSeconds * (s.runnerMemoryMb / 1024);
+  add(
+    'Lambda',
+    'probe-runner compute',
+    `${n(invocations)} runs × ${s.runnerSeconds} s × ${s.runnerMemoryMb / 1024} GB × $${p.lambdaArmGbSecond}/GB-s (arm64)`,
+    runnerGbS * p.lambdaArmGbSecond,
+  );
+  add(
+    'Lambda',
+    'probe-runner requests',
+    `${n(invocations)} × $${p.lambdaPerMillionRequests}/M`,
+    (invocations / 1e6) * p.lambdaPerMillionRequests,
+  );
+  const escalatorInvocations = s.escalatorInvocationsPerMinute * MINUTES_PER_MONTH;
+  const escalatorGbS = escalatorInvocations * s.escalatorSeconds * (s.escalatorMemoryMb / 1024);
+  add(
+    'Lambda',
+    'escalator compute',
+    `${n(escalatorInvocations)} invocations × ${s.escalatorSeconds} s × ${s.escalatorMemoryMb / 1024} GB × $${p.lambdaArmGbSecond}/GB-s`,
+    escalatorGbS * p.lambdaArmGbSecond,
+  );
+  add(
+    'Lambda',
+    'escalator requests',
+    `${n(escalatorInvocations)} × $${p.lambdaPerMillionRequests}/M`,
+    (escalatorInvocations / 1e6) * p.lambdaPerMillionRequests,
+  );
+  const apiGbS = s.apiRequestsPerMonth * s.apiSeconds * (s.apiMemoryMb / 1024);
+  add(
+    'Lambda',
+    'probe-api (on demand)',
+    `${n(s.apiRequestsPerMonth)} × ${s.apiSeconds} s × ${s.apiMemoryMb / 1024} GB × $${p.lambdaArmGbSecond}/GB-s + requests`,
+    apiGbS * p.lambdaArmGbSecond + (s.apiRequestsPerMonth / 1e6) * p.lambdaPerMillionRequests,
+  );
+
+  // CloudWatch metrics
+  const perRegion = s.monitors.map((g) => ({ g, names: metricsPerMonitorRegion(g) }));
+  const metricCount = s.regions * perRegion.reduce((sum, { g, names }) => sum + g.count * names.length, 0);
+  const tierOne = Math.min(metricCount, 10_000);
+  const metricsUsd =
+    tierOne * p.metricPerMonth + Math.max(0, metricCount - 10_000) * p.metricPerMonthAfter10k;
+  const breakdown = perRegion
+    .map(({ g, names }) => `${g.count} ${g.shape}${g.cdn ? '+cdn' : ''} × ${names.length}`)
+    .join(' + ');
+  add(
+    'CloudWatch',
+    'custom metrics',
+    `(${breakdown}) × ${s.regions} regions = ${n(metricCount)} metrics × $${p.metricPerMonth}`,
+    metricsUsd,
+  );
+  const putRequests = invocations * Math.ceil(metricCount / s.regions / 1000);
+  add(
+    'CloudWatch',
+    'PutMetricData calls',
+    `${n(putRequests)} (one per run, ≤ 1000 datums) × $${p.putMetricDataPer1000Requests}/1000`,
+    (putRequests / 1000) * p.putMetricDataPer1000Requests,
+  );
+  const monitorAlarmMetrics = s.monitors.reduce(
+    (sum, g) => sum + g.count * (1 + g.latencyThresholds) * s.regions,
+    0,
+  );
+  add(
+    'CloudWatch',
+    'monitor alarms',
+    `(${s.monitors.map((g) => `${g.count} × (1 + ${g.latencyThresholds})`).join(' + ')}) alarms × ${s.regions} region metrics each = ${n(monitorAlarmMetrics)} alarm metrics × $${p.alarmMetricPerMonth}`,
+    monitorAlarmMetrics * p.alarmMetricPerMonth,
+  );
+  // runs-arriving: ≤ 10 metrics per region; runner health: 2 per region; escalator: 2 + 1 (dead letters)
+  const watchdogMetrics = s.regions * Math.min(10, monitors) + s.regions * 2 + 3;
+  add(
+    'CloudWatch',
+    'watchdog alarms',
+    `${s.regions} × ${Math.min(10, monitors)} (runs arriving) + ${s.regions} × 2 (runner) + 3 (escalator) = ${watchdogMetrics} alarm metrics × $${p.alarmMetricPerMonth}`,
+    watchdogMetrics * p.alarmMetricPerMonth,
+  );
+  add('CloudWatch', 'dashboard', `1 × $${p.dashboardPerMonth}`, p.dashboardPerMonth);
+  const logGb = ((invocations + escalatorInvocations) * s.logKbPerInvocation) / 1024 / 1024;
+  add(
+    'CloudWatch',
+    'Lambda logs',
+    `${n(logGb)} GB × $${p.logsIngestedPerGb} ingested + ${n(logGb * (s.logRetentionDays / 30))} GB stored × $${p.logsStoredPerGbMonth}`,
+    logGb * p.logsIngestedPerGb + logGb * (s.logRetentionDays / 30) * p.logsStoredPerGbMonth,
+  );
+
+  // DynamoDB (on demand): a finding item + its byLocation index entry + the latest-status put
+  const wruPerFinding = Math.ceil(s.findingKb) * 3;
+  const writeUnits = findings * wruPerFinding;
+  add(
+    'DynamoDB',
+    'writes',
+    `${n(findings)} findings × ${wruPerFinding} WRU (item, index, latest status; ${s.findingKb} KB each) × $${p.dynamoPerMillionWriteUnits}/M`,
+    (writeUnits / 1e6) * p.dynamoPerMillionWriteUnits,
+  );
+  const readUnits = findings * s.escalatorReadsPerFinding;
+  add(
+    'DynamoDB',
+    'reads',
+    `${n(findings)} findings × ${s.escalatorReadsPerFinding} RRU (escalator) × $${p.dynamoPerMillionReadUnits}/M`,
+    (readUnits / 1e6) * p.dynamoPerMillionReadUnits,
+  );
+  const storedGb = (findings * (s.findingsTtlDays / 30) * s.findingKb) / 1024 / 1024;
+  add(
+    'DynamoDB',
+    'storage',
+    `${n(storedGb)} GB (${s.findingsTtlDays} days of findings) × 2 (index projects ALL) × $${p.dynamoStoragePerGbMonth}`,
+    storedGb * 2 * p.dynamoStoragePerGbMonth,
+  );
+  add(
+    'DynamoDB',
+    'point-in-time recovery',
+    `${n(storedGb)} GB × $${p.dynamoPitrPerGbMonth}`,
+    storedGb * p.dynamoPitrPerGbMonth,
+  );
+  add('DynamoDB', 'stream', 'read by the Lambda trigger: no charge', 0);
+
+  // SNS, API, KMS, transfer
+  add(
+    'SNS',
+    'pages and alarm notifications',
+    `${n(s.notificationsPerMonth)} publishes × $${p.snsPerMillionPublishes}/M + ${n(s.notificationsPerMonth)} emails × $${p.snsEmailPer100k}/100k`,
+    (s.notificationsPerMonth / 1e6) * p.snsPerMillionPublishes +
+      (s.notificationsPerMonth / 1e5) * p.snsEmailPer100k,
+  );
+  add(
+    'API Gateway',
+    'HTTP API',
+    `${n(s.apiRequestsPerMonth)} requests × $${p.httpApiPerMillionRequests}/M`,
+    (s.apiRequestsPerMonth / 1e6) * p.httpApiPerMillionRequests,
+  );
+  add('KMS', 'topic key', `1 key × $${p.kmsKeyPerMonth} (requests negligible)`, p.kmsKeyPerMonth);
+  const remoteShare = (s.regions - 1) / s.regions;
+  const transferGb =
+    (remoteShare *
+      (findings * s.findingKb * 1024 + findings * (metricCount / s.regions / monitors) * s.datumBytes)) /
+    1024 ** 3;
+  add(
+    'Data transfer',
+    'other regions → home',
+    `${n(transferGb)} GB (findings and metric datums from ${s.regions - 1} of ${s.regions} regions) × $${p.interRegionTransferPerGb}`,
+    transferGb * p.interRegionTransferPerGb,
+  );
+  return lines;
+}
+
+export function total(lines: readonly CostLine[]): number {
+  return lines.reduce((sum, line) => sum + line.usd, 0);
+}
+
+export function formatMarkdown(s: Scenario, lines: readonly CostLine[]): string {
+  const rows = lines.map((line) => `| ${line.component} | ${line.item} | ${line.arithmetic} |`);
+  const byComponent = new Map<string, number>();
+  for (const line of lines)
+    byComponent.set(line.component, (byComponent.get(line.component) ?? 0) + line.usd);
+  const summary = [...byComponent].map(([component, value]) => `| ${component} | ${usd(value)} |`);
+  return [
+    `**${s.name}**: ${usd(total(lines))} per month (us-east-1 list prices, no free tier).`,
+    '',
+    '| component | monthly |',
+    '|---|---|',
+    ...summary,
+    `| **total** | **${usd(total(lines))}** |`,
+    '',
+    '| component | item | arithmetic |',
+    '|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+if (import.meta.main) {
+  const lines = estimateCost(EXAMPLE_SCENARIO);
+  console.log(
+    process.argv.includes('--json')
+      ? JSON.stringify(
+          { scenario: EXAMPLE_SCENARIO, prices: PRICES_US_EAST_1, lines, totalUsd: total(lines) },
+          null,
+          2,
+        )
+      : formatMarkdown(EXAMPLE_SCENARIO, lines),
+  );
+}
