@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -406,6 +408,34 @@ describe('DynamoDbStore on dynalite', () => {
       new GetCommand({ TableName: tableName, Key: keys.openPointer('db', 'tcp') }),
     );
     expect(pointer.Item).toBeUndefined();
+  });
+
+  it('keeps a persisted local table across restarts (the demo remembers its history)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'netprobe-dynalite-'));
+    try {
+      const first = await startLocalDynamo({ path: dir });
+      const f = finding('db', 'eu-west-1', 0, true);
+      await new DynamoDbStore({
+        client: first.doc,
+        tableName: first.tableName,
+        findingsTtlDays: 1,
+      }).putFindings([f]);
+      await first.close();
+      await first.close(); // idempotent
+      const again = await startLocalDynamo({ path: dir });
+      try {
+        const reopened = new DynamoDbStore({
+          client: again.doc,
+          tableName: again.tableName,
+          findingsTtlDays: 1,
+        });
+        expect((await reopened.queryFindings('db')).items).toEqual([f]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lets other DynamoDB errors through (a missing table is not a lost race)', async () => {
