@@ -11,7 +11,7 @@ import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import { classify } from '../domain/classify.ts';
 import { diagnose } from '../domain/diagnosis.ts';
 import type { Finding } from '../domain/finding.ts';
-import { TRIAGE_BUDGET_MS, type TriageOptions, triage } from '../domain/triage.ts';
+import { type TriageOptions, triage } from '../domain/triage.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { TriageStep } from '../probes/types.ts';
@@ -124,7 +124,6 @@ async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding>
   if (result.status !== 'up' && ctx.triage !== false) {
     const settings = typeof ctx.triage === 'object' ? ctx.triage : {};
     steps = await triage(spec, result, {
-      budgetMs: TRIAGE_BUDGET_MS,
       ...settings,
       signal: ctx.signal,
       deadline: ctx.deadline,
