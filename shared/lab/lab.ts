@@ -7,7 +7,8 @@
  *   - the example.test zone on a lab DNS server at 127.0.0.1, and a second nameserver for it on
  *     [::1] (same port) that serves a stale SOA serial: a secondary that missed a zone transfer;
  *   - HTTP and HTTPS servers (lab CA, trusted through the probes' TLS `ca`) with a healthy, a slow,
- *     a 503 and a CDN-style endpoint; an HTTPS server with an expired certificate; a closed port.
+ *     a 503 and a CDN-style endpoint and an HTTP→HTTPS redirect; an HTTPS server with an expired
+ *     certificate; an SMTPS server whose certificate expires soon; a closed port.
  * Some targets are broken on purpose: every monitor says what it should find (`expected`), and
  * the lab reports any finding that differs, which would be a netprobe bug.
  */
@@ -19,7 +20,7 @@ import type { Finding } from '../domain/finding.ts';
 import { runMonitors } from '../engine/run-monitors.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
 import { type DnsServerHandle, startDnsServer, type ZoneRecord } from './dns-server.ts';
-import { LAB_PATHS, type LabTargets, startLabTargets } from './targets.ts';
+import { LAB_PATHS, type LabTargets, MAIL_CERT_DAYS, startLabTargets } from './targets.ts';
 
 export const LAB_ZONE = 'example.test';
 /** The serial the primary serves; the secondary lags one zone transfer behind. */
@@ -50,49 +51,108 @@ export interface LabOptions {
   slowMs?: number;
 }
 
-/** The lab's monitors: the example monitors of monitors.config.ts, pointed at the lab's targets. */
+/**
+ * The lab's monitors: the example monitors of monitors.config.ts (same ids with example.test for
+ * example.com, same assertions and thresholds), pointed at the lab's targets, plus three that only
+ * the lab has, one per failure the examples cannot show on healthy targets.
+ */
 function labConfigInput(dnsServer: string, t: LabTargets): NetprobeConfigInput {
-  const tls = { ca: t.caPem };
+  const ca = t.caPem;
   return {
-    homeRegion: 'eu-west-1',
-    regions: ['eu-west-1', 'us-east-1', 'ap-southeast-2'],
+    homeRegion: 'us-east-1',
+    regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
+    subscriptions: { 'database-team': [{ protocol: 'email', endpoint: 'database-oncall@example.test' }] },
     monitors: [
       {
-        id: 'www-dns',
-        description: `www.${LAB_ZONE} resolves to the web tier`,
+        id: 'dns-example-test',
+        description: `${LAB_ZONE} resolves through the lab's nameserver`,
         interval: '1m',
-        timeout: '3s',
-        dns: { name: `www.${LAB_ZONE}`, type: 'A', server: dnsServer, assert: { answers: ['127.0.0.1'] } },
+        timeout: '2s',
+        dns: {
+          name: LAB_ZONE,
+          type: 'A',
+          server: dnsServer,
+          assert: { rcode: 'NOERROR', answers: ['127.0.0.1'] },
+        },
+        thresholds: { dns: '250ms' },
       },
       {
-        id: 'zone-nameservers',
+        id: 'dns-example-test-authoritative',
         description: `every nameserver of ${LAB_ZONE} answers and serves the same SOA serial`,
-        interval: '1m',
-        timeout: '3s',
+        interval: '5m',
+        timeout: '5s',
         dns: { name: LAB_ZONE, type: 'SOA', server: dnsServer, mode: 'authoritative' },
       },
       {
-        id: 'web-health',
-        description: 'the web tier health check',
+        id: 'api-health',
+        description: 'the API health endpoint reports ok',
         interval: '1m',
-        timeout: '3s',
+        timeout: '5s',
         http: {
           url: `${t.https.origin}${LAB_PATHS.health}`,
-          ...tls,
-          assert: { status: '2xx', json: [{ path: '$.status', match: 'ok' }] },
+          ca,
+          headers: { accept: 'application/json' },
+          assert: {
+            status: 200,
+            headers: { 'content-type': 'application/json' },
+            json: [{ path: '$.status', match: 'ok' }],
+          },
+        },
+        thresholds: { ttfb: '500ms', total: '1500ms' },
+      },
+      {
+        id: 'www-cdn-asset',
+        description: 'static assets are served by the CDN',
+        interval: '1m',
+        cdn: true,
+        http: {
+          url: `${t.https.origin}${LAB_PATHS.cdn}`,
+          ca,
+          assert: { status: '2xx', headers: { 'content-type': 'image/svg+xml' } },
+          certWarnDays: 30,
+        },
+        thresholds: { total: '800ms' },
+      },
+      {
+        id: 'www-http-redirect',
+        description: 'plain HTTP still answers (and redirects to HTTPS)',
+        interval: '5m',
+        http: { url: `${t.http.origin}${LAB_PATHS.home}`, ca },
+      },
+      {
+        id: 'db-primary-port',
+        description: 'the primary database accepts TCP connections from us-east-1',
+        interval: '1m',
+        timeout: '3s',
+        regions: ['us-east-1'],
+        team: 'database-team',
+        tcp: { host: '127.0.0.1', port: t.closedPort },
+        thresholds: { connect: '100ms' },
+      },
+      {
+        id: 'smtps-mail-example-test',
+        description: 'the mail server completes TLS, greets, and its certificate is not about to expire',
+        interval: '5m',
+        timeout: '5s',
+        tcp: {
+          host: '127.0.0.1',
+          port: t.mail.port,
+          tls: { ca, certWarnDays: 30 },
+          expect: { regex: '^220 ' },
         },
       },
+      // Lab only: failures the example targets would not show.
       {
         id: 'search-api',
         description: 'search answers within 250 ms to first byte',
         interval: '1m',
         timeout: '3s',
+        http: { url: `${t.https.origin}${LAB_PATHS.slow}`, ca },
         thresholds: { ttfb: '250ms' },
-        http: { url: `${t.https.origin}${LAB_PATHS.slow}`, ...tls },
       },
       {
         id: 'checkout-api',
-        description: 'checkout health check',
+        description: 'the checkout health check',
         interval: '1m',
         timeout: '3s',
         http: { url: `${t.http.origin}${LAB_PATHS.unavailable}`, assert: { status: '2xx' } },
@@ -102,29 +162,7 @@ function labConfigInput(dnsServer: string, t: LabTargets): NetprobeConfigInput {
         description: 'the legacy portal over HTTPS',
         interval: '1m',
         timeout: '3s',
-        http: { url: `${t.expired.origin}${LAB_PATHS.health}`, ...tls },
-      },
-      {
-        id: 'static-assets',
-        description: 'static assets through the CDN',
-        interval: '1m',
-        timeout: '3s',
-        cdn: true,
-        http: { url: `${t.https.origin}${LAB_PATHS.cdn}`, ...tls, assert: { headers: { 'x-cache': 'Hit' } } },
-      },
-      {
-        id: 'web-tls',
-        description: 'TLS on the web tier: handshake and certificate expiry',
-        interval: '1m',
-        timeout: '3s',
-        tcp: { host: '127.0.0.1', port: t.https.port, tls },
-      },
-      {
-        id: 'postgres-port',
-        description: 'the database port accepts connections',
-        interval: '1m',
-        timeout: '3s',
-        tcp: { host: '127.0.0.1', port: t.closedPort },
+        http: { url: `${t.expired.origin}${LAB_PATHS.health}`, ca },
       },
     ],
   };
@@ -132,15 +170,23 @@ function labConfigInput(dnsServer: string, t: LabTargets): NetprobeConfigInput {
 
 function expectations(staleSecondary: boolean): Record<string, LabExpectation> {
   return {
-    'www-dns': { status: 'up', why: 'answers 127.0.0.1' },
-    'zone-nameservers': staleSecondary
+    'dns-example-test': { status: 'up', why: 'answers 127.0.0.1' },
+    'dns-example-test-authoritative': staleSecondary
       ? {
           status: 'degraded',
           code: 'DNS_SERIAL_MISMATCH',
           why: `ns2 serves SOA serial ${LAB_STALE_SERIAL}, ns1 ${LAB_SERIAL}: a missed zone transfer, on purpose`,
         }
       : { status: 'up', why: 'one nameserver only (no IPv6 loopback for the stale secondary)' },
-    'web-health': { status: 'up', why: 'healthy' },
+    'api-health': { status: 'up', why: 'healthy' },
+    'www-cdn-asset': { status: 'up', why: 'served from the CDN cache (x-cache: Hit)' },
+    'www-http-redirect': { status: 'up', why: 'redirects to HTTPS, which answers' },
+    'db-primary-port': { status: 'down', code: 'TCP_REFUSED', why: 'nothing listens there, on purpose' },
+    'smtps-mail-example-test': {
+      status: 'degraded',
+      code: 'TLS_CERT_EXPIRING',
+      why: `its certificate expires within ${MAIL_CERT_DAYS} days, inside the 30-day warning window, on purpose`,
+    },
     'search-api': {
       status: 'degraded',
       code: 'LATENCY_HIGH',
@@ -152,9 +198,6 @@ function expectations(staleSecondary: boolean): Record<string, LabExpectation> {
       code: 'TLS_CERT_EXPIRED',
       why: 'its certificate has expired, on purpose',
     },
-    'static-assets': { status: 'up', why: 'served from the CDN cache (x-cache: Hit)' },
-    'web-tls': { status: 'up', why: 'valid certificate from the lab CA' },
-    'postgres-port': { status: 'down', code: 'TCP_REFUSED', why: 'nothing listens there, on purpose' },
   };
 }
 
@@ -166,6 +209,7 @@ function zone(withSecondary: boolean): ZoneRecord[] {
     ...(withSecondary ? [{ name: LAB_ZONE, type: 'NS' as const, ttl: 3600, data: `ns2.${LAB_ZONE}.` }] : []),
     { name: `ns1.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },
     ...(withSecondary ? [{ name: `ns2.${LAB_ZONE}`, type: 'AAAA' as const, ttl: 3600, data: '::1' }] : []),
+    { name: LAB_ZONE, type: 'A', ttl: 300, data: '127.0.0.1' },
     { name: `www.${LAB_ZONE}`, type: 'A', ttl: 300, data: '127.0.0.1' },
     { name: `api.${LAB_ZONE}`, type: 'CNAME', ttl: 300, data: `www.${LAB_ZONE}.` },
     { name: LAB_ZONE, type: 'MX', ttl: 3600, data: `10 mail.${LAB_ZONE}.` },

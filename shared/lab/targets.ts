@@ -1,24 +1,33 @@
 /**
- * The lab's HTTP side, on 127.0.0.1 ephemeral ports: one plain HTTP and one HTTPS server (leaf from
- * the lab CA) with a healthy, a slow, a failing (503) and a CDN-fronted endpoint each; an HTTPS
- * server whose certificate has expired; and a TCP port with nothing listening. Faults are real:
- * the slow endpoint really waits before its headers, the expired certificate really is expired.
+ * The lab's non-DNS targets, on 127.0.0.1 ephemeral ports: one plain HTTP and one HTTPS server (leaf
+ * from the lab CA) with a home page, a healthy, a slow, a failing (503) and a CDN-fronted endpoint
+ * each (plain HTTP's home page redirects to HTTPS); an HTTPS server whose certificate has expired; a
+ * TLS mail server (SMTPS) that greets with a banner and whose certificate expires soon; and a TCP
+ * port with nothing listening. Faults are real: the slow endpoint really waits before its headers,
+ * the expired certificate really is expired.
  *
  * Shared by `netprobe lab` (npm start) and the CLI tests, so what the demo shows is what is tested.
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import * as tls from 'node:tls';
 import { createCa, daysFromNow, issueCert } from './certs.ts';
 
 export const LAB_HOST = '127.0.0.1';
 /** Names on the lab certificates, besides the 127.0.0.1 IP SAN the probes connect to. */
 export const LAB_CERT_NAMES = ['web.example.test', 'localhost'];
 export const DEFAULT_SLOW_MS = 400;
+/** Lifetime of the healthy servers' certificates, as a public CA issues them: no expiry warning. */
+const LEAF_DAYS = 90;
+/** The mail server's certificate runs out in this many days: inside a 30-day warning window. */
+export const MAIL_CERT_DAYS = 20;
+export const MAIL_BANNER = '220 mail.example.test ESMTP netprobe-lab';
 
 /** The endpoints every lab web server answers. */
 export const LAB_PATHS = {
+  home: '/',
   health: '/health',
   slow: '/slow',
   unavailable: '/status/503',
@@ -37,6 +46,8 @@ export interface LabTargets {
   https: LabServer;
   /** Same CA, but the certificate expired yesterday. */
   expired: LabServer;
+  /** SMTPS: TLS from the first byte, then the MAIL_BANNER greeting; certificate valid MAIL_CERT_DAYS more days. */
+  mail: { port: number };
   /** A port that was just released on 127.0.0.1: connects are refused. */
   closedPort: number;
   /** The lab CA certificate (PEM): the trust anchor for `https` and `expired`. */
@@ -56,14 +67,18 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
   const slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
   const ca = await createCa({ commonName: 'netprobe lab CA' });
   const hosts = [LAB_HOST, ...LAB_CERT_NAMES];
-  const [leaf, expiredLeaf] = await Promise.all([
-    issueCert(ca, { hosts }),
+  const [leaf, expiredLeaf, mailLeaf] = await Promise.all([
+    issueCert(ca, { hosts, notAfter: daysFromNow(LEAF_DAYS) }),
     issueCert(ca, { hosts, notBefore: daysFromNow(-90), notAfter: daysFromNow(-1) }),
+    issueCert(ca, { hosts: [LAB_HOST, 'mail.example.test'], notAfter: daysFromNow(MAIL_CERT_DAYS) }),
   ]);
 
   const hitCounts = new Map<string, number>();
   const timers = new Set<NodeJS.Timeout>();
-  const handler = labHandler(slowMs, timers, (path) => hitCounts.set(path, (hitCounts.get(path) ?? 0) + 1));
+  const hit = (path: string) => hitCounts.set(path, (hitCounts.get(path) ?? 0) + 1);
+  // The HTTPS origin is known only once it listens; plain HTTP's home page redirects there.
+  let secureOrigin = '';
+  const handler = labHandler(slowMs, timers, hit, () => secureOrigin);
 
   const servers: Tracked[] = [];
   try {
@@ -72,16 +87,19 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
     servers.push(
       await listen(https.createServer({ cert: expiredLeaf.certPem, key: expiredLeaf.keyPem }, handler)),
     );
+    servers.push(await listen(tls.createServer({ cert: mailLeaf.certPem, key: mailLeaf.keyPem }, greet)));
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
     throw err;
   }
-  const [plain, secure, expired] = servers as [Tracked, Tracked, Tracked];
+  const [plain, secure, expired, mail] = servers as [Tracked, Tracked, Tracked, Tracked];
+  secureOrigin = `https://${LAB_HOST}:${secure.port}`;
   let closing: Promise<void> | undefined;
   return {
     http: { origin: `http://${LAB_HOST}:${plain.port}`, port: plain.port },
-    https: { origin: `https://${LAB_HOST}:${secure.port}`, port: secure.port },
+    https: { origin: secureOrigin, port: secure.port },
     expired: { origin: `https://${LAB_HOST}:${expired.port}`, port: expired.port },
+    mail: { port: mail.port },
     closedPort: await releasedPort(),
     caPem: ca.certPem,
     hits: (path) => hitCounts.get(path) ?? 0,
@@ -96,17 +114,34 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
   };
 }
 
+/** SMTP over implicit TLS (RFC 8314): greet, then close; a probe only reads the banner. */
+function greet(socket: tls.TLSSocket): void {
+  socket.on('error', () => socket.destroy());
+  socket.end(`${MAIL_BANNER}\r\n`);
+}
+
 function labHandler(
   slowMs: number,
   timers: Set<NodeJS.Timeout>,
   hit: (path: string) => void,
+  secureOrigin: () => string,
 ): http.RequestListener {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://lab').pathname;
     hit(path);
     // Every response closes its connection: the probes open a fresh one each time anyway.
     res.setHeader('connection', 'close');
+    const isTls = (req.socket as tls.TLSSocket).encrypted === true;
     switch (path) {
+      case LAB_PATHS.home:
+        if (!isTls) {
+          res.writeHead(301, { location: `${secureOrigin()}/` });
+          res.end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end('<!doctype html><title>example.test</title><h1>netprobe lab</h1>\n');
+        return;
       case LAB_PATHS.health:
         return json(res, 200, { status: 'ok' });
       case LAB_PATHS.slow: {
@@ -147,7 +182,7 @@ interface Tracked {
 }
 
 /** Listens on 127.0.0.1:0 and keeps every socket, so close() does not wait on a client's keep-alive. */
-async function listen(server: http.Server): Promise<Tracked> {
+async function listen(server: Server): Promise<Tracked> {
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -155,7 +190,7 @@ async function listen(server: http.Server): Promise<Tracked> {
   });
   // A probe that aborts mid-handshake (the expired-cert server) is expected: never crash the lab.
   server.on('tlsClientError', () => {});
-  server.on('clientError', (_err, socket) => socket.destroy());
+  server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
   server.listen(0, LAB_HOST);
   await once(server, 'listening');
   const { port } = server.address() as { port: number };

@@ -1,8 +1,15 @@
 import * as https from 'node:https';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAB_PATHS, type LabTargets, startLabTargets } from '../../shared/lab/targets.ts';
+import {
+  LAB_PATHS,
+  type LabTargets,
+  MAIL_BANNER,
+  MAIL_CERT_DAYS,
+  startLabTargets,
+} from '../../shared/lab/targets.ts';
 
 let lab: LabTargets;
 beforeAll(async () => {
@@ -59,6 +66,35 @@ describe('lab targets', () => {
     await expect(httpsGet(lab.expired.origin, LAB_PATHS.health, lab.caPem)).rejects.toMatchObject({
       code: 'CERT_HAS_EXPIRED',
     });
+  });
+
+  it('redirects plain HTTP home to HTTPS, where the home page answers', async () => {
+    const res = await fetch(`${lab.http.origin}/`, { redirect: 'manual' });
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe(`${lab.https.origin}/`);
+    expect(await httpsGet(lab.https.origin, LAB_PATHS.home, lab.caPem)).toMatchObject({ status: 200 });
+  });
+
+  it('greets over implicit TLS with a certificate that expires within the warning window', async () => {
+    const { banner, validTo } = await new Promise<{ banner: string; validTo: string }>((resolve, reject) => {
+      const socket = tls.connect({
+        host: '127.0.0.1',
+        port: lab.mail.port,
+        ca: lab.caPem,
+        servername: 'mail.example.test',
+      });
+      let banner = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        banner += chunk;
+      });
+      socket.on('end', () => resolve({ banner, validTo: socket.getPeerCertificate().valid_to }));
+      socket.on('error', reject);
+    });
+    expect(banner).toBe(`${MAIL_BANNER}\r\n`);
+    const daysLeft = (Date.parse(validTo) - Date.now()) / 86_400_000;
+    expect(daysLeft).toBeGreaterThan(MAIL_CERT_DAYS - 1);
+    expect(daysLeft).toBeLessThanOrEqual(MAIL_CERT_DAYS);
   });
 
   it('refuses connections on the closed port', async () => {

@@ -33,9 +33,18 @@ describe('lab', () => {
       error: { code: 'TLS_CERT_EXPIRED' },
       layer: 'tls',
     });
-    expect(byId['postgres-port']).toMatchObject({ status: 'down', error: { code: 'TCP_REFUSED' } });
+    expect(byId['db-primary-port']).toMatchObject({ status: 'down', error: { code: 'TCP_REFUSED' } });
     expect(byId['search-api']).toMatchObject({ status: 'degraded', error: { code: 'LATENCY_HIGH' } });
-    expect(byId['static-assets']?.details).toMatchObject({ kind: 'http', cdn: { cache: 'hit' } });
+    expect(byId['smtps-mail-example-test']).toMatchObject({
+      status: 'degraded',
+      error: { code: 'TLS_CERT_EXPIRING' },
+    });
+    expect(byId['dns-example-test-authoritative']).toMatchObject({ error: { code: 'DNS_SERIAL_MISMATCH' } });
+    expect(byId['www-cdn-asset']?.details).toMatchObject({ kind: 'http', cdn: { cache: 'hit' } });
+    expect(byId['www-http-redirect']?.details).toMatchObject({
+      statusCode: 200,
+      redirects: [{ status: 301 }],
+    });
     for (const f of run.findings.filter((x) => x.status !== 'up'))
       expect(f.diagnosis).toEqual(expect.any(String));
   });
@@ -56,7 +65,7 @@ describe('lab', () => {
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
     );
     expect(r.stdout).toMatch(/^checkout-api\s+http\s+down\s.*HTTP_STATUS/m);
-    expect(r.stdout).toMatch(/^postgres-port\s+tcp\s+down\s.*TCP_REFUSED/m);
+    expect(r.stdout).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(r.stdout).toContain('Broken on purpose');
     expect(r.stdout).toContain('Exit code 0');
     expect(r.stdout).not.toMatch(STACK_FRAME);
@@ -71,11 +80,11 @@ describe('lab', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Finding);
-    expect(findings).toHaveLength(9);
+    expect(findings).toHaveLength(10);
     expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
+      'db-primary-port',
       'checkout-api',
       'legacy-portal',
-      'postgres-port',
     ]);
   });
 });
