@@ -40,7 +40,8 @@ export class TeamTopics extends Construct {
       new PolicyStatement({
         sid: 'AllowNetprobeAlarmsToPublishEncrypted',
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // As the SNS guide lists them for AWS services that publish to encrypted topics.
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
       }),

@@ -204,7 +204,23 @@ describe('home stack', () => {
         'Fn::GetAtt': [expect.stringMatching(/^TeamsKey/), 'Arn'],
       });
     }
-    app.home.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    // CloudWatch alarms and EventBridge must be able to encrypt for the topics, or their pages vanish.
+    app.home.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: Match.arrayWith(['kms:Decrypt']),
+          }),
+        ]),
+      },
+    });
     for (const team of ['cdn-team', 'network-team']) {
       app.home.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [{ Ref: topicId(team) }],
