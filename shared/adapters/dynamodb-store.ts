@@ -348,11 +348,16 @@ export class DynamoDbStore implements Store {
       if (!isConditionFailure(error)) throw error;
       return { opened: false, existing: await this.getOpenIncident(incident.monitorId, incident.issueType) };
     }
-    await this.#putIncidentRecord(opening);
-    return { opened: true };
+    if (await this.#putIncidentRecord(opening)) return { opened: true };
+    // The id belongs to an earlier incident (same monitor, type and opening second): not ours to reopen.
+    const record = await this.getIncident(incident.monitorId, incident.incidentId);
+    if (record?.status === 'open' && record.openedAt === incident.openedAt) return { opened: true };
+    await this.#deletePointer(incident.monitorId, incident.issueType, incident.incidentId);
+    return { opened: false, existing: null };
   }
 
-  async #putIncidentRecord(incident: Incident): Promise<void> {
+  /** False when a record with this id exists already (a repair from the pointer, or an id reused). */
+  async #putIncidentRecord(incident: Incident): Promise<boolean> {
     try {
       await this.#db.send(
         new PutCommand({
@@ -367,9 +372,10 @@ export class DynamoDbStore implements Store {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return true;
     } catch (error) {
-      // Someone repaired it from the pointer first: the same record.
       if (!isConditionFailure(error)) throw error;
+      return false;
     }
   }
 

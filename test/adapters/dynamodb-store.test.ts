@@ -228,6 +228,24 @@ describe.each<[string, () => Promise<Store>]>([
     expect(await store.getOpenIncidents('other')).toEqual([]);
   });
 
+  it('never reopens a closed incident under its old id', async () => {
+    const i = incident('db', 'tcp', 1);
+    await store.openIncident(i);
+    const close = {
+      status: 'resolved' as const,
+      reason: 'recovered' as const,
+      at: i.openedAt,
+      sawEscalated: false,
+    };
+    await store.closeIncident('db', i.incidentId, { ...close, notification: null });
+    expect(await store.openIncident({ ...i, firstSeen: i.openedAt })).toEqual({
+      opened: false,
+      existing: null,
+    });
+    expect(await store.getOpenIncident('db', 'tcp')).toBeNull();
+    expect((await store.getIncident('db', i.incidentId))?.status).toBe('resolved');
+  });
+
   it('escalates once, moves firstSeen only earlier, closes once, then frees the slot', async () => {
     const i = incident('db', 'tcp', 1);
     await store.openIncident(i);
