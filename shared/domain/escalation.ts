@@ -56,8 +56,10 @@ export function decide(
     if (!current && (open.length === 0 || reclassifies(a, open, config))) {
       const firstSeen = [a.firstSeen, ...open.map((i) => i.firstSeen)].sort()[0] as string;
       current = newIncident(a, type, firstSeen, monitor, config, now, open[0]?.incidentId);
-      if (open.length > 0)
+      if (open.length > 0) {
+        // A re-classification pages only once the new type has held for one run of every region.
         current.notBefore = new Date(now.getTime() + monitor.intervalMinutes * 60_000).toISOString();
+      }
       actions.push({ type: 'open', incident: current });
     }
     if (current) {

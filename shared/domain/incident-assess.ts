@@ -77,16 +77,19 @@ export function assess(
   const byLocation = historyByLocation(findings.filter((f) => f.monitorId === monitor.id));
   if (byLocation.size === 0) return empty('unknown', null);
 
-  const asOfMs = Math.max(...[...byLocation.values()].map((h) => time(h[h.length - 1] as Finding)));
+  const locations = [...byLocation].map(([location, history]) => ({
+    location,
+    history,
+    latest: history[history.length - 1] as Finding,
+  }));
+  const asOfMs = Math.max(...locations.map((l) => time(l.latest)));
   const asOf = new Date(asOfMs).toISOString();
-  const fresh = [...byLocation.entries()].filter(
-    ([, h]) => time(h[h.length - 1] as Finding) > asOfMs - gapMs,
-  );
-  const failingEntries = fresh.filter(([, h]) => isDown(h[h.length - 1] as Finding));
-  const failing = failingEntries.map(([loc]) => loc).sort();
+  const fresh = locations.filter((l) => time(l.latest) > asOfMs - gapMs);
+  const failingEntries = fresh.filter((l) => isDown(l.latest));
+  const failing = failingEntries.map((l) => l.location).sort();
   const healthy = fresh
-    .filter(([, h]) => !isDown(h[h.length - 1] as Finding))
-    .map(([loc]) => loc)
+    .filter((l) => !isDown(l.latest))
+    .map((l) => l.location)
     .sort();
   const { minLocations, consecutiveRuns } = config.confirmation;
   // The location rule needs enough vantage points; with fewer, only persistence can confirm.
@@ -97,7 +100,7 @@ export function assess(
     return { ...empty(enough ? 'clear' : 'unknown', asOf), healthy };
   }
 
-  const latestFailing = failingEntries.map(([, h]) => h[h.length - 1] as Finding);
+  const latestFailing = failingEntries.map((l) => l.latest);
   const outageType = config.classification.allLocationsDown;
   const allDown = locationRule && failing.length === byLocation.size;
   const cdn = monitor.cdn ?? false;
@@ -111,7 +114,7 @@ export function assess(
   };
   const dnsFailing = latestFailing.some((f) => typeOf(f) === 'dns');
 
-  const streaks = failingEntries.map(([, h]) => downStreak(h, gapMs));
+  const streaks = failingEntries.map((l) => downStreak(l.history, gapMs));
   let confirmedTypes: IssueType[];
   let confirmed: boolean;
   if (locationRule) {
