@@ -6,10 +6,10 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
 import type { LambdaSettings } from '../../shared/config/types.ts';
 import { FUNCTION_ENTRIES } from '../entries.ts';
 import { FUNCTION_NAMES, NAME_PREFIX } from '../naming.ts';
-import { TABLE_DESIGN } from '../table-design.ts';
 import type { FindingsTable } from './findings-table.ts';
 import { grantTableAccess } from './grants.ts';
 import { ProbeFunction } from './probe-function.ts';

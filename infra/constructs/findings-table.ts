@@ -1,8 +1,8 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
 import { FINDINGS_TABLE_NAME } from '../naming.ts';
-import { TABLE_DESIGN } from '../table-design.ts';
 import type { TableAccessTarget } from './grants.ts';
 
 const INDEXES = Object.values(TABLE_DESIGN.globalSecondaryIndexes);
@@ -12,6 +12,8 @@ const ATTRIBUTE_TYPES = {
   N: AttributeType.NUMBER,
   B: AttributeType.BINARY,
 } as const;
+
+const PROJECTIONS = { ALL: ProjectionType.ALL, KEYS_ONLY: ProjectionType.KEYS_ONLY } as const;
 
 export interface FindingsTableProps {
   /**
@@ -53,10 +55,10 @@ export class FindingsTable extends Construct implements TableAccessTarget {
         type: ATTRIBUTE_TYPES[TABLE_DESIGN.partitionKey.type],
       },
       sortKey: { name: TABLE_DESIGN.sortKey.name, type: ATTRIBUTE_TYPES[TABLE_DESIGN.sortKey.type] },
-      billingMode: BillingMode.PAY_PER_REQUEST,
+      billingMode: BillingMode[TABLE_DESIGN.billingMode],
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE_DESIGN.timeToLiveAttribute,
-      stream: StreamViewType.NEW_IMAGE,
+      stream: StreamViewType[TABLE_DESIGN.stream.viewType],
       deletionProtection: retain,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
@@ -65,7 +67,7 @@ export class FindingsTable extends Construct implements TableAccessTarget {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey.name, type: ATTRIBUTE_TYPES[index.partitionKey.type] },
         sortKey: { name: index.sortKey.name, type: ATTRIBUTE_TYPES[index.sortKey.type] },
-        projectionType: ProjectionType.ALL,
+        projectionType: PROJECTIONS[index.projection],
       });
     }
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -74,7 +75,7 @@ export class ProbeFunction extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
       },
       projectRoot,
-      depsLockFilePath: `${projectRoot}/package-lock.json`,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDINGS_TABLE_NAME, HOME_STACK_NAME, probeStackName } from '../../infra/naming.ts';
-import { TABLE_DESIGN } from '../../infra/table-design.ts';
+import { TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
 import { MONITORS, testConfig } from './fixtures/config.ts';
 import {
   actionsOf,
