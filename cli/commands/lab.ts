@@ -5,9 +5,10 @@
  * Exit 0 even though some lab targets are down (they are broken on purpose); exit 1 only when a
  * finding differs from what its target was built to produce, which is a netprobe bug.
  */
-import { runLab } from '../../shared/lab/lab.ts';
+import { type LabRun, PERSIST_MINUTES, runLab } from '../../shared/lab/lab.ts';
 import { EXIT } from '../exit.ts';
 import { findingsTable, summaryLine } from '../format/findings.ts';
+import { notificationsTable, timelineOrigin } from '../format/notifications.ts';
 import { localLocation } from '../location.ts';
 import type { Output } from '../output.ts';
 
@@ -38,6 +39,7 @@ export async function labCommand(flags: LabFlags, output: Output): Promise<numbe
       for (const f of onPurpose) output.out(`  ${f.monitorId}: ${run.lab.expected[f.monitorId]?.why ?? '?'}`);
     }
   }
+  if (!flags.json) printPipeline(run, output);
   for (const s of run.surprises) {
     const want = [s.expected.status, s.expected.code].filter(Boolean).join(' ');
     const got = [s.got.status, s.got.code].filter(Boolean).join(' ');
@@ -58,4 +60,26 @@ export async function labCommand(flags: LabFlags, output: Output): Promise<numbe
     );
   }
   return ok ? EXIT.ok : EXIT.down;
+}
+
+/** What happened after the probes: the findings in DynamoDB, and the pages the policy would send. */
+function printPipeline(run: LabRun, output: Output): void {
+  const { paint } = output;
+  const { stored, pages } = run;
+  output.out('');
+  output.out(
+    `${paint('bold', 'Stored')} ${stored.written} findings in the embedded DynamoDB (dynalite at ${stored.endpoint}, ` +
+      `table ${stored.tableName}) and read back the latest status of ${new Set(stored.readBack.map((f) => f.monitorId)).size} monitors.`,
+  );
+  output.out('');
+  output.out(
+    `${paint('bold', 'Pages')} the escalation policy would send if these results persisted for ${PERSIST_MINUTES} minutes ` +
+      '(a replay on a simulated clock: nothing is sent):',
+  );
+  if (pages.length === 0) {
+    output.out('  none');
+    return;
+  }
+  const origin = timelineOrigin(run.findings);
+  for (const line of notificationsTable(pages, origin, paint)) output.out(`  ${line}`);
 }

@@ -14,7 +14,7 @@ import {
   replay,
 } from '../../shared/domain/replay.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { notificationsTable } from '../format/notifications.ts';
+import { notificationsTable, replaySummary, timelineOrigin } from '../format/notifications.ts';
 import type { Output } from '../output.ts';
 
 export interface ReplayFlags {
@@ -32,7 +32,11 @@ export async function replayCommand(flags: ReplayFlags, output: Output): Promise
     for (const l of lines) output.out(JSON.stringify(pick(l)));
     return EXIT.ok;
   }
-  for (const line of notificationsTable(lines, findings, output.paint)) output.out(line);
+  if (lines.length > 0) {
+    for (const line of notificationsTable(lines, timelineOrigin(findings), output.paint)) output.out(line);
+    output.out('');
+  }
+  output.out(replaySummary(lines, findings));
   return EXIT.ok;
 }
 

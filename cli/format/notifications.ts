@@ -18,16 +18,9 @@ export function formatOffset(ms: number): string {
   return h > 0 ? `${sign}${h}h${String(m).padStart(2, '0')}m${seconds}` : `${sign}${m}m${seconds}`;
 }
 
-export function notificationsTable(lines: ReplayLine[], findings: Finding[], paint: Paint): string[] {
-  const starts = findings.map((f) => Date.parse(f.startedAt));
-  const first = Math.min(...starts);
-  const last = Math.max(...starts);
-  const span =
-    findings.length > 0
-      ? `${findings.length} findings over ${formatOffset(last - first).slice(1)}`
-      : 'no findings';
-  if (lines.length === 0) return [`${span}: the policy would send no notification.`];
-  const table = renderTable(
+/** One row per notification; T+ is the time since `originMs` (the first finding of the timeline). */
+export function notificationsTable(lines: ReplayLine[], originMs: number, paint: Paint): string[] {
+  return renderTable(
     [
       { header: 'AT' },
       { header: 'T+', align: 'right' },
@@ -40,7 +33,7 @@ export function notificationsTable(lines: ReplayLine[], findings: Finding[], pai
     ],
     lines.map((l) => [
       l.at,
-      formatOffset(Date.parse(l.at) - first),
+      formatOffset(Date.parse(l.at) - originMs),
       { text: l.kind, style: l.kind === 'escalate' ? (['red', 'bold'] as const) : 'green' },
       l.team,
       l.issueType,
@@ -50,10 +43,19 @@ export function notificationsTable(lines: ReplayLine[], findings: Finding[], pai
     ]),
     paint,
   );
+}
+
+/** The first finding's start: T+ zero. */
+export function timelineOrigin(findings: readonly Finding[]): number {
+  return Math.min(...findings.map((f) => Date.parse(f.startedAt)));
+}
+
+/** "63 findings over 20m04s: 1 escalation, 1 resolution." */
+export function replaySummary(lines: ReplayLine[], findings: readonly Finding[]): string {
+  if (findings.length === 0) return 'No findings: the policy would send no notification.';
+  const span = Math.max(...findings.map((f) => Date.parse(f.startedAt))) - timelineOrigin(findings);
   const escalations = lines.filter((l) => l.kind === 'escalate').length;
-  return [
-    ...table,
-    '',
-    `${span}: ${escalations} escalation${escalations === 1 ? '' : 's'}, ${lines.length - escalations} resolution${lines.length - escalations === 1 ? '' : 's'}.`,
-  ];
+  const resolutions = lines.length - escalations;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${findings.length} findings over ${formatOffset(span).slice(1)}: ${plural(escalations, 'escalation')}, ${plural(resolutions, 'resolution')}.`;
 }

@@ -13,10 +13,13 @@
  * the lab reports any finding that differs, which would be a netprobe bug.
  */
 import { createSocket } from 'node:dgram';
+import { DynamoDbStore } from '../adapters/dynamodb-store.ts';
+import { type LocalDynamo, startLocalDynamo } from '../adapters/local-dynamo.ts';
 import { parseConfig } from '../config/load.ts';
 import type { NetprobeConfigInput } from '../config/schema.ts';
 import type { NetprobeConfig } from '../config/types.ts';
 import type { Finding } from '../domain/finding.ts';
+import { type ReplayLine, replay } from '../domain/replay.ts';
 import { runMonitors } from '../engine/run-monitors.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
 import { type DnsServerHandle, startDnsServer, type ZoneRecord } from './dns-server.ts';
@@ -283,35 +286,77 @@ async function startSecondary(port: number): Promise<DnsServerHandle | undefined
   }
 }
 
+/** How long the pages dry-run pretends the lab's results persist: past the longest table time (15 min). */
+export const PERSIST_MINUTES = 20;
+
 export interface LabRun {
   lab: Pick<Lab, 'config' | 'expected' | 'notes'>;
   findings: Finding[];
   skipped: string[];
-  /** Findings whose status or code differ from what the lab built them to find: netprobe bugs. */
+  /** Findings whose status or code differ from what the lab built them to produce: netprobe bugs. */
   surprises: { monitorId: string; expected: LabExpectation; got: { status: Status; code?: ErrorCode } }[];
+  /** The findings as written to, and read back from, the embedded DynamoDB. */
+  stored: { endpoint: string; tableName: string; written: number; readBack: Finding[] };
+  /** What the escalation policy would send if these results persisted for PERSIST_MINUTES (a replay). */
+  pages: ReplayLine[];
   elapsedMs: number;
 }
 
-/** Starts the lab, runs every monitor once through runMonitors, stops the lab. */
+/**
+ * Starts the lab, runs every monitor once through runMonitors, stores the findings in an embedded
+ * DynamoDB through the same Store adapter the Lambdas use, dry-runs the escalation policy over them,
+ * and stops everything.
+ */
 export async function runLab(opts: LabOptions & { location: string }): Promise<LabRun> {
   const started = performance.now();
   const lab = await startLab(opts);
+  let dynamo: LocalDynamo | undefined;
   try {
-    const { findings, skipped } = await runMonitors(lab.config.monitors, {
-      location: opts.location,
-      concurrency: lab.config.concurrency,
-      classification: lab.config.classification,
+    const [{ findings, skipped }, db] = await Promise.all([
+      runMonitors(lab.config.monitors, {
+        location: opts.location,
+        concurrency: lab.config.concurrency,
+        classification: lab.config.classification,
+      }),
+      startLocalDynamo(),
+    ]);
+    dynamo = db;
+    const store = new DynamoDbStore({
+      client: db.doc,
+      tableName: db.tableName,
+      findingsTtlDays: lab.config.findingsTtlDays,
     });
+    await store.putFindings(findings);
+    const readBack = (await Promise.all(lab.config.monitors.map((m) => store.latestStatus(m.id)))).flat();
+    const pages = await replay(persisting(findings, lab.config, PERSIST_MINUTES), lab.config);
     return {
       lab: { config: lab.config, expected: lab.expected, notes: lab.notes },
       findings,
       skipped,
       surprises: surprises(findings, lab.expected),
+      stored: { endpoint: db.endpoint, tableName: db.tableName, written: findings.length, readBack },
+      pages,
       elapsedMs: performance.now() - started,
     };
   } finally {
-    await lab.close();
+    await Promise.all([lab.close(), dynamo?.close()]);
   }
+}
+
+/**
+ * The timeline "these results, again at every interval for `minutes`": each finding repeated at its
+ * monitor's interval, the real finding first. Replay reads it as the outage would unfold.
+ */
+export function persisting(findings: readonly Finding[], config: NetprobeConfig, minutes: number): Finding[] {
+  const interval = new Map(config.monitors.map((m) => [m.id, m.intervalMinutes]));
+  return findings.flatMap((f) => {
+    const every = interval.get(f.monitorId) ?? 1;
+    const start = Date.parse(f.startedAt);
+    return Array.from({ length: Math.floor(minutes / every) + 1 }, (_, k) => ({
+      ...f,
+      startedAt: new Date(start + k * every * 60_000).toISOString(),
+    }));
+  });
 }
 
 function surprises(findings: Finding[], expected: Record<string, LabExpectation>): LabRun['surprises'] {

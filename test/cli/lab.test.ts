@@ -45,6 +45,16 @@ describe('lab', () => {
       statusCode: 200,
       redirects: [{ status: 301 }],
     });
+    // Through DynamoDB and back, unchanged.
+    const byMonitor = (a: Finding, b: Finding) => a.monitorId.localeCompare(b.monitorId);
+    expect([...run.stored.readBack].sort(byMonitor)).toEqual([...run.findings].sort(byMonitor));
+    // Persisting, each down monitor pages once (db-primary-port its own team); degraded never pages.
+    expect(run.pages.map((p) => [p.kind, p.monitorId]).sort()).toEqual([
+      ['escalate', 'checkout-api'],
+      ['escalate', 'db-primary-port'],
+      ['escalate', 'legacy-portal'],
+    ]);
+    expect(run.pages.find((p) => p.monitorId === 'db-primary-port')?.team).toBe('database-team');
     for (const f of run.findings.filter((x) => x.status !== 'up'))
       expect(f.diagnosis).toEqual(expect.any(String));
   });
@@ -67,6 +77,10 @@ describe('lab', () => {
     expect(r.stdout).toMatch(/^checkout-api\s+http\s+down\s.*HTTP_STATUS/m);
     expect(r.stdout).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(r.stdout).toContain('Broken on purpose');
+    expect(r.stdout).toMatch(
+      /Stored 10 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+    );
+    expect(r.stdout).toMatch(/\+\d+m\s+escalate\s+database-team\s+\w+\s+db-primary-port/);
     expect(r.stdout).toContain('Exit code 0');
     expect(r.stdout).not.toMatch(STACK_FRAME);
     // A few seconds on a developer machine; bounded generously for a loaded CI box.
