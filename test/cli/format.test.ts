@@ -1,8 +1,9 @@
+import * as tty from 'node:tty';
 import { stripVTControlCharacters } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { findingDetails } from '../../cli/format/details.ts';
 import { findingsTable, formatMs, summaryLine } from '../../cli/format/findings.ts';
-import { colored, plain } from '../../cli/format/style.ts';
+import { colored, colorsFor, plain } from '../../cli/format/style.ts';
 import { triageLines } from '../../cli/format/triage.ts';
 import { createOutput } from '../../cli/output.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
@@ -217,6 +218,42 @@ describe('summary and formatMs', () => {
     expect(formatMs(undefined)).toBe('-');
     expect(formatMs(12.345)).toBe('12.3');
     expect(formatMs(Number.NaN)).toBe('-');
+  });
+});
+
+describe('colorsFor', () => {
+  // A stream that is a terminal, with Node's own color-support check (which reads NO_COLOR and TERM).
+  const terminal = {
+    isTTY: true,
+    hasColors: tty.WriteStream.prototype.hasColors,
+  } as unknown as NodeJS.WriteStream;
+  const env = {
+    NO_COLOR: process.env.NO_COLOR,
+    TERM: process.env.TERM,
+    FORCE_COLOR: process.env.FORCE_COLOR,
+  };
+  afterEach(() => {
+    for (const [key, value] of Object.entries(env)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  it('colors a terminal, but not with NO_COLOR or TERM=dumb', () => {
+    delete process.env.FORCE_COLOR;
+    delete process.env.NO_COLOR;
+    process.env.TERM = 'xterm-256color';
+    expect(colorsFor(terminal)).toBe(true);
+    process.env.NO_COLOR = '1';
+    expect(colorsFor(terminal)).toBe(false);
+    delete process.env.NO_COLOR;
+    process.env.TERM = 'dumb';
+    expect(colorsFor(terminal)).toBe(false);
+  });
+
+  it('never colors a pipe or a file, even with FORCE_COLOR', () => {
+    process.env.FORCE_COLOR = '1';
+    expect(colorsFor({ ...terminal, isTTY: false } as NodeJS.WriteStream)).toBe(false);
   });
 });
 
