@@ -87,6 +87,12 @@ describe('lab', () => {
     expect(r.ms).toBeLessThan(20_000);
   });
 
+  it('ends quietly when the reader of its output goes away (| head -1)', async () => {
+    const r = await runCli(['lab'], { closeStdoutEarly: true });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('`netprobe lab --json` prints one finding per lab monitor', async () => {
     const r = await runCli(['lab', '--json']);
     expect(r.code).toBe(0);

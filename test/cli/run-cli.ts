@@ -19,10 +19,14 @@ export interface CliResult {
 /** Generous: a spawned Node on a loaded 2-core CI box can take seconds just to start. */
 const KILL_AFTER_MS = 60_000;
 
-export function runCli(
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<CliResult> {
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Stop reading stdout after its first chunk, as `netprobe … | head -1` does. */
+  closeStdoutEarly?: boolean;
+}
+
+export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolveResult, reject) => {
     const child = spawn('node', [BIN, ...args], {
@@ -39,6 +43,7 @@ export function runCli(
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      if (opts.closeStdoutEarly) child.stdout.destroy();
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
