@@ -1,0 +1,147 @@
+/**
+ * Notifier on SNS: one topic per team (TOPIC_ARNS), a readable subject, a JSON message a responder and
+ * a machine can both read, and the message attributes `team`, `issueType`, `severity` (and `kind`) that
+ * subscription filter policies select on. Throttling and 5xx are retried with backoff; anything else
+ * throws, and the escalation engine re-sends from its outbox later.
+ */
+import {
+  type MessageAttributeValue,
+  PublishCommand,
+  type PublishCommandInput,
+  type SNSClient,
+} from '@aws-sdk/client-sns';
+import { toSubject } from '../domain/incident-notification.ts';
+import type { Notification, Notifier } from '../ports/notifier.ts';
+import { type RetryOptions, withRetry } from './retry.ts';
+
+/** Where the console links point: the home region, where the metrics meet and the dashboard lives. */
+export interface ConsoleLinkOptions {
+  region: string;
+  namespace: string;
+  dashboardName: string;
+}
+
+export interface ConsoleLinks {
+  /** The CloudWatch metrics browser, showing every series of the monitor. */
+  metric: string;
+  dashboard: string;
+}
+
+/** The JSON body of every page and all-clear (SNS Message). */
+export interface NotificationMessage {
+  kind: Notification['kind'];
+  subject: string;
+  monitor: string;
+  issueType: Notification['issueType'];
+  impact: string;
+  team: string;
+  severity: Notification['severity'];
+  incidentId: string;
+  at: string;
+  firstSeen: string;
+  locations: { failing: string[]; healthy: string[] };
+  errorCodes: Notification['errorCodes'];
+  diagnosis: string | null;
+  reason?: Notification['reason'];
+  supersededBy?: string;
+  links: ConsoleLinks;
+}
+
+/** The CloudWatch console's own URL encoding of a search: percent-encoding with '*' for '%'. */
+function consoleEncode(text: string): string {
+  return encodeURIComponent(text).replace(/%/g, '*');
+}
+
+export function consoleLinks(monitorId: string, options: ConsoleLinkOptions): ConsoleLinks {
+  const home = `https://${options.region}.console.aws.amazon.com/cloudwatch/home?region=${options.region}`;
+  const search = `{${options.namespace},Monitor,Probe,Region} Monitor="${monitorId}"`;
+  return {
+    metric: `${home}#metricsV2?graph=~()&query=~'${consoleEncode(search)}`,
+    dashboard: `${home}#dashboards/dashboard/${encodeURIComponent(options.dashboardName)}`,
+  };
+}
+
+export function notificationMessage(n: Notification, links: ConsoleLinkOptions): NotificationMessage {
+  return {
+    kind: n.kind,
+    subject: n.subject,
+    monitor: n.monitorId,
+    issueType: n.issueType,
+    impact: n.impact,
+    team: n.team,
+    severity: n.severity,
+    incidentId: n.incidentId,
+    at: n.at,
+    firstSeen: n.firstSeen,
+    locations: { failing: [...n.locations.failing], healthy: [...n.locations.healthy] },
+    errorCodes: [...n.errorCodes],
+    diagnosis: n.diagnosis,
+    ...(n.reason ? { reason: n.reason } : {}),
+    ...(n.supersededBy ? { supersededBy: n.supersededBy } : {}),
+    links: consoleLinks(n.monitorId, links),
+  };
+}
+
+/** A subject SNS accepts (≤ 100 printable ASCII), never empty. */
+export function subjectOf(n: Notification): string {
+  const subject = toSubject(n.subject.trim());
+  return subject.length > 0 ? subject : toSubject(`[${n.kind}] ${n.monitorId}: ${n.issueType}`);
+}
+
+function attribute(value: string): MessageAttributeValue {
+  return { DataType: 'String', StringValue: value };
+}
+
+/** The exact PublishCommand input for a notification (pure; the adapter adds retries). */
+export function publishInput(
+  n: Notification,
+  topicArn: string,
+  links: ConsoleLinkOptions,
+): PublishCommandInput {
+  return {
+    TopicArn: topicArn,
+    Subject: subjectOf(n),
+    // Indented: email subscribers read the raw message.
+    Message: JSON.stringify(notificationMessage(n, links), null, 2),
+    MessageAttributes: {
+      team: attribute(n.team),
+      issueType: attribute(n.issueType),
+      severity: attribute(n.severity),
+      kind: attribute(n.kind),
+    },
+  };
+}
+
+/** A team with no topic: a config/deployment mismatch no retry can fix. */
+export class UnknownTeamError extends Error {
+  override name = 'UnknownTeamError';
+}
+
+export interface SnsNotifierOptions {
+  /** Built with maxAttempts: 1; retries happen here (retry.ts). */
+  client: SNSClient;
+  /** Team → topic ARN (the escalator's TOPIC_ARNS). */
+  topicArns: Readonly<Record<string, string>>;
+  links: ConsoleLinkOptions;
+  retry?: RetryOptions;
+}
+
+export class SnsNotifier implements Notifier {
+  readonly #options: SnsNotifierOptions;
+
+  constructor(options: SnsNotifierOptions) {
+    this.#options = options;
+  }
+
+  async publish(notification: Notification): Promise<void> {
+    const { topicArns, links, client, retry } = this.#options;
+    const topicArn = topicArns[notification.team];
+    if (topicArn === undefined) {
+      throw new UnknownTeamError(
+        `no SNS topic for team "${notification.team}" (TOPIC_ARNS has: ${Object.keys(topicArns).join(', ') || 'none'})`,
+      );
+    }
+    const input = publishInput(notification, topicArn, links);
+    await withRetry(() => client.send(new PublishCommand(input)), retry);
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Notification → SNS Publish, asserted at the SDK boundary: topic per team, subject, JSON message with
+ * console links, filterable attributes, retries on throttling and 5xx, and the local printer.
+ */
+import { InternalErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LocalNotifier } from '../../shared/adapters/local-notifier.ts';
+import { RetriesExhaustedError } from '../../shared/adapters/retry.ts';
+import { consoleLinks, SnsNotifier, UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
+import type { Notification } from '../../shared/ports/notifier.ts';
+
+const NETWORK_TOPIC = 'arn:aws:sns:us-east-1:123456789012:netprobe-network-team';
+const LINKS = { region: 'us-east-1', namespace: 'Netprobe', dashboardName: 'netprobe' };
+
+const escalation: Notification = {
+  kind: 'escalate',
+  at: '2026-03-01T12:10:00.000Z',
+  team: 'network-team',
+  issueType: 'dns',
+  impact: 'service-wide',
+  severity: 'high',
+  monitorId: 'dns-example-com',
+  incidentId: 'dns-example-com:dns:2026-03-01T12:01:00.000Z',
+  locations: { failing: ['ap-southeast-1', 'eu-west-1', 'us-east-1'], healthy: [] },
+  firstSeen: '2026-03-01T12:00:00.000Z',
+  errorCodes: ['DNS_TIMEOUT', 'DNS_SERVFAIL'],
+  diagnosis: 'The resolver 1.1.1.1:53 does not answer from 3 regions; the system resolver does.',
+  subject: '[high] dns-example-com: dns failure in 3 locations since 12:00Z',
+};
+
+const sns = mockClient(SNSClient);
+const sleeps: number[] = [];
+
+function notifier(topicArns: Record<string, string> = { 'network-team': NETWORK_TOPIC }): SnsNotifier {
+  return new SnsNotifier({
+    client: new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+    topicArns,
+    links: LINKS,
+    retry: {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+    },
+  });
+}
+
+beforeEach(() => {
+  sns.reset();
+  sleeps.length = 0;
+});
+
+const metricLink =
+  "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#metricsV2?graph=~()&query=~'" +
+  '*7BNetprobe*2CMonitor*2CProbe*2CRegion*7D*20Monitor*3D*22dns-example-com*22';
+const dashboardLink =
+  'https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/netprobe';
+
+describe('SnsNotifier', () => {
+  it("publishes one exact message to the team's topic", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    await notifier().publish(escalation);
+
+    const expectedMessage = {
+      kind: 'escalate',
+      subject: escalation.subject,
+      monitor: 'dns-example-com',
+      issueType: 'dns',
+      impact: 'service-wide',
+      team: 'network-team',
+      severity: 'high',
+      incidentId: escalation.incidentId,
+      at: '2026-03-01T12:10:00.000Z',
+      firstSeen: '2026-03-01T12:00:00.000Z',
+      locations: { failing: ['ap-southeast-1', 'eu-west-1', 'us-east-1'], healthy: [] },
+      errorCodes: ['DNS_TIMEOUT', 'DNS_SERVFAIL'],
+      diagnosis: escalation.diagnosis,
+      links: { metric: metricLink, dashboard: dashboardLink },
+    };
+    expect(sns).toReceiveCommandTimes(PublishCommand, 1);
+    expect(sns).toReceiveCommandWith(PublishCommand, {
+      TopicArn: NETWORK_TOPIC,
+      Subject: '[high] dns-example-com: dns failure in 3 locations since 12:00Z',
+      Message: JSON.stringify(expectedMessage, null, 2),
+      MessageAttributes: {
+        team: { DataType: 'String', StringValue: 'network-team' },
+        issueType: { DataType: 'String', StringValue: 'dns' },
+        severity: { DataType: 'String', StringValue: 'high' },
+        kind: { DataType: 'String', StringValue: 'escalate' },
+      },
+    });
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(Object.keys(input ?? {}).sort()).toEqual(['Message', 'MessageAttributes', 'Subject', 'TopicArn']);
+    expect(JSON.parse(input?.Message ?? '')).toEqual(expectedMessage);
+  });
+
+  it('carries the reason of a resolution and keeps any subject within 100 printable ASCII characters', async () => {
+    sns.on(PublishCommand).resolves({});
+    const resolve: Notification = {
+      ...escalation,
+      kind: 'resolve',
+      reason: 'superseded',
+      supersededBy: 'dns-example-com:connectivity:2026-03-01T12:12:00.000Z',
+      subject: `[superseded] ${'très-long-monitor-'.repeat(10)}: dns incident is now connectivity`,
+    };
+    await notifier().publish(resolve);
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.Subject).toHaveLength(100);
+    expect(input?.Subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(input?.Subject?.endsWith('...')).toBe(true);
+    const message = JSON.parse(input?.Message ?? '');
+    expect(message.reason).toBe('superseded');
+    expect(message.supersededBy).toBe(resolve.supersededBy);
+    expect(input?.MessageAttributes?.kind?.StringValue).toBe('resolve');
+  });
+
+  it('retries SNS throttling and a 5xx, then delivers once', async () => {
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }))
+      .rejectsOnce(new InternalErrorException({ message: 'internal', $metadata: { httpStatusCode: 500 } }))
+      .resolves({ MessageId: 'm-2' });
+    await notifier().publish(escalation);
+    expect(sns).toReceiveCommandTimes(PublishCommand, 3);
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('throws after its attempts so the engine keeps the page in its outbox', async () => {
+    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }));
+    const error = await notifier()
+      .publish(escalation)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetriesExhaustedError);
+    expect((error as Error).message).toBe('gave up after 4 attempts: Rate exceeded (ThrottledException)');
+    expect(sns).toReceiveCommandTimes(PublishCommand, 4);
+  });
+
+  it('names the team and the teams it knows when a team has no topic', async () => {
+    await expect(
+      notifier({ 'cdn-team': 'arn:aws:sns:us-east-1:1:netprobe-cdn-team' }).publish(escalation),
+    ).rejects.toThrow(
+      new UnknownTeamError('no SNS topic for team "network-team" (TOPIC_ARNS has: cdn-team)'),
+    );
+    expect(sns).not.toReceiveCommand(PublishCommand);
+  });
+});
+
+describe('consoleLinks', () => {
+  it('point at the home region: the metric search of the monitor and the dashboard', () => {
+    expect(consoleLinks('dns-example-com', LINKS)).toEqual({ metric: metricLink, dashboard: dashboardLink });
+  });
+});
+
+describe('LocalNotifier', () => {
+  it('prints what SNS would receive: team, subject, attributes and the JSON message', async () => {
+    let printed = '';
+    await new LocalNotifier({ write: (text: string) => (printed += text) }, { links: LINKS }).publish(
+      escalation,
+    );
+    const [head, attributes, ...message] = printed.trimEnd().split('\n');
+    expect(head).toBe(
+      'escalate → network-team: [high] dns-example-com: dns failure in 3 locations since 12:00Z',
+    );
+    expect(attributes).toBe('  attributes: team=network-team issueType=dns severity=high kind=escalate');
+    expect(JSON.parse(message.join('\n')).links.dashboard).toBe(dashboardLink);
+  });
+});
