@@ -5,20 +5,11 @@
  */
 import { lookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
+import { checkThresholds, describeMatch, matches } from './http-assert.ts';
 import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
-import type { LatencyThresholds, Match, TcpSpec } from './spec.ts';
+import type { Match, TcpSpec } from './spec.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
-import {
-  type ConnectAttempt,
-  type Layer,
-  PHASES,
-  type Phase,
-  type Probe,
-  type ProbeContext,
-  type ProbeResult,
-  type TcpDetails,
-  type Timings,
-} from './types.ts';
+import type { ConnectAttempt, Probe, ProbeContext, ProbeResult, TcpDetails, Timings } from './types.ts';
 
 /** What the phases concluded: down with the failure, degraded with the certificate warning, or up. */
 type Verdict = TlsVerdict;
@@ -74,7 +65,8 @@ async function probeTcp(spec: TcpSpec, ctx: ProbeContext, deps: TcpProbeDeps): P
   try {
     const outcome = await runPhases(spec, budget.signal, details, timings, deps);
     if (outcome.status === 'down') return finish('down', outcome.error);
-    const latency = latencyFailure({ ...timings, total: performance.now() - started }, spec.thresholds);
+    const slow = checkThresholds({ ...timings, total: performance.now() - started }, spec.thresholds);
+    const latency: NetFailure | null = slow && { ...slow.error, layer: slow.layer };
     // Certificate expiry outranks latency: it is certain to turn into an outage, latency may not.
     const degradation = outcome.error ?? latency;
     return finish(degradation ? 'degraded' : 'up', degradation);
@@ -253,10 +245,7 @@ interface Exchange {
 /** Writes `send`, then reads until `expect` matches, the peer closes, or the deadline. */
 function exchange(socket: Socket, spec: TcpSpec, signal: AbortSignal, where: string): Promise<Exchange> {
   const started = performance.now();
-  const matcher = spec.expect && compileMatch(spec.expect);
-  if (typeof matcher === 'string') {
-    return Promise.resolve({ failure: { code: 'ASSERTION_FAILED', layer: 'application', message: matcher } });
-  }
+  const expected = spec.expect;
   return new Promise((resolve) => {
     let received = '';
     let firstByteAt: number | undefined;
@@ -274,18 +263,22 @@ function exchange(socket: Socket, spec: TcpSpec, signal: AbortSignal, where: str
     const mismatch = (why: string): NetFailure => ({
       code: 'ASSERTION_FAILED',
       layer: 'application',
-      message: `${where} ${why} without a reply matching ${describeMatch(spec.expect as Match)}; received ${quote(received)}`,
+      message: `${where} ${why}; expected the reply to ${describeMatch(expected as Match)}, received ${quote(received)}`,
     });
     const onData = (chunk: Buffer) => {
       firstByteAt ??= performance.now();
       if (received.length < MAX_BANNER_BYTES) received += chunk.toString('utf8');
-      if (matcher?.(received)) done();
+      if (expected && bannerMatches(expected, received)) done();
     };
     const onEnd = () => done(mismatch('closed the connection'));
     const onError = (err: Error) => done(classifyNetError(err, { phase: 'io', address: where }));
     const onAbort = () => {
       const waited = Math.round(performance.now() - started);
-      done(matcher ? mismatch(`waited ${waited} ms`) : timeoutFailure('io', where, waited));
+      done(
+        expected
+          ? mismatch(`sent nothing matching within ${waited} ms`)
+          : timeoutFailure('io', where, waited),
+      );
     };
 
     socket.on('data', onData).once('end', onEnd).once('error', onError);
@@ -294,58 +287,20 @@ function exchange(socket: Socket, spec: TcpSpec, signal: AbortSignal, where: str
     if (spec.send !== undefined) {
       // Without an expectation, the exchange is done once the kernel has the bytes.
       socket.write(spec.send, () => {
-        if (!matcher) done();
+        if (!expected) done();
       });
     }
   });
 }
 
-/** A matcher function, or the reason the configured expectation cannot be evaluated. */
-function compileMatch(match: Match): ((text: string) => boolean) | string {
-  if ('equals' in match) return (text) => text.replace(/\r?\n$/, '') === match.equals;
-  if ('contains' in match) return (text) => text.includes(match.contains);
-  try {
-    const re = new RegExp(match.regex);
-    return (text) => re.test(text);
-  } catch (err) {
-    return `expect.regex ${quote(match.regex)} is not a valid regular expression: ${(err as Error).message}`;
-  }
-}
-
-function describeMatch(match: Match): string {
-  if ('equals' in match) return `equals ${quote(match.equals)}`;
-  if ('contains' in match) return `contains ${quote(match.contains)}`;
-  return `regex /${match.regex}/`;
+/** `equals` compares the banner line without its line ending (SSH, SMTP, Redis all end theirs with CRLF). */
+function bannerMatches(expected: Match, received: string): boolean {
+  return matches(expected, 'equals' in expected ? received.replace(/\r?\n$/, '') : received);
 }
 
 function quote(text: string): string {
   const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
   return JSON.stringify(shown);
-}
-
-const PHASE_LAYER: Readonly<Record<Phase, Layer>> = {
-  dns: 'dns',
-  connect: 'transport',
-  tls: 'tls',
-  ttfb: 'application',
-  transfer: 'application',
-  total: 'transport',
-};
-
-/** The first phase (in PHASES order) over its threshold → LATENCY_HIGH, at that phase's layer. */
-function latencyFailure(timings: Timings, thresholds: LatencyThresholds): NetFailure | null {
-  for (const phase of PHASES) {
-    const limit = thresholds[phase];
-    const took = timings[phase];
-    if (limit !== undefined && took !== undefined && took > limit) {
-      return {
-        code: 'LATENCY_HIGH',
-        layer: PHASE_LAYER[phase],
-        message: `${phase} took ${Math.round(took)} ms, over the ${limit} ms threshold`,
-      };
-    }
-  }
-  return null;
 }
 
 function invalidSpec(spec: TcpSpec): NetFailure | null {

@@ -349,7 +349,7 @@ describe('tcpProbe: send and expect', () => {
     expectDown(result, 'ASSERTION_FAILED', 'application', 3000);
     expect(result.timings.total).toBeLessThan(1500); // did not wait for the deadline
     expect(result.error?.message).toBe(
-      `127.0.0.1:${port} closed the connection without a reply matching contains "SSH"; received "220 smtp.example ESMTP\\r\\n"`,
+      `127.0.0.1:${port} closed the connection; expected the reply to contain "SSH", received "220 smtp.example ESMTP\\r\\n"`,
     );
     expect(result.details.banner).toBe('220 smtp.example ESMTP\r\n');
   });
@@ -362,7 +362,7 @@ describe('tcpProbe: send and expect', () => {
     expectDown(result, 'ASSERTION_FAILED', 'application', 600);
     expect(result.timings.total).toBeGreaterThanOrEqual(590);
     expect(result.error?.message).toMatch(
-      /waited \d+ ms without a reply matching equals "bye"; received "hello\\r\\n"/,
+      /sent nothing matching within \d+ ms; expected the reply to equal "bye", received "hello\\r\\n"/,
     );
   });
 
@@ -389,13 +389,13 @@ describe('tcpProbe: send and expect', () => {
     await serverSideClosed;
   });
 
-  it('reports an invalid expect.regex instead of throwing', async () => {
-    const port = await listen(net.createServer());
+  it('fails an invalid expect.regex (config validation rejects it first) as data, naming it', async () => {
+    const port = await listen(net.createServer((s) => s.write('anything\n')));
 
-    const result = await run(spec(port, { expect: { regex: '([' } }));
+    const result = await run(spec(port, { timeoutMs: 300, expect: { regex: '([' } }));
 
-    expectDown(result, 'ASSERTION_FAILED', 'application', 3000);
-    expect(result.error?.message).toContain('is not a valid regular expression');
+    expectDown(result, 'ASSERTION_FAILED', 'application', 300);
+    expect(result.error?.message).toContain('match /([/ (invalid regular expression)');
   });
 });
 
