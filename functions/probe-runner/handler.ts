@@ -1,0 +1,178 @@
+/**
+ * probe-runner: woken by an EventBridge schedule per monitor interval (infra/constructs/probe-region.ts),
+ * it runs the monitors of its region with that interval, within the invocation's remaining time, then
+ * writes their findings and publishes their metrics.
+ *
+ * Event (the scheduled event with the interval in `detail`; events/eventbridge/scheduled-1m.json):
+ *   {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "time": "…",
+ *    "region": "eu-west-1", "detail": {"intervalMinutes": 1}, …}
+ *
+ * Time: probes run until `remaining time − reserve` (flushReserveMs). A monitor starts only while its
+ * whole timeout still fits (else it is listed in `skipped`), and each probe is cut at that deadline,
+ * so the findings of whatever ran are always written before Lambda's own timeout.
+ */
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { metricDatums } from '../../shared/domain/metric-data.ts';
+import { runMonitors } from '../../shared/engine/run-monitors.ts';
+import { type Clock, systemClock } from '../../shared/ports/clock.ts';
+import type { MetricsPublisher } from '../../shared/ports/metrics.ts';
+import type { Store } from '../../shared/ports/store.ts';
+import type { ErrorCode, Status } from '../../shared/probes/types.ts';
+import { cloudWatchPublisher, dynamoStore } from '../shared/aws.ts';
+import { bundledConfig } from '../shared/config.ts';
+import { readEnv } from '../shared/env.ts';
+import { flushReserveMs, logInvocation, probeDeadline } from '../shared/invocation.ts';
+import { type DepsSource, lazy } from '../shared/lazy.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { flushMetrics, metricsOf } from '../shared/metrics.ts';
+
+export interface ProbeRunnerDeps {
+  config: NetprobeConfig;
+  /** The region this runner probes from (NETPROBE_REGION): its findings' location. */
+  region: string;
+  store: Store;
+  metrics: MetricsPublisher;
+  clock?: Clock;
+  /** ms kept back from the remaining time for writing results; default flushReserveMs. */
+  reserveMs?: (remainingMs: number) => number;
+}
+
+export interface ScheduledRunEvent {
+  'detail-type'?: string;
+  source?: string;
+  time?: string;
+  detail: { intervalMinutes: number };
+}
+
+export interface RunSummary {
+  region: string;
+  intervalMinutes: number;
+  /** Monitors of this region and interval. */
+  monitors: number;
+  results: { monitorId: string; status: Status; code: ErrorCode | null; totalMs: number }[];
+  /** Not started: too little time left for their timeout. */
+  skipped: string[];
+  /** Findings written to the store. */
+  stored: number;
+  /** Datums handed to the metrics publisher (published after the handler returns). */
+  datums: number;
+}
+
+const eventSchema = z.looseObject({
+  detail: z.looseObject({
+    intervalMinutes: z.number().int().min(1),
+  }),
+});
+
+/** A scheduled event this runner cannot act on: the rule's input is wrong (a deployment bug). */
+export class RunEventError extends Error {
+  override name = 'RunEventError';
+}
+
+function parseEvent(event: unknown): ScheduledRunEvent {
+  const parsed = eventSchema.safeParse(event);
+  if (parsed.success) return parsed.data as ScheduledRunEvent;
+  const issue = parsed.error.issues[0];
+  const where = ['event', ...(issue?.path ?? [])].join('.');
+  throw new RunEventError(
+    `${where}: ${issue?.message ?? 'invalid'}; the schedule must send {"detail": {"intervalMinutes": <whole minutes ≥ 1>}} (docs/api.md)`,
+  );
+}
+
+export async function runScheduled(
+  event: unknown,
+  context: Context,
+  signal: AbortSignal | undefined,
+  deps: ProbeRunnerDeps,
+  logger: Logger,
+): Promise<RunSummary> {
+  const { detail } = parseEvent(event);
+  const { config, region } = deps;
+  const interval = detail.intervalMinutes;
+  const deadline = probeDeadline(context, deps.reserveMs ?? flushReserveMs);
+  const monitors = config.monitors.filter(
+    (m) => m.regions.includes(region) && m.intervalMinutes === interval,
+  );
+  if (monitors.length === 0) {
+    logger.warn('no monitors for this schedule', { region, intervalMinutes: interval });
+  }
+  const clock = deps.clock ?? systemClock;
+  const { findings, skipped } = await runMonitors(monitors, {
+    location: region,
+    concurrency: config.concurrency,
+    deadline,
+    ...(signal ? { signal } : {}),
+    now: () => clock.now(),
+    classification: config.classification,
+  });
+  if (skipped.length > 0) {
+    logger.warn('monitors skipped: not enough time left in the invocation', { skipped });
+  }
+
+  const datums = metricDatums(findings);
+  metricsOf(context).add(datums);
+  try {
+    await deps.store.putFindings(findings);
+  } catch (error) {
+    // The invocation fails (the watchdog's runner-errors alarm sees it); the findings survive in the log.
+    logger.error('findings not stored', { error, findings });
+    throw error;
+  }
+  return {
+    region,
+    intervalMinutes: interval,
+    monitors: monitors.length,
+    results: findings.map((f) => ({
+      monitorId: f.monitorId,
+      status: f.status,
+      code: f.error?.code ?? null,
+      totalMs: Math.round(f.timings.total),
+    })),
+    skipped,
+    stored: findings.length,
+    datums: datums.length,
+  };
+}
+
+export interface HandlerOptions {
+  logger?: Logger;
+}
+
+export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: HandlerOptions = {}) {
+  const deps = lazy(source);
+  const logger = options.logger ?? createLogger({ fields: { function: 'probe-runner' } });
+  return middy<unknown, RunSummary>()
+    .use(
+      logInvocation<unknown, RunSummary>(logger, {
+        describeEvent: (event) => {
+          const e = event as Partial<ScheduledRunEvent> | null;
+          return { source: e?.source, time: e?.time, detail: e?.detail };
+        },
+        describeResult: (summary) => ({
+          monitors: summary.monitors,
+          ran: summary.results.length,
+          down: summary.results.filter((r) => r.status === 'down').length,
+          skipped: summary.skipped,
+        }),
+      }),
+    )
+    .use(flushMetrics(() => deps().metrics, logger))
+    .handler((event, context, { signal }) => runScheduled(event, context, signal, deps(), logger));
+}
+
+export function defaultDeps(): ProbeRunnerDeps {
+  const env = readEnv();
+  const config = bundledConfig();
+  const logger = createLogger({ fields: { function: 'probe-runner' } });
+  return {
+    config,
+    region: env.region,
+    store: dynamoStore(env, config),
+    metrics: cloudWatchPublisher(env, logger),
+  };
+}
+
+export const handler = createHandler(defaultDeps);

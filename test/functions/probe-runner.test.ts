@@ -1,0 +1,240 @@
+/**
+ * probe-runner invoked in-process with the events/ samples: real probes against loopback servers,
+ * findings in dynalite, metrics at the CloudWatch SDK boundary, and the invocation's time budget.
+ */
+import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler, type ProbeRunnerDeps } from '../../functions/probe-runner/handler.ts';
+import { CloudWatchMetricsPublisher } from '../../shared/adapters/cloudwatch-metrics.ts';
+import { DynamoDbStore } from '../../shared/adapters/dynamodb-store.ts';
+import { createTableInput, type LocalDynamo, startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
+import { parseConfig } from '../../shared/config/load.ts';
+import type { MonitorInput } from '../../shared/config/schema.ts';
+import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { ManualClock } from '../../shared/ports/clock.ts';
+import { captureLogger, type LoopbackServer, lambdaContext, loadEvent, startServer } from './helpers.ts';
+
+const cw = mockClient(CloudWatchClient);
+let local: LocalDynamo;
+let fast: LoopbackServer;
+let hung: LoopbackServer;
+let tables = 0;
+
+beforeAll(async () => {
+  [local, fast, hung] = await Promise.all([startLocalDynamo(), startServer(true), startServer(false)]);
+});
+afterAll(async () => {
+  await Promise.all([local?.close(), fast?.close(), hung?.close()]);
+});
+beforeEach(() => {
+  cw.reset();
+  cw.on(PutMetricDataCommand).resolves({});
+});
+
+async function freshStore(): Promise<DynamoDbStore> {
+  const tableName = `runner-${++tables}`;
+  await local.client.send(new CreateTableCommand(createTableInput(tableName)));
+  return new DynamoDbStore({ client: local.doc, tableName, findingsTtlDays: 30 });
+}
+
+function config(monitors: MonitorInput[]): NetprobeConfig {
+  return parseConfig(
+    { homeRegion: 'us-east-1', regions: ['eu-west-1', 'us-east-1'], monitors },
+    'test config',
+  );
+}
+
+function publisher(): CloudWatchMetricsPublisher {
+  return new CloudWatchMetricsPublisher({
+    client: new CloudWatchClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    }),
+    namespace: 'Netprobe',
+    retry: { sleep: async () => {} },
+  });
+}
+
+const CLOCK_START = new Date('2026-03-01T12:00:00.000Z');
+
+async function deps(
+  monitors: MonitorInput[],
+  extra: Partial<ProbeRunnerDeps> = {},
+): Promise<ProbeRunnerDeps> {
+  return {
+    config: config(monitors),
+    region: 'eu-west-1',
+    store: await freshStore(),
+    metrics: publisher(),
+    clock: new ManualClock(CLOCK_START),
+    ...extra,
+  };
+}
+
+describe('probe-runner', () => {
+  it("runs this region's monitors of the event's interval, stores their findings and publishes their metrics once", async () => {
+    const d = await deps([
+      { id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/health`, regions: ['eu-west-1'] },
+      { id: 'port', interval: '1m', timeout: '2s', url: `tcp://127.0.0.1:${fast.port}` },
+      { id: 'web-5m', interval: '5m', timeout: '2s', url: `${fast.url}/slowly` },
+      { id: 'web-us-only', interval: '1m', timeout: '2s', url: `${fast.url}/us`, regions: ['us-east-1'] },
+    ]);
+    const logger = captureLogger();
+    const summary = await createHandler(d, { logger })(
+      loadEvent('eventbridge/scheduled-1m'),
+      lambdaContext(30_000),
+    );
+
+    expect(summary).toMatchObject({
+      region: 'eu-west-1',
+      intervalMinutes: 1,
+      monitors: 2,
+      skipped: [],
+      stored: 2,
+    });
+    expect(summary.results.map((r) => [r.monitorId, r.status, r.code])).toEqual([
+      ['web', 'up', null],
+      ['port', 'up', null],
+    ]);
+
+    const stored = await d.store.queryFindings('web', { location: 'eu-west-1' });
+    expect(stored.items).toHaveLength(1);
+    expect(stored.items[0]).toMatchObject({
+      monitorId: 'web',
+      location: 'eu-west-1',
+      startedAt: CLOCK_START.toISOString(),
+    });
+    expect((await d.store.queryFindings('web-5m')).items).toEqual([]);
+
+    expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 1);
+    const data = cw.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+    expect(data).toHaveLength(summary.datums);
+    const up = data.filter((d) => d.MetricName === 'Up');
+    expect(up.map((d) => [d.Dimensions, d.Value, d.Timestamp])).toEqual([
+      [
+        [
+          { Name: 'Monitor', Value: 'web' },
+          { Name: 'Probe', Value: 'http' },
+          { Name: 'Region', Value: 'eu-west-1' },
+        ],
+        1,
+        CLOCK_START,
+      ],
+      [
+        [
+          { Name: 'Monitor', Value: 'port' },
+          { Name: 'Probe', Value: 'tcp' },
+          { Name: 'Region', Value: 'eu-west-1' },
+        ],
+        1,
+        CLOCK_START,
+      ],
+    ]);
+    // middy runs 'after' middlewares in reverse: the flush happens before the closing line, inside durationMs.
+    expect(logger.messages()).toEqual(['invocation', 'metrics published', 'done']);
+  });
+
+  it('stops starting probes as the deadline nears, cuts a hung one, and still writes what ran (1.5 s left)', async () => {
+    const d = await deps([
+      { id: 'fast', interval: '1m', timeout: '1s', url: `${fast.url}/` },
+      { id: 'hung', interval: '1m', timeout: '1s', url: `${hung.url}/never` },
+      { id: 'long', interval: '1m', timeout: '5s', url: `${fast.url}/long` },
+    ]);
+    const logger = captureLogger();
+    const started = performance.now();
+    const summary = await createHandler(d, { logger })(
+      loadEvent('eventbridge/scheduled-1m'),
+      lambdaContext(1_500),
+    );
+    const elapsed = performance.now() - started;
+
+    // Lambda would have killed the invocation at 1 500 ms (middy itself throws 5 ms before).
+    expect(elapsed).toBeLessThan(1_500);
+    expect(summary.skipped).toEqual(['long']);
+    expect(summary.results.map((r) => [r.monitorId, r.status, r.code])).toEqual([
+      ['fast', 'up', null],
+      ['hung', 'down', 'HTTP_TIMEOUT'],
+    ]);
+    // Cut at its own 1 s deadline, not at the invocation's.
+    expect(summary.results[1]?.totalMs).toBeGreaterThanOrEqual(990);
+    expect(summary.results[1]?.totalMs).toBeLessThan(1_300);
+    expect((await d.store.queryFindings('hung')).items.map((f) => f.error?.code)).toEqual(['HTTP_TIMEOUT']);
+    expect((await d.store.queryFindings('fast')).items).toHaveLength(1);
+    expect(
+      logger.lines.find((l) => l.message === 'monitors skipped: not enough time left in the invocation'),
+    ).toMatchObject({
+      level: 'warn',
+      skipped: ['long'],
+    });
+  });
+
+  it('stores the findings when CloudWatch keeps refusing, and logs the lost datums', async () => {
+    cw.reset();
+    cw.on(PutMetricDataCommand).rejects(
+      Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+    );
+    const d = await deps([{ id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/` }]);
+    const logger = captureLogger();
+    const summary = await createHandler(d, { logger })(
+      loadEvent('eventbridge/scheduled-1m'),
+      lambdaContext(),
+    );
+
+    expect(summary.stored).toBe(1);
+    expect((await d.store.queryFindings('web')).items).toHaveLength(1);
+    expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 4);
+    const failure = logger.lines.find((l) => l.message === 'metrics not published');
+    expect(failure).toMatchObject({ level: 'error', datums: summary.datums });
+    expect((failure?.error as { message?: string } | undefined)?.message).toBe(
+      `${summary.datums} of ${summary.datums} metric datums not published: gave up after 4 attempts: Rate exceeded (Throttling)`,
+    );
+  });
+
+  it('fails the invocation when the findings cannot be written, after logging them and publishing the metrics', async () => {
+    const d = await deps([{ id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/` }], {
+      store: new DynamoDbStore({ client: local.doc, tableName: 'no-such-table', findingsTtlDays: 30 }),
+    });
+    const logger = captureLogger();
+    await expect(
+      createHandler(d, { logger })(loadEvent('eventbridge/scheduled-1m'), lambdaContext()),
+    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+
+    const notStored = logger.lines.find((l) => l.message === 'findings not stored');
+    expect((notStored?.findings as { monitorId: string }[] | undefined)?.map((f) => f.monitorId)).toEqual([
+      'web',
+    ]);
+    expect(logger.lines.find((l) => l.message === 'failed')).toMatchObject({ level: 'error' });
+    // Metrics are flushed on error too.
+    expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 1);
+  });
+
+  it('refuses a scheduled event without an interval, naming the field and the expected shape', async () => {
+    const d = await deps([{ id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/` }]);
+    await expect(
+      createHandler(d, { logger: captureLogger() })(
+        loadEvent('eventbridge/scheduled-no-interval'),
+        lambdaContext(),
+      ),
+    ).rejects.toThrow(
+      /^event\.detail\.intervalMinutes: .+; the schedule must send \{"detail": \{"intervalMinutes": <whole minutes ≥ 1>\}\}/,
+    );
+    expect(cw).not.toReceiveCommand(PutMetricDataCommand);
+  });
+
+  it('logs and returns nothing to do for a schedule with no monitors in this region', async () => {
+    const d = await deps([
+      { id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/`, regions: ['us-east-1'] },
+    ]);
+    const logger = captureLogger();
+    const summary = await createHandler(d, { logger })(
+      loadEvent('eventbridge/scheduled-5m'),
+      lambdaContext(),
+    );
+    expect(summary).toMatchObject({ intervalMinutes: 5, monitors: 0, results: [], stored: 0, datums: 0 });
+    expect(logger.messages()).toContain('no monitors for this schedule');
+    expect(cw).not.toReceiveCommand(PutMetricDataCommand);
+  });
+});
