@@ -65,6 +65,25 @@ export function isHardFailure(finding: Pick<ProbeResult, 'status'>): boolean {
   return finding.status === 'down';
 }
 
+/**
+ * Degraded codes that never page. An expiring certificate is a warning days ahead, for the
+ * CertDaysRemaining metric, not an incident; once it lapses, TLS_CERT_EXPIRED is down and pages.
+ */
+const NON_PAGING_DEGRADED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TLS_CERT_EXPIRING']);
+
+/**
+ * Failing, for incidents (opening, streaks, recovery): a hard failure, or a degraded result with a
+ * paging code. Sustained slowness (LATENCY_HIGH) and a silent, disagreeing or stale nameserver are
+ * what the tcp and dns rows of the escalation table page for. A degraded result without a code
+ * cannot be told apart from a warning, so it does not page.
+ */
+export function isPagingFailure(finding: Pick<ProbeResult, 'status' | 'error'>): boolean {
+  if (isHardFailure(finding)) return true;
+  return (
+    finding.status === 'degraded' && finding.error !== null && !NON_PAGING_DEGRADED.has(finding.error.code)
+  );
+}
+
 /** CDN response headers seen on the final hop mark a monitor as CDN-fronted even without the config flag. */
 function cdnSeen(result: Pick<ProbeResult, 'details'>): boolean {
   return result.details.kind === 'http' && result.details.cdn !== undefined;

@@ -4,7 +4,7 @@
  */
 import type { ConfirmationRule, NetprobeConfig } from '../config/types.ts';
 import type { ErrorCode } from '../probes/types.ts';
-import { classify } from './classify.ts';
+import { classify, isHardFailure, isPagingFailure } from './classify.ts';
 import type { EscalationTable } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
 
@@ -42,13 +42,18 @@ export interface Assessment {
   issueType: IssueType | null;
   /** Types that meet the confirmation rule on their own: a re-classification needs one. */
   confirmedTypes: IssueType[];
-  /** Every location fails and the failure is classification.allLocationsDown (DNS failures stay dns). */
+  /**
+   * Every location fails hard (down) and the failure is classification.allLocationsDown (DNS failures
+   * stay dns). A degraded location, slow or not, means the target answers there: never an outage.
+   */
   completeOutage: boolean;
   /** Some failing location fails at DNS (a complete outage narrowing down never does). */
   dnsFailing: boolean;
   /** Earliest failing finding of the current failing streaks (failing/confirmed), null otherwise. */
   firstSeen: string | null;
+  /** Fresh locations whose latest finding is a paging failure: down, or degraded with a paging code. */
   failing: string[];
+  /** Fresh locations whose latest finding is up, or degraded with a code that never pages. */
   healthy: string[];
   errorCodes: ErrorCode[];
   diagnosis: string | null;
@@ -59,7 +64,6 @@ export function lookbackMs(monitor: MonitorPolicy, rule: ConfirmationRule): numb
   return (Math.max(rule.consecutiveRuns, 1) + 2) * monitor.intervalMinutes * 60_000;
 }
 
-const isDown = (f: Finding) => f.status === 'down';
 const time = (f: Finding) => Date.parse(f.startedAt);
 
 /**
@@ -85,10 +89,10 @@ export function assess(
   const asOfMs = Math.max(...locations.map((l) => time(l.latest)));
   const asOf = new Date(asOfMs).toISOString();
   const fresh = locations.filter((l) => time(l.latest) > asOfMs - gapMs);
-  const failingEntries = fresh.filter((l) => isDown(l.latest));
+  const failingEntries = fresh.filter((l) => isPagingFailure(l.latest));
   const failing = failingEntries.map((l) => l.location).sort();
   const healthy = fresh
-    .filter((l) => !isDown(l.latest))
+    .filter((l) => !isPagingFailure(l.latest))
     .map((l) => l.location)
     .sort();
   const { minLocations, consecutiveRuns } = config.confirmation;
@@ -102,7 +106,9 @@ export function assess(
 
   const latestFailing = failingEntries.map((l) => l.latest);
   const outageType = config.classification.allLocationsDown;
-  const allDown = locationRule && failing.length === byLocation.size;
+  // Slowness everywhere is still slowness: only hard failures in every location are an outage.
+  const allDown =
+    locationRule && failing.length === byLocation.size && latestFailing.every((f) => isHardFailure(f));
   const cdn = monitor.cdn ?? false;
   // The engine owns the cross-location half of classify(): a runner sees one location, so the
   // outage type on a finding is only trusted when every location fails here too.
@@ -114,7 +120,7 @@ export function assess(
   };
   const dnsFailing = latestFailing.some((f) => typeOf(f) === 'dns');
 
-  const streaks = failingEntries.map((l) => downStreak(l.history, gapMs));
+  const streaks = failingEntries.map((l) => failingStreak(l.history, gapMs));
   let confirmedTypes: IssueType[];
   let confirmed: boolean;
   if (locationRule) {
@@ -178,13 +184,16 @@ function historyByLocation(findings: readonly Finding[]): Map<string, Finding[]>
   return out;
 }
 
-/** The location's trailing run of down findings, oldest first; a gap of a missed run breaks it. */
-function downStreak(history: readonly Finding[], gapMs: number): Finding[] {
+/**
+ * The location's trailing run of paging failures, oldest first; a gap of a missed run breaks it.
+ * Degraded and down runs chain: slowness that turns into an outage is one failure, timed from its start.
+ */
+function failingStreak(history: readonly Finding[], gapMs: number): Finding[] {
   const streak: Finding[] = [];
   for (let i = history.length - 1; i >= 0; i--) {
     const f = history[i] as Finding;
     const next = streak[0];
-    if (!isDown(f) || (next && time(next) - time(f) > gapMs)) break;
+    if (!isPagingFailure(f) || (next && time(next) - time(f) > gapMs)) break;
     streak.unshift(f);
   }
   return streak;

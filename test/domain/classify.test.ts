@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classify, failedLayer, isHardFailure, layerOf } from '../../shared/domain/classify.ts';
+import {
+  classify,
+  failedLayer,
+  isHardFailure,
+  isPagingFailure,
+  layerOf,
+} from '../../shared/domain/classify.ts';
 import type { IssueType } from '../../shared/domain/finding.ts';
 import type { ErrorCode, Layer, ProbeDetails, ProbeResult, Status } from '../../shared/probes/types.ts';
 import { ERROR_CODES } from '../../shared/probes/types.ts';
@@ -145,5 +151,27 @@ describe('failedLayer and isHardFailure', () => {
     ['up', false],
   ])('%s → hard failure %s', (status, hard) => {
     expect(isHardFailure({ status })).toBe(hard);
+  });
+});
+
+describe('isPagingFailure', () => {
+  // The degraded block of the taxonomy (shared/probes/types.ts), as responders route it.
+  it.each<[ErrorCode, boolean]>([
+    ['LATENCY_HIGH', true], // sustained slowness: performance-team (tcp) after 15 min
+    ['DNS_NS_TIMEOUT', true], // a silent nameserver: network-team (dns) after 10 min
+    ['DNS_NS_DISAGREE', true],
+    ['DNS_SERIAL_MISMATCH', true],
+    ['TLS_CERT_EXPIRING', false], // a warning days ahead, not a page
+  ])('degraded %s → pages %s', (code, pages) => {
+    expect(isPagingFailure(result('degraded', code, layerOf(code)))).toBe(pages);
+  });
+
+  it('pages for every down result, whatever its code', () => {
+    for (const code of ERROR_CODES) expect(isPagingFailure(result('down', code, layerOf(code)))).toBe(true);
+  });
+
+  it('never pages for up, nor for a degraded result without a code to route it by', () => {
+    expect(isPagingFailure(result('up', null, null))).toBe(false);
+    expect(isPagingFailure(result('degraded', null, null))).toBe(false);
   });
 });

@@ -26,7 +26,8 @@ const JITTER: Record<string, number> = {
 };
 const at = (minute: number, location = 'eu-west-1') => new Date(T0 + minute * MIN + (JITTER[location] ?? 0));
 
-type Outcome = 'up' | 'dns' | 'tcp' | 'http503';
+/** down: dns, tcp, http503. degraded: slow (LATENCY_HIGH, pages), certExpiring (TLS_CERT_EXPIRING, never pages). */
+type Outcome = 'up' | 'dns' | 'tcp' | 'http503' | 'slow' | 'certExpiring';
 
 function finding(monitorId: string, location: string, minute: number, outcome: Outcome): Finding {
   const startedAt = at(minute, location).toISOString();
@@ -82,6 +83,33 @@ function finding(monitorId: string, location: string, minute: number, outcome: O
         details: { ...details, statusCode: 503, remoteAddress: '192.0.2.20' },
         issueType: 'cdn',
         diagnosis: 'Application: the CDN edge answers 503 Service Unavailable.',
+      };
+    case 'slow':
+      return {
+        ...base,
+        status: 'degraded',
+        timings: { dns: 8.1, connect: 19.2, tls: 28.4, ttfb: 2412.7, transfer: 0.3, total: 2468.7 },
+        error: { code: 'LATENCY_HIGH', message: 'ttfb took 2412.7 ms, over the 1000 ms threshold' },
+        layer: 'application',
+        details: { ...details, statusCode: 200, remoteAddress: '192.0.2.20', bodyBytes: 15 },
+        issueType: 'tcp',
+        diagnosis:
+          "Works but slow: ttfb took 2.4 s, over the 1.0 s threshold; check the application's response time.",
+      };
+    case 'certExpiring':
+      return {
+        ...base,
+        status: 'degraded',
+        timings: { dns: 8.2, connect: 19.5, tls: 28.1, ttfb: 45.3, transfer: 0.3, total: 101.4 },
+        error: {
+          code: 'TLS_CERT_EXPIRING',
+          message:
+            'certificate of 192.0.2.20:443 expires on 2026-12-06T15:14:07.000Z (12 days left), under 21 days',
+        },
+        layer: 'tls',
+        details: { ...details, statusCode: 200, remoteAddress: '192.0.2.20', bodyBytes: 15 },
+        issueType: 'tcp',
+        diagnosis: `Certificate for ${monitorId}.example.com expires in 12 days (notAfter 2026-12-06); renew it.`,
       };
   }
 }
@@ -183,6 +211,9 @@ describe('EscalationEngine', () => {
       15,
     ],
     ['CDN 503 in 2 of 3 locations', 'edge', 'http503', (l) => l !== 'ap-southeast-1', 'cdn', 'cdn-team', 5],
+    // Degraded with a paging code is failing; everywhere, it stays slowness (tcp), never an outage.
+    ['slowness (LATENCY_HIGH) everywhere', 'www', 'slow', () => true, 'tcp', 'performance-team', 15],
+    ['slowness in 2 of 3 locations', 'www', 'slow', (l) => l !== 'us-east-1', 'tcp', 'performance-team', 15],
     [
       'TCP failure everywhere is a complete outage',
       'www',
@@ -315,6 +346,64 @@ describe('EscalationEngine', () => {
       'resolve:infrastructure-team:connectivity',
     ]);
     expect(minutesAfterT0((h.sent[1] as Notification).at)).toBeGreaterThanOrEqual(12);
+  });
+
+  it('pages no one for a certificate expiring everywhere for 30 minutes, and opens no incident', async () => {
+    const reports = [];
+    for (let m = 0; m < 30; m++) {
+      reports.push(await h.tickAt(at(m, 'x')));
+      for (const loc of REGIONS) reports.push(await h.arrive([finding('www', loc, m, 'certExpiring')]));
+    }
+    expect(reports.flatMap((r) => r.transitions)).toEqual([]);
+    expect(h.sent).toEqual([]);
+    // A warning location counts as passing: the monitor is clear, not unknown.
+    const findings = (await h.store.queryFindings('www', { from: at(28, 'x'), to: at(30, 'x') })).items;
+    expect(assess(findings, CONFIG.monitors[0] as MonitorPolicy, CONFIG).state).toBe('clear');
+  });
+
+  it.each([
+    // Slow for 20 minutes (performance-team paged at +15), then nothing connects anywhere.
+    [20, ['escalate:performance-team:tcp', 'resolve:performance-team:tcp']],
+    // Slow for 5 minutes (nobody paged yet), then nothing connects anywhere.
+    [5, []],
+  ])(
+    're-classifies slowness that turns into a hard failure everywhere (at +%i) to a complete outage',
+    async (change, before) => {
+      const recoverAt = change + 6;
+      await h.timeline('www', -2, recoverAt + 2, (m) =>
+        m < 0 || m >= recoverAt ? 'up' : m < change ? 'slow' : 'tcp',
+      );
+
+      expect(h.kinds()).toEqual([
+        ...before,
+        'escalate:infrastructure-team:connectivity',
+        'resolve:infrastructure-team:connectivity',
+      ]);
+      const outagePage = h.sent[before.length] as Notification;
+      if (before.length > 0) {
+        const [slowPage, slowClosed] = h.sent as [Notification, Notification];
+        expect(minutesAfterT0(slowPage.at)).toBeGreaterThanOrEqual(15);
+        expect(minutesAfterT0(slowPage.at)).toBeLessThan(16);
+        expect(slowClosed.reason).toBe('superseded');
+        expect(slowClosed.supersededBy).toBe(outagePage.incidentId);
+      }
+      // One failure from its slow start; the outage team is paged once the outage held one interval.
+      expect(outagePage.firstSeen).toBe(at(0, 'eu-west-1').toISOString());
+      expect(outagePage.errorCodes).toEqual(['TCP_TIMEOUT']);
+      expect(minutesAfterT0(outagePage.at)).toBeGreaterThanOrEqual(change + 1);
+      expect(minutesAfterT0(outagePage.at)).toBeLessThan(change + 2);
+      expect(minutesAfterT0((h.sent.at(-1) as Notification).at)).toBeLessThan(recoverAt + 1);
+    },
+  );
+
+  it('keeps a complete outage that recovers into slowness open until the monitor is healthy (no second team)', async () => {
+    await h.timeline('www', 0, 22, (m) => (m < 10 ? 'tcp' : m < 18 ? 'slow' : 'up'));
+    expect(h.kinds()).toEqual([
+      'escalate:infrastructure-team:connectivity',
+      'resolve:infrastructure-team:connectivity',
+    ]);
+    expect(minutesAfterT0((h.sent[1] as Notification).at)).toBeGreaterThanOrEqual(18);
+    expect(minutesAfterT0((h.sent[1] as Notification).at)).toBeLessThan(19);
   });
 
   it('sends one escalate and one resolve when every finding is delivered twice', async () => {
@@ -460,6 +549,35 @@ describe('assess', () => {
     expect(assess(partial, www, CONFIG).issueType).toBe('tcp');
     const all = [cliLabel('eu-west-1'), cliLabel('us-east-1'), cliLabel('ap-southeast-1')];
     expect(assess(all, www, CONFIG)).toMatchObject({ issueType: 'connectivity', completeOutage: true });
+  });
+
+  it.each<[string, Outcome[]]>([
+    ['slow everywhere', ['slow', 'slow', 'slow']],
+    ['down in two, slow in one', ['tcp', 'tcp', 'slow']],
+    ['slow in two, down in one', ['slow', 'tcp', 'slow']],
+  ])('never calls it a complete outage unless every location fails hard: %s', (_name, outcomes) => {
+    const findings = REGIONS.map((loc, i) => finding('www', loc, 0, outcomes[i] as Outcome));
+    expect(assess(findings, www, CONFIG)).toMatchObject({
+      state: 'confirmed',
+      issueType: 'tcp',
+      completeOutage: false,
+      failing: [...REGIONS].sort(),
+      healthy: [],
+    });
+  });
+
+  it('counts a location with an expiring certificate as healthy, a slow one as failing', () => {
+    const findings = [
+      finding('www', 'eu-west-1', 0, 'slow'),
+      finding('www', 'us-east-1', 0, 'slow'),
+      finding('www', 'ap-southeast-1', 0, 'certExpiring'),
+    ];
+    expect(assess(findings, www, CONFIG)).toMatchObject({
+      state: 'confirmed',
+      failing: ['eu-west-1', 'us-east-1'],
+      healthy: ['ap-southeast-1'],
+      errorCodes: ['LATENCY_HIGH'],
+    });
   });
 
   it('breaks a tied vote towards the open incident, else the most urgent type', () => {

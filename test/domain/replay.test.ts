@@ -58,6 +58,51 @@ describe('replay', () => {
     ]);
   });
 
+  // Degraded findings with a paging code are failures: the tcp and dns rows of the table are for them.
+  it.each([
+    // LATENCY_HIGH (ttfb over 1 s) in eu-west-1, us-east-1 and ap-southeast-1 from 12:00 through 12:19.
+    ['latency-high-20min', 90, 'search-http', 'performance-team', 'tcp', 15, '2026-11-24T12:20:00Z'],
+    // Primary NS silent, ns3 serving a stale SOA serial (DNS_NS_TIMEOUT) from 12:00 through 12:11.
+    ['dns-ns-timeout-12min', 78, 'example-zone', 'network-team', 'dns', 10, '2026-11-24T12:12:00Z'],
+  ])(
+    'degraded timeline %s: one escalate at +table time (± one interval), one resolve after recovery',
+    async (name, count, monitorId, team, issueType, minutes, recovered) => {
+      const findings = readNdjsonFindings(fixture(name));
+      expect(findings).toHaveLength(count);
+      expect(new Set(findings.map((f) => f.status))).toEqual(new Set(['up', 'degraded']));
+
+      const lines = await replay(findings, DEFAULTS);
+
+      expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}:${l.monitorId}`)).toEqual([
+        `escalate:${team}:${issueType}:${monitorId}`,
+        `resolve:${team}:${issueType}:${monitorId}`,
+      ]);
+      const [escalate, resolve] = lines as [ReplayLine, ReplayLine];
+      const escalatedAfter = (Date.parse(escalate.at) - Date.parse('2026-11-24T12:00:00.412Z')) / MIN;
+      expect(escalatedAfter).toBeGreaterThanOrEqual(minutes);
+      expect(escalatedAfter).toBeLessThanOrEqual(minutes + 1);
+      // Degraded everywhere is still the monitor's own type, never a complete outage.
+      expect(escalate.locations).toEqual(['ap-southeast-1', 'eu-west-1', 'us-east-1']);
+      expect(resolve.incidentId).toBe(escalate.incidentId);
+      expect(Date.parse(resolve.at)).toBeGreaterThanOrEqual(Date.parse(recovered));
+      expect(Date.parse(resolve.at)).toBeLessThan(Date.parse(recovered) + MIN);
+    },
+  );
+
+  it('an expiring certificate (TLS_CERT_EXPIRING) everywhere for 30 minutes pages no one', async () => {
+    const findings = readNdjsonFindings(fixture('cert-expiring-30min'));
+    expect(findings).toHaveLength(90);
+    expect(findings.every((f) => f.status === 'degraded' && f.error?.code === 'TLS_CERT_EXPIRING')).toBe(
+      true,
+    );
+    expect(await replay(findings, DEFAULTS)).toEqual([]);
+    // Even a 1-minute table: the warning is the CertDaysRemaining metric's, never an incident.
+    const eager = Object.fromEntries(
+      Object.entries(DEFAULTS.escalation).map(([type, rule]) => [type, { ...rule, escalateAfterMinutes: 1 }]),
+    ) as EscalationConfig['escalation'];
+    expect(await replay(findings, { ...DEFAULTS, escalation: eager })).toEqual([]);
+  });
+
   it('gives the same lines for shuffled and duplicated input (it sorts; findings are idempotent)', async () => {
     const findings = readNdjsonFindings(fixture('dns-outage-12min'));
     const expected = await replay(findings, DEFAULTS);
