@@ -5,7 +5,9 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/domain/finding.ts';
-import { runLab, startLab } from '../../shared/lab/lab.ts';
+import { compareWithExpected, runLab, startLab } from '../../shared/lab/lab.ts';
+import type { MetricDatum } from '../../shared/ports/metrics.ts';
+import type { ErrorCode } from '../../shared/probes/types.ts';
 import { runCli, STACK_FRAME } from './run-cli.ts';
 
 function connectError(port: number): Promise<string | undefined> {
@@ -19,9 +21,44 @@ function connectError(port: number): Promise<string | undefined> {
   });
 }
 
+describe('compareWithExpected', () => {
+  const finding = (monitorId: string, status: Finding['status'], code?: ErrorCode) =>
+    ({ monitorId, status, error: code ? { code, message: '' } : null }) as Finding;
+  const expected = {
+    a: { status: 'up', why: '' },
+    b: { status: 'down', code: 'TCP_REFUSED', why: '' },
+    c: { status: 'degraded', code: 'LATENCY_HIGH', why: '' },
+  } as const;
+
+  it('passes what matches, excuses a busy host, and flags everything else', () => {
+    expect(
+      compareWithExpected(
+        [finding('a', 'degraded', 'LATENCY_HIGH'), finding('b', 'down', 'TCP_REFUSED')],
+        expected,
+      ),
+    ).toEqual({
+      surprises: [],
+      slow: ['a'],
+    });
+    const { surprises } = compareWithExpected(
+      [finding('a', 'down', 'HTTP_STATUS'), finding('b', 'down', 'TCP_TIMEOUT'), finding('c', 'up')],
+      expected,
+    );
+    expect(surprises.map((s) => [s.monitorId, s.got])).toEqual([
+      ['a', { status: 'down', code: 'HTTP_STATUS' }],
+      ['b', { status: 'down', code: 'TCP_TIMEOUT' }],
+      ['c', { status: 'up' }],
+    ]);
+  });
+});
+
 describe('lab', () => {
   it('finds exactly what each target was built to produce', async () => {
-    const run = await runLab({ location: 'local:test' });
+    const datums: MetricDatum[] = [];
+    const run = await runLab({
+      location: 'local:test',
+      metrics: { publish: async (d) => void datums.push(...d) },
+    });
     expect(run.skipped).toEqual([]);
     expect(run.surprises).toEqual([]);
     expect(run.findings.map((f) => f.monitorId)).toEqual(run.lab.config.monitors.map((m) => m.id));
@@ -45,15 +82,24 @@ describe('lab', () => {
       statusCode: 200,
       redirects: [{ status: 301 }],
     });
+    // The run's datums, as the probe-runner would publish them: Up for every monitor, 0 for the down ones.
+    expect(run.metrics.datums).toBe(datums.length);
+    const up = datums.filter((d) => d.name === 'Up');
+    expect(up.map((d) => [d.dimensions.Monitor, d.value])).toEqual(
+      run.findings.map((f) => [f.monitorId, f.status === 'down' ? 0 : 1]),
+    );
+    expect(datums.find((d) => d.name === 'CdnCacheHit')).toMatchObject({
+      dimensions: { Monitor: 'www-cdn-asset' },
+      value: 1,
+    });
     // Through DynamoDB and back, unchanged.
     const byMonitor = (a: Finding, b: Finding) => a.monitorId.localeCompare(b.monitorId);
     expect([...run.stored.readBack].sort(byMonitor)).toEqual([...run.findings].sort(byMonitor));
-    // Persisting, each down monitor pages once (db-primary-port its own team); degraded never pages.
-    expect(run.pages.map((p) => [p.kind, p.monitorId]).sort()).toEqual([
-      ['escalate', 'checkout-api'],
-      ['escalate', 'db-primary-port'],
-      ['escalate', 'legacy-portal'],
-    ]);
+    // Persisting, every down monitor pages (db-primary-port its own team), and only failing ones do.
+    const notUp = new Set(run.findings.filter((f) => f.status !== 'up').map((f) => f.monitorId));
+    for (const page of run.pages) expect(notUp.has(page.monitorId)).toBe(true);
+    const paged = new Set(run.pages.filter((p) => p.kind === 'escalate').map((p) => p.monitorId));
+    for (const id of ['db-primary-port', 'checkout-api', 'legacy-portal']) expect(paged.has(id)).toBe(true);
     expect(run.pages.find((p) => p.monitorId === 'db-primary-port')?.team).toBe('database-team');
     for (const f of run.findings.filter((x) => x.status !== 'up'))
       expect(f.diagnosis).toEqual(expect.any(String));
@@ -77,6 +123,9 @@ describe('lab', () => {
     expect(r.stdout).toMatch(/^checkout-api\s+http\s+down\s.*HTTP_STATUS/m);
     expect(r.stdout).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(r.stdout).toContain('Broken on purpose');
+    expect(r.stdout).toMatch(
+      /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
+    );
     expect(r.stdout).toMatch(
       /Stored 10 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
     );
