@@ -1,7 +1,8 @@
 /** `netprobe run`: every configured monitor once, concurrently (bounded), from this machine. */
-import { loadConfig } from '../../shared/config/load.ts';
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../../shared/config/load.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
-import { EXIT, exitCodeFor } from '../exit.ts';
+import { EXIT, exitCodeFor, UsageError } from '../exit.ts';
 import { findingsTable, summaryLine } from '../format/findings.ts';
 import { localLocation } from '../location.ts';
 import type { Output } from '../output.ts';
@@ -13,6 +14,11 @@ export interface RunFlags {
 }
 
 export async function runCommand(flags: RunFlags, output: Output): Promise<number> {
+  if (flags.config === undefined && !existsSync(DEFAULT_CONFIG_PATH)) {
+    throw new UsageError(
+      `no --config given and no ${DEFAULT_CONFIG_PATH} in ${process.cwd()}: pass --config <file>`,
+    );
+  }
   const config = await loadConfig(flags.config);
   const { findings, skipped } = await runMonitors(config.monitors, {
     location: localLocation(),

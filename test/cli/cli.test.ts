@@ -261,6 +261,14 @@ describe('netprobe run', () => {
     expect(r.stderr).toBe(`netprobe: ${missing}: file not found\n`);
   });
 
+  it('exits 2 without --config where there is no monitors.config.ts, saying what to do', async () => {
+    const r = await runCli(['run'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `netprobe: no --config given and no ./monitors.config.ts in ${dir}: pass --config <file>\n`,
+    );
+  });
+
   it('exits 2 for invalid JSON, naming the file', async () => {
     const path = join(dir, 'broken.json');
     await writeFile(path, '{ "homeRegion": ');
