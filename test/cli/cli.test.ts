@@ -3,6 +3,7 @@
  * port 0 that this file starts. Asserts exit codes, output shapes and error messages (docs/cli.md).
  */
 import { once } from 'node:events';
+import { realpathSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -264,8 +265,9 @@ describe('netprobe run', () => {
   it('exits 2 without --config where there is no monitors.config.ts, saying what to do', async () => {
     const r = await runCli(['run'], { cwd: dir });
     expect(r.code).toBe(2);
+    // The directory as the process sees it (a symlinked temp dir resolves to its real path).
     expect(r.stderr).toBe(
-      `netprobe: no --config given and no ./monitors.config.ts in ${dir}: pass --config <file>\n`,
+      `netprobe: no --config given and no ./monitors.config.ts in ${realpathSync(dir)}: pass --config <file>\n`,
     );
   });
 
