@@ -18,9 +18,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { classifyNetError, formatAddress, type NetFailure } from './net-errors.ts';
 import type { TlsOptions } from './spec.ts';
-import { connectTcp, type ResolvedAddress, resolveHost } from './tcp.ts';
+import { connectTcp, guardFor, type ResolvedAddress, resolveHost } from './tcp.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
-import type { Timings, TlsInfo } from './types.ts';
+import type { ConnectGuard, Timings, TlsInfo } from './types.ts';
 
 export interface HopRequest {
   url: URL;
@@ -38,6 +38,8 @@ export interface HopOptions {
   keepBody: boolean;
   /** The probe deadline: aborts whatever phase is running. */
   signal: AbortSignal;
+  /** ProbeContext.connectGuard: may refuse each resolved address before it is dialled. */
+  connectGuard?: ConnectGuard;
 }
 
 export interface Hop {
@@ -80,7 +82,7 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
     // An IP literal costs no lookup: time_namelookup is 0, as in curl.
     marks.namelookup = net.isIP(host) === 0 ? performance.now() : marks.start;
 
-    const connected = await connectFirst(resolved.addresses, port, host, opts.signal);
+    const connected = await connectFirst(resolved.addresses, port, host, opts.signal, opts.connectGuard);
     if ('failure' in connected) return finish(hop, marks, connected.failure);
     socket = connected.socket;
     marks.connect = performance.now();
@@ -125,12 +127,14 @@ async function connectFirst(
   port: number,
   host: string,
   signal: AbortSignal,
+  connectGuard: ConnectGuard | undefined,
 ): Promise<Connected> {
   let failure: NetFailure | undefined;
+  const guard = guardFor(connectGuard, host);
   for (const { address } of addresses) {
     const where =
       host === address ? formatAddress(address, port) : `${host} (${formatAddress(address, port)})`;
-    const attempt = await connectTcp(address, port, signal, where);
+    const attempt = await connectTcp(address, port, signal, where, guard);
     if (attempt.ok) return { socket: attempt.socket, address };
     failure = attempt.failure;
     if (signal.aborted) break;

@@ -8,7 +8,16 @@ import { checkContent, checkStatus, checkThresholds, needsBody } from './http-as
 import { exchange, type Hop } from './http-exchange.ts';
 import { isSecretName, redactHeaders, redactUrl } from './http-redact.ts';
 import type { HttpSpec } from './spec.ts';
-import type { HttpDetails, Layer, Probe, ProbeError, ProbeResult, RedirectHop, Timings } from './types.ts';
+import type {
+  ConnectGuard,
+  HttpDetails,
+  Layer,
+  Probe,
+  ProbeError,
+  ProbeResult,
+  RedirectHop,
+  Timings,
+} from './types.ts';
 import { PHASES } from './types.ts';
 
 const USER_AGENT = 'netprobe';
@@ -18,7 +27,7 @@ export const httpProbe: Probe<HttpSpec> = async (spec, ctx) => {
   const started = performance.now();
   try {
     // ctx.signal is the hard deadline (the runner in index.ts folds spec.timeoutMs into it).
-    return await run(spec, ctx.signal, started);
+    return await run(spec, ctx.signal, started, ctx.connectGuard);
   } catch (err) {
     // Unreachable by design (every phase returns failures as data); if it happens it is our bug, not the target's.
     const message = `HTTP probe failed internally: ${err instanceof Error ? err.message : String(err)}`;
@@ -34,7 +43,12 @@ export const httpProbe: Probe<HttpSpec> = async (spec, ctx) => {
   }
 };
 
-async function run(spec: HttpSpec, signal: AbortSignal, started: number): Promise<ProbeResult> {
+async function run(
+  spec: HttpSpec,
+  signal: AbortSignal,
+  started: number,
+  connectGuard: ConnectGuard | undefined,
+): Promise<ProbeResult> {
   const target = redactUrl(spec.url);
   const first = parseHttpUrl(spec.url);
   const details: HttpDetails = { kind: 'http', url: target, method: spec.method, redirects: [] };
@@ -73,6 +87,8 @@ async function run(spec: HttpSpec, signal: AbortSignal, started: number): Promis
         maxBodyBytes: spec.maxBodyBytes,
         keepBody,
         signal,
+        // Every hop, redirects included: a redirect to an internal address is refused like the URL itself.
+        connectGuard,
       },
     );
     hops.push(hop);

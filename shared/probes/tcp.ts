@@ -9,7 +9,16 @@ import { checkThresholds, describeMatch, matches } from './http-assert.ts';
 import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
 import type { Match, TcpSpec } from './spec.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
-import type { ConnectAttempt, Probe, ProbeContext, ProbeResult, TcpDetails, Timings } from './types.ts';
+import type {
+  ConnectAttempt,
+  ConnectGuard,
+  Probe,
+  ProbeContext,
+  ProbeError,
+  ProbeResult,
+  TcpDetails,
+  Timings,
+} from './types.ts';
 
 /** What the phases concluded: down with the failure, degraded with the certificate warning, or up. */
 type Verdict = TlsVerdict;
@@ -63,7 +72,7 @@ async function probeTcp(spec: TcpSpec, ctx: ProbeContext, deps: TcpProbeDeps): P
     details,
   });
   try {
-    const outcome = await runPhases(spec, budget.signal, details, timings, deps);
+    const outcome = await runPhases(spec, budget.signal, details, timings, deps, ctx.connectGuard);
     if (outcome.status === 'down') return finish('down', outcome.error);
     const slow = checkThresholds({ ...timings, total: performance.now() - started }, spec.thresholds);
     const latency: NetFailure | null = slow && { ...slow.error, layer: slow.layer };
@@ -87,6 +96,7 @@ async function runPhases(
   details: TcpDetails,
   timings: Partial<Timings>,
   deps: TcpProbeDeps,
+  guard: ConnectGuard | undefined,
 ): Promise<Verdict> {
   const invalid = invalidSpec(spec);
   if (invalid) return { status: 'down', error: invalid };
@@ -99,7 +109,7 @@ async function runPhases(
   const targets = spec.allAddresses ? resolved.addresses : resolved.addresses.slice(0, 1);
   const connectStarted = performance.now();
   const results = await Promise.all(
-    targets.map((t) => connectTcp(t.address, spec.port, signal, label(spec, t))),
+    targets.map((t) => connectTcp(t.address, spec.port, signal, label(spec, t), guardFor(guard, spec.host))),
   );
   timings.connect = performance.now() - connectStarted;
   details.attempts = results.map((r, i) => attemptOf(targets[i] as ResolvedAddress, spec.port, r));
@@ -190,18 +200,31 @@ export async function resolveHost(
   return { ok: true, addresses, durationMs: elapsed() };
 }
 
+/** A ConnectGuard bound to the name being connected to, as connectTcp takes it. */
+export type AddressGuard = (address: string, port: number) => ProbeError | null;
+
+export function guardFor(guard: ConnectGuard | undefined, host: string): AddressGuard | undefined {
+  return guard && ((address, port) => guard(address, port, host));
+}
+
 /**
  * Opens a TCP connection to an IP `address`, timed from connect() to the handshake's completion.
  * Never rejects; `where` names the peer in messages (default "address:port"). On success the caller owns the socket.
+ * `guard` (ProbeContext.connectGuard) may refuse the address: then no connection is attempted at all.
  */
 export function connectTcp(
   address: string,
   port: number,
   signal: AbortSignal,
   where?: string,
+  guard?: AddressGuard,
 ): Promise<ConnectResult> {
   const started = performance.now();
   const name = where ?? formatAddress(address, port);
+  const refused = guard?.(address, port);
+  if (refused) {
+    return Promise.resolve({ ok: false, failure: { ...refused, layer: 'transport' }, durationMs: 0 });
+  }
   return new Promise((resolve) => {
     const socket = connect({ host: address, port, noDelay: true });
     const done = (result: ConnectResult) => {

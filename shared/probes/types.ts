@@ -260,6 +260,19 @@ export interface ProbeContext {
   signal: AbortSignal;
   /** Absolute deadline, performance.now() clock. */
   deadline: number;
+  /**
+   * Added for the probe API's SSRF guard (shared/domain/ssrf.ts): asked right before every TCP
+   * connect (tcp.ts, and http.ts on every redirect hop). Absent: every connect goes ahead.
+   */
+  connectGuard?: ConnectGuard;
 }
+
+/**
+ * Judges the address about to be dialled, after name resolution, so a name that resolves elsewhere
+ * when connected than when first checked (DNS rebinding) is still caught. `host` is the name the
+ * address came from (the address itself for an IP literal). A ProbeError refuses that connect: it
+ * becomes the attempt's failure at the transport layer, and nothing is sent to the address.
+ */
+export type ConnectGuard = (address: string, port: number, host: string) => ProbeError | null;
 
 export type Probe<S> = (spec: S, ctx: ProbeContext) => Promise<ProbeResult>;
