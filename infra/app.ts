@@ -1,12 +1,15 @@
 /**
- * The CDK app (`cdk.json`: `node infra/app.ts`): reads the monitors config and builds every stack
- * from it. `NETPROBE_CONFIG` points at another config file (default ./monitors.config.ts).
+ * The CDK app (`cdk.json`: `node infra/app.ts`): reads monitors.config.ts at the repository root and
+ * builds every stack from it. Always that file: the functions bundle the same file (functions/shared/
+ * config.ts imports it), so the stacks and the code they run cannot disagree.
  */
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { DEFAULT_CONFIG_PATH, loadConfig } from '../shared/config/load.ts';
+import { loadConfig } from '../shared/config/load.ts';
+import { REPO_ROOT } from './entries.ts';
 import { addNagChecks, buildNetprobeApp } from './netprobe-app.ts';
 
-const config = await loadConfig(process.env.NETPROBE_CONFIG ?? DEFAULT_CONFIG_PATH);
+const config = await loadConfig(join(REPO_ROOT, 'monitors.config.ts'));
 const app = new App();
 buildNetprobeApp(app, config);
 addNagChecks(app);
