@@ -54,6 +54,8 @@ export interface Lab {
 export interface LabOptions {
   /** How long the slow endpoint waits before its headers. Default 400 ms. */
   slowMs?: number;
+  /** Run the stale secondary nameserver on [::1]. Default: when this host has an IPv6 loopback. */
+  secondaryNameserver?: boolean;
 }
 
 /**
@@ -248,16 +250,19 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   try {
     const targets = await startLabTargets({ slowMs: opts.slowMs });
     closers.push(() => targets.close());
-    const ipv6 = await hasIpv6Loopback();
-    const primary = await startDnsServer({ host: '127.0.0.1', records: zone(ipv6) });
-    closers.push(() => primary.close());
     const notes: string[] = [];
-    let secondary: DnsServerHandle | undefined;
-    if (ipv6) {
-      secondary = await startSecondary(primary.port);
-      if (secondary) closers.push(() => (secondary as DnsServerHandle).close());
+    const wanted = opts.secondaryNameserver ?? (await hasIpv6Loopback());
+    if (!wanted) notes.push('no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out');
+    let primary = await startDnsServer({ host: '127.0.0.1', records: zone(wanted) });
+    const secondary = wanted ? await startSecondary(primary.port) : undefined;
+    if (wanted && !secondary) {
+      // Its port is taken on ::1: serve a zone that does not name it rather than a dead nameserver.
+      notes.push(`port ${primary.port} is taken on [::1]: the stale secondary nameserver is left out`);
+      await primary.close();
+      primary = await startDnsServer({ host: '127.0.0.1', records: zone(false) });
     }
-    if (!secondary) notes.push('no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out');
+    const dns = [primary, secondary].filter((server): server is DnsServerHandle => server !== undefined);
+    closers.push(...dns.map((server) => () => server.close()));
     const config = parseConfig(labConfigInput(`127.0.0.1:${primary.port}`, targets), 'the lab config');
     return {
       config,

@@ -105,6 +105,20 @@ describe('lab', () => {
       expect(f.diagnosis).toEqual(expect.any(String));
   });
 
+  it('runs without the stale secondary where there is no IPv6 loopback, and says so', async () => {
+    const run = await runLab({
+      location: 'local:test',
+      secondaryNameserver: false,
+      metrics: { publish: async () => {} },
+    });
+    expect(run.lab.notes).toEqual([
+      'no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out',
+    ]);
+    expect(run.surprises).toEqual([]);
+    const zone = run.findings.find((f) => f.monitorId === 'dns-example-test-authoritative');
+    expect(zone).toMatchObject({ status: 'up', details: { nameservers: [{ soaSerial: 2026112401 }] } });
+  });
+
   it('stops every server on close', async () => {
     const lab = await startLab();
     const ports = [lab.targets.http.port, lab.targets.https.port, lab.targets.expired.port, lab.dnsPort];
