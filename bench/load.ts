@@ -1,0 +1,54 @@
+/**
+ * Section 3, measurement under load: ttfb against servers that answer exactly `delayMs` after the
+ * request, probed one at a time (N = 1) and all at once (N = 1000), plus N = 1000 through a concurrency
+ * limit (the engine's p-limit, config.concurrency) to show what bounds the error. The targets process
+ * reports how late its own timers fired, so server lateness is told apart from the prober's.
+ */
+import type { CellResult } from './cell.ts';
+import { runCell } from './cell-runner.ts';
+import type { Targets } from './targets.ts';
+
+export interface LoadCell {
+  scheme: 'http' | 'https';
+  n: number;
+  /** Probes in flight at once; undefined = all N. */
+  concurrency?: number;
+  result: CellResult;
+  /** How much later than injected the servers sent their headers (ms), for this cell's requests. */
+  serverLateness: number[];
+}
+
+export async function measureLoad(opts: {
+  bundle: string;
+  targets: Targets;
+  delayMs: number;
+  cells: { scheme: 'http' | 'https'; n: number; concurrency?: number; warmup: number; rounds: number }[];
+  log: (line: string) => void;
+}): Promise<LoadCell[]> {
+  const out: LoadCell[] = [];
+  for (const c of opts.cells) {
+    const key = `${c.scheme}:${opts.delayMs}`;
+    await opts.targets.lateness(key, true);
+    const result = await runCell(opts.bundle, {
+      groups: [
+        {
+          url: `${c.scheme}://127.0.0.1:{port}/load/{i}`,
+          ports: opts.targets[c.scheme][opts.delayMs] ?? [],
+          count: c.n,
+          tls: c.scheme === 'https',
+          delayMs: opts.delayMs,
+        },
+      ],
+      warmupRounds: c.warmup,
+      rounds: c.rounds,
+      caFile: opts.targets.caFile,
+      ...(c.concurrency === undefined ? {} : { concurrency: c.concurrency }),
+    });
+    const serverLateness = await opts.targets.lateness(key, true);
+    const cell: LoadCell = { scheme: c.scheme, n: c.n, result, serverLateness };
+    if (c.concurrency !== undefined) cell.concurrency = c.concurrency;
+    opts.log(`  ${c.scheme} N=${c.n}${c.concurrency ? ` concurrency ${c.concurrency}` : ''}: done`);
+    out.push(cell);
+  }
+  return out;
+}

@@ -1,0 +1,162 @@
+/**
+ * `npm run bench`: starts its own targets on 127.0.0.1, then measures in one run (a few minutes on two
+ * cores) timing fidelity against curl and dig, CPU and memory per probe against blackbox_exporter,
+ * timing error under load, and the Lambda functions' bundle size and init time; writes BENCHMARKS.md.
+ * Every server and child process is closed or killed by PID at the end, on error and on Ctrl-C too.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BLACKBOX_BIN, BLACKBOX_PACKAGE } from './blackbox.ts';
+import { bundleCell, runCell } from './cell-runner.ts';
+import { measureColdStart } from './coldstart.ts';
+import { measureCost } from './cost.ts';
+import { dnsFidelity, httpFidelity } from './fidelity.ts';
+import { writeFindings } from './findings.ts';
+import { measureLoad } from './load.ts';
+import { describeMachine } from './machine.ts';
+import { ensureTool, installSignalHandlers, onShutdown, shutdown } from './proc.ts';
+import { type BenchResults, renderReport } from './report.ts';
+import { startTargets } from './targets.ts';
+
+const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
+const LOAD_DELAY_MS = 100;
+const FIDELITY = { samples: 20, warmup: 3 };
+/** Placeholders for what the functions read from their environment at load; no credentials. */
+const FUNCTION_ENV = {
+  AWS_REGION: 'us-east-1',
+  TABLE_NAME: 'netprobe-findings',
+  TABLE_REGION: 'us-east-1',
+  METRICS_NAMESPACE: 'Netprobe',
+  NETPROBE_REGION: 'us-east-1',
+  TOPIC_ARNS: '{}',
+};
+
+const log = (line: string) => console.log(line);
+
+async function main(): Promise<void> {
+  installSignalHandlers();
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const dir = mkdtempSync(join(tmpdir(), 'netprobe-bench-'));
+  onShutdown(() => rmSync(dir, { recursive: true, force: true }));
+
+  const tools = {
+    curl: await ensureTool('curl', 'curl'),
+    dig: await ensureTool('dig', 'dnsutils'),
+    blackbox: await ensureTool(BLACKBOX_BIN, BLACKBOX_PACKAGE),
+  };
+  const notes = Object.values(tools).flatMap((t) => (t.note ? [`${t.note}: its column is skipped.`] : []));
+  for (const note of notes) log(`bench: ${note}`);
+  const machine = await describeMachine(tools);
+
+  const targets = await startTargets({
+    httpServers: [
+      { delayMs: 0, shards: 4 },
+      { delayMs: 50, shards: 1 },
+      { delayMs: LOAD_DELAY_MS, shards: 4 },
+    ],
+    tcpShards: 4,
+    dnsServers: [
+      { delayMs: 0, shards: 10 },
+      { delayMs: 20, shards: 1 },
+    ],
+    caFile: join(dir, 'bench-ca.pem'),
+  });
+  onShutdown(() => targets.close());
+  const bundle = await bundleCell(dir);
+
+  log('1. fidelity against curl and dig');
+  const http = tools.curl.path
+    ? await httpFidelity(
+        tools.curl.path,
+        targets,
+        [
+          { scheme: 'http', delayMs: 0 },
+          { scheme: 'http', delayMs: 50 },
+          { scheme: 'https', delayMs: 0 },
+          { scheme: 'https', delayMs: 50 },
+        ],
+        FIDELITY,
+      )
+    : [];
+  const dns = tools.dig.path ? await dnsFidelity(tools.dig.path, targets, [0, 20], FIDELITY) : [];
+
+  log('2. cost per probe');
+  const cost = await measureCost({
+    bundle,
+    targets,
+    ns: [1, 100, 1000],
+    ...(tools.blackbox.path ? { blackboxBin: tools.blackbox.path } : {}),
+    dir,
+    ticksPerSecond: machine.ticksPerSecond,
+    log,
+  });
+
+  log('3. measurement under load');
+  const load = await measureLoad({
+    bundle,
+    targets,
+    delayMs: LOAD_DELAY_MS,
+    cells: [
+      { scheme: 'http', n: 1, warmup: 3, rounds: 100 },
+      { scheme: 'https', n: 1, warmup: 3, rounds: 50 },
+      { scheme: 'http', n: 1000, warmup: 1, rounds: 2 },
+      { scheme: 'http', n: 1000, concurrency: 100, warmup: 0, rounds: 1 },
+      { scheme: 'http', n: 1000, concurrency: 50, warmup: 0, rounds: 1 },
+      { scheme: 'http', n: 1000, concurrency: 20, warmup: 0, rounds: 1 },
+    ],
+    log,
+  });
+  log('  1000 mixed probes');
+  const mixedGroups = [
+    { label: `http (${LOAD_DELAY_MS} ms server)`, scheme: 'http' as const },
+    { label: `https (${LOAD_DELAY_MS} ms server)`, scheme: 'https' as const },
+  ];
+  const mixed = await runCell(bundle, {
+    groups: [
+      ...mixedGroups.map(({ scheme }) => ({
+        url: `${scheme}://127.0.0.1:{port}/mixed/{i}`,
+        ports: targets[scheme][LOAD_DELAY_MS] ?? [],
+        count: 250,
+        tls: scheme === 'https',
+        delayMs: LOAD_DELAY_MS,
+      })),
+      { url: 'tcp://127.0.0.1:{port}', ports: targets.tcp, count: 250 },
+      { url: 'dns://127.0.0.1:{port}/www.bench.test?type=A', ports: targets.dns[0] ?? [], count: 250 },
+    ],
+    warmupRounds: 0,
+    rounds: 1,
+    caFile: targets.caFile,
+  });
+
+  log('4. cold start');
+  const coldStart = await measureColdStart({ dir: join(dir, 'functions'), runs: 10, env: FUNCTION_ENV, log });
+
+  const results: BenchResults = {
+    startedAt,
+    durationS: (performance.now() - t0) / 1000,
+    command: 'npm run bench',
+    machine,
+    notes,
+    fidelity: { http, dns, ...FIDELITY },
+    cost,
+    load: { delayMs: LOAD_DELAY_MS, cells: load },
+    mixed: { result: mixed, labels: [...mixedGroups.map((g) => g.label), 'tcp', 'dns'] },
+    coldStart,
+  };
+  const report = renderReport(results, writeFindings(results));
+  writeFileSync(REPORT, report);
+  log(`\n${report}`);
+  log(`bench: wrote ${REPORT} in ${results.durationS.toFixed(0)} s`);
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  process.exitCode = 1;
+} finally {
+  await shutdown();
+}
