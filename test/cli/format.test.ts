@@ -231,6 +231,8 @@ describe('colorsFor', () => {
     NO_COLOR: process.env.NO_COLOR,
     TERM: process.env.TERM,
     FORCE_COLOR: process.env.FORCE_COLOR,
+    // Node reports 2 colors under CI=true (unless it recognizes the CI vendor), so CI runs must not leak in.
+    CI: process.env.CI,
   };
   afterEach(() => {
     for (const [key, value] of Object.entries(env)) {
@@ -242,6 +244,7 @@ describe('colorsFor', () => {
   it('colors a terminal, but not with NO_COLOR or TERM=dumb', () => {
     delete process.env.FORCE_COLOR;
     delete process.env.NO_COLOR;
+    delete process.env.CI;
     process.env.TERM = 'xterm-256color';
     expect(colorsFor(terminal)).toBe(true);
     process.env.NO_COLOR = '1';
