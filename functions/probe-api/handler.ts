@@ -1,0 +1,103 @@
+/**
+ * probe-api: on-demand runs and reads behind API Gateway HTTP API (IAM auth), also invocable from the
+ * Lambda console with the events/apigw/ samples. Routes (infra/constructs/probe-api.ts API_ROUTES):
+ *   POST /monitors/{id}/run                       run a configured monitor now (routes/run-monitor.ts)
+ *   POST /check                                   run an ad-hoc target now, SSRF-guarded (routes/check.ts)
+ *   GET  /monitors/{id}/findings?region=&from=&to=&limit=&cursor=   (routes/findings.ts)
+ *   GET  /incidents?limit=&cursor=                                  (routes/incidents.ts)
+ * Every error is `{"error": {"code", "message"}}` with 400, 403, 404 or 500 (docs/api.md).
+ */
+import middy from '@middy/core';
+import httpRouterHandler, { type Route } from '@middy/http-router';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { cloudWatchPublisher, dynamoStore } from '../shared/aws.ts';
+import { bundledConfig } from '../shared/config.ts';
+import { readEnv } from '../shared/env.ts';
+import { logInvocation } from '../shared/invocation.ts';
+import { type DepsSource, lazy } from '../shared/lazy.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { flushMetrics } from '../shared/metrics.ts';
+import type { ProbeApiDeps } from './deps.ts';
+import { ApiError, type ApiResponse, httpErrors, type RouteRequest, requireHttpApiEvent } from './http.ts';
+import { checkRoute } from './routes/check.ts';
+import { findingsRoute } from './routes/findings.ts';
+import { incidentsRoute } from './routes/incidents.ts';
+import { runMonitorRoute } from './routes/run-monitor.ts';
+
+export type { ProbeApiDeps } from './deps.ts';
+
+type RouteFn = (req: RouteRequest<ProbeApiDeps>) => Promise<ApiResponse>;
+
+export const ROUTES: readonly { method: 'GET' | 'POST'; path: string; run: RouteFn }[] = [
+  { method: 'POST', path: '/monitors/{id}/run', run: runMonitorRoute },
+  { method: 'POST', path: '/check', run: checkRoute },
+  { method: 'GET', path: '/monitors/{id}/findings', run: findingsRoute },
+  { method: 'GET', path: '/incidents', run: incidentsRoute },
+];
+
+export interface HandlerOptions {
+  logger?: Logger;
+}
+
+function describeRequest(
+  event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: { iam?: { userArn?: string } } } },
+) {
+  return {
+    route: event.routeKey,
+    method: event.requestContext?.http?.method,
+    path: event.rawPath,
+    query: event.queryStringParameters,
+    caller: event.requestContext?.authorizer?.iam?.userArn,
+    apiRequestId: event.requestContext?.requestId,
+  };
+}
+
+export function createHandler(source: DepsSource<ProbeApiDeps>, options: HandlerOptions = {}) {
+  const deps = lazy(source);
+  const logger = options.logger ?? createLogger({ fields: { function: 'probe-api' } });
+  const routes: Route<APIGatewayProxyEventV2, ApiResponse>[] = ROUTES.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handler: (event: APIGatewayProxyEventV2, context: Context, opts: unknown) =>
+      route.run({
+        event,
+        context,
+        signal: (opts as { signal?: AbortSignal } | undefined)?.signal,
+        deps: deps(),
+        params: (event.pathParameters ?? {}) as Record<string, string>,
+      }),
+  }));
+  const router = httpRouterHandler<APIGatewayProxyEventV2, ApiResponse>({
+    routes,
+    notFoundResponse: ({ method, path }) => {
+      const known = ROUTES.map((r) => `${r.method} ${r.path}`).join(', ');
+      throw new ApiError(404, `no route ${method} ${path} (routes: ${known})`);
+    },
+  });
+  return middy<APIGatewayProxyEventV2, ApiResponse>()
+    .use(
+      logInvocation<APIGatewayProxyEventV2, ApiResponse>(logger, {
+        describeEvent: describeRequest,
+        describeResult: (response) => ({ status: response.statusCode }),
+        isExpected: (error) => error instanceof ApiError && error.status < 500,
+      }),
+    )
+    .use(httpErrors())
+    .use(flushMetrics(() => deps().metrics, logger))
+    .use(requireHttpApiEvent())
+    .handler(router);
+}
+
+export function defaultDeps(): ProbeApiDeps {
+  const env = readEnv();
+  const config = bundledConfig();
+  const logger = createLogger({ fields: { function: 'probe-api' } });
+  return {
+    config,
+    region: env.region,
+    store: dynamoStore(env, config),
+    metrics: cloudWatchPublisher(env, logger),
+  };
+}
+
+export const handler = createHandler(defaultDeps);

@@ -1,0 +1,57 @@
+/**
+ * POST /monitors/{id}/run: run one configured monitor now, from this region. When the monitor runs in
+ * this region anyway, the run counts like a scheduled one (finding stored, metrics published);
+ * otherwise the finding is only returned, so an on-demand run never adds a location to the monitor's
+ * history or alarms. Configured monitors are the operators' own targets: no SSRF guard.
+ */
+import { formatDuration } from '../../../shared/config/duration.ts';
+import { metricDatums } from '../../../shared/domain/metric-data.ts';
+import { runMonitors } from '../../../shared/engine/run-monitors.ts';
+import { systemClock } from '../../../shared/ports/clock.ts';
+import { flushReserveMs, probeDeadline } from '../../shared/invocation.ts';
+import { metricsOf } from '../../shared/metrics.ts';
+import type { ProbeApiDeps } from '../deps.ts';
+import { ApiError, type ApiResponse, badRequest, json, jsonBody, type RouteRequest } from '../http.ts';
+import { findMonitor } from '../monitors.ts';
+
+export async function runMonitorRoute(req: RouteRequest<ProbeApiDeps>): Promise<ApiResponse> {
+  const { deps, context } = req;
+  const monitor = findMonitor(deps.config, req.params.id);
+  const body = jsonBody(req.event);
+  if (body !== undefined && !(typeof body === 'object' && body !== null && Object.keys(body).length === 0)) {
+    throw badRequest('body: this route takes no body (the monitor is run as configured)');
+  }
+  const deadline = probeDeadline(context, deps.reserveMs ?? flushReserveMs);
+  const clock = deps.clock ?? systemClock;
+  const { findings, skipped } = await runMonitors([monitor], {
+    location: deps.region,
+    concurrency: 1,
+    deadline,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(deps.probes ? { probes: deps.probes } : {}),
+    classification: deps.config.classification,
+    now: () => clock.now(),
+  });
+  const [finding] = findings;
+  if (!finding || skipped.length > 0) {
+    const left = Math.max(0, Math.floor(deadline - performance.now()));
+    throw new ApiError(
+      500,
+      `not started: ${monitor.id} needs up to ${formatDuration(monitor.probe.timeoutMs)} and this invocation had about ${formatDuration(left)} left; raise lambda.probeApi.timeoutSeconds`,
+    );
+  }
+  const counts = monitor.regions.includes(deps.region);
+  if (counts) {
+    metricsOf(context).add(metricDatums(findings));
+    await deps.store.putFindings(findings);
+  }
+  return json(200, {
+    finding,
+    stored: counts,
+    ...(counts
+      ? {}
+      : {
+          note: `not stored: ${monitor.id} does not run in ${deps.region} (it runs in ${monitor.regions.join(', ')})`,
+        }),
+  });
+}
