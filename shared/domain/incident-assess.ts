@@ -18,6 +18,8 @@ export interface MonitorPolicy {
   team?: string;
   /** CDN-fronted: non-DNS failures classify as cdn (see classify.ts). */
   cdn?: boolean;
+  /** Configured regions. Unknown (a replay without config): only minLocations can make an outage. */
+  regions?: readonly string[];
 }
 
 /** What the engine needs of the config (a NetprobeConfig is one). */
@@ -107,8 +109,13 @@ export function assess(
   const latestFailing = failingEntries.map((l) => l.latest);
   const outageType = config.classification.allLocationsDown;
   // Slowness everywhere is still slowness: only hard failures in every location are an outage.
+  // "Every probing location" is the monitor's own: a single-region monitor hard down in its one
+  // region is a complete outage, while a multi-region one needs minLocations reporting first.
+  const outageQuorum = Math.min(minLocations, monitor.regions?.length ?? minLocations);
   const allDown =
-    locationRule && failing.length === byLocation.size && latestFailing.every((f) => isHardFailure(f));
+    byLocation.size >= outageQuorum &&
+    failing.length === byLocation.size &&
+    latestFailing.every((f) => isHardFailure(f));
   const cdn = monitor.cdn ?? false;
   // The engine owns the cross-location half of classify(): a runner sees one location, so the
   // outage type on a finding is only trusted when every location fails here too.

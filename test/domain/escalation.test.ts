@@ -123,6 +123,7 @@ const CONFIG: EscalationConfig = {
     { id: 'edge', intervalMinutes: 1, cdn: true },
     { id: 'payments', intervalMinutes: 1, team: 'payments-oncall' },
     { id: 'batch', intervalMinutes: 5 },
+    { id: 'db-primary', intervalMinutes: 1, regions: ['eu-west-1'] },
   ],
 };
 
@@ -300,6 +301,18 @@ describe('EscalationEngine', () => {
     expect(incident?.issueType).toBe('tcp'); // one vantage point never makes a complete outage
     expect(h.kinds()).toEqual(['escalate:performance-team:tcp']);
     expect(minutesAfterT0((h.sent[0] as Notification).at)).toBeCloseTo(15, 1);
+  });
+
+  it('calls a single-region monitor hard down in its one region a complete outage', async () => {
+    const one = ['eu-west-1'];
+    await h.timeline('db-primary', 0, 6, (m) => (m < 5 ? 'tcp' : 'up'), one);
+    // Confirmed by consecutive runs at minute 1; connectivity pages 2 minutes after the first failure.
+    expect(h.kinds()).toEqual([
+      'escalate:infrastructure-team:connectivity',
+      'resolve:infrastructure-team:connectivity',
+    ]);
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBeGreaterThanOrEqual(2);
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBeLessThan(3);
   });
 
   it('pages the monitor team override instead of the table team', async () => {
