@@ -1,0 +1,213 @@
+/**
+ * escalator: the escalation engine (shared/domain/escalation.ts) between the findings table and the
+ * team topics. Two triggers (infra/constructs/escalation-router.ts):
+ *   - the table's DynamoDB stream (NEW_IMAGE): a batch of new FINDING# items re-evaluates the monitors
+ *     they belong to, so an incident opens as soon as a confirming finding lands;
+ *   - an EventBridge schedule every minute (`"source": "aws.events"`): engine.tick(), for what only time
+ *     reveals (an incident that has now lasted its table time) and for re-sending failed notifications.
+ *
+ * Stream batches report partial failures: the records of a monitor whose evaluation threw are returned
+ * in `batchItemFailures` (retried, then dead-lettered); records that are not findings, or cannot be
+ * read at all, are logged and skipped, because no retry would make them readable and they must never
+ * hold up the shard. The engine reads each monitor's whole recent history, so retried, duplicated or
+ * reordered records change nothing.
+ */
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
+import { TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
+import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { type EngineReport, EscalationEngine } from '../../shared/domain/escalation.ts';
+import type { Finding } from '../../shared/domain/finding.ts';
+import { type Clock, systemClock } from '../../shared/ports/clock.ts';
+import type { Notifier } from '../../shared/ports/notifier.ts';
+import type { Store } from '../../shared/ports/store.ts';
+import { dynamoStore, snsNotifier } from '../shared/aws.ts';
+import { bundledConfig } from '../shared/config.ts';
+import { readEnv, readTopicArns } from '../shared/env.ts';
+import { logInvocation } from '../shared/invocation.ts';
+import { type DepsSource, lazy } from '../shared/lazy.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+
+export interface EscalatorDeps {
+  config: NetprobeConfig;
+  store: Store;
+  notifier: Notifier;
+  clock?: Clock;
+}
+
+/** What a tick did, in counts and ids (the full report is in the log). */
+export interface TickSummary {
+  transitions: EngineReport['transitions'];
+  published: { kind: string; team: string; monitorId: string; incidentId: string }[];
+  failed: EngineReport['failed'];
+  contended: string[];
+}
+
+export class EscalatorEventError extends Error {
+  override name = 'EscalatorEventError';
+}
+
+type EscalatorEvent = DynamoDBStreamEvent | { source?: string; 'detail-type'?: string };
+
+function isStream(event: unknown): event is DynamoDBStreamEvent {
+  return Array.isArray((event as DynamoDBStreamEvent | null)?.Records);
+}
+
+function isSchedule(event: unknown): boolean {
+  const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
+  return e?.source === 'aws.events' || e?.['detail-type'] === 'Scheduled Event';
+}
+
+type Read = { finding: Finding } | { skip: string };
+
+/** The finding in a stream record, or why the record is not one. */
+export function readRecord(record: DynamoDBRecord): Read {
+  if (record.eventName === 'REMOVE') return { skip: 'removal (TTL expiry)' };
+  const image = record.dynamodb?.NewImage;
+  if (!image) return { skip: 'no NewImage (stream view type must be NEW_IMAGE)' };
+  let item: Record<string, unknown>;
+  try {
+    item = unmarshall(image as Parameters<typeof unmarshall>[0]);
+  } catch (error) {
+    return { skip: `unreadable image: ${(error as Error).message}` };
+  }
+  const sk = item[TABLE_DESIGN.sortKey.name];
+  if (typeof sk !== 'string' || !sk.startsWith(TABLE_DESIGN.stream.findingSortKeyPrefix)) {
+    return { skip: `not a finding item (sk ${JSON.stringify(sk)})` };
+  }
+  try {
+    const finding = itemToFinding(item);
+    if (typeof finding.monitorId !== 'string') return { skip: 'finding without monitorId' };
+    return { finding };
+  } catch (error) {
+    return { skip: (error as Error).message };
+  }
+}
+
+function summarize(report: EngineReport): TickSummary {
+  return {
+    transitions: report.transitions,
+    published: report.published.map((n) => ({
+      kind: n.kind,
+      team: n.team,
+      monitorId: n.monitorId,
+      incidentId: n.incidentId,
+    })),
+    failed: report.failed,
+    contended: report.contended,
+  };
+}
+
+function logReport(logger: Logger, report: EngineReport): void {
+  for (const t of report.transitions) logger.info(`incident ${t.kind}`, { ...t });
+  for (const n of report.published) {
+    logger.info('notification published', {
+      kind: n.kind,
+      team: n.team,
+      incidentId: n.incidentId,
+      subject: n.subject,
+    });
+  }
+  for (const f of report.failed) logger.error('notification not published (kept for redelivery)', { ...f });
+  if (report.ignored.length > 0) logger.warn('ignored', { ignored: report.ignored });
+  if (report.contended.length > 0)
+    logger.warn('contended: another escalator is moving these', { monitors: report.contended });
+}
+
+async function onStream(
+  event: DynamoDBStreamEvent,
+  engine: EscalationEngine,
+  logger: Logger,
+): Promise<DynamoDBBatchResponse> {
+  const byMonitor = new Map<string, { findings: Finding[]; sequenceNumbers: string[] }>();
+  let skipped = 0;
+  for (const record of event.Records) {
+    const read = readRecord(record);
+    if ('skip' in read) {
+      skipped++;
+      logger.warn('stream record skipped', { eventID: record.eventID, reason: read.skip });
+      continue;
+    }
+    const group = byMonitor.get(read.finding.monitorId) ?? { findings: [], sequenceNumbers: [] };
+    group.findings.push(read.finding);
+    if (record.dynamodb?.SequenceNumber) group.sequenceNumbers.push(record.dynamodb.SequenceNumber);
+    byMonitor.set(read.finding.monitorId, group);
+  }
+
+  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
+  // One monitor at a time, each on its own: a failure (the store throttled, say) fails only its records.
+  for (const [monitorId, group] of byMonitor) {
+    try {
+      logReport(logger, await engine.processFindings(group.findings));
+    } catch (error) {
+      logger.error('monitor not evaluated; its records will be retried', { monitorId, error });
+      for (const itemIdentifier of group.sequenceNumbers) batchItemFailures.push({ itemIdentifier });
+    }
+  }
+  logger.info('stream batch', {
+    records: event.Records.length,
+    monitors: byMonitor.size,
+    skipped,
+    failed: batchItemFailures.length,
+  });
+  return { batchItemFailures };
+}
+
+export async function escalate(
+  event: unknown,
+  deps: EscalatorDeps,
+  logger: Logger,
+): Promise<DynamoDBBatchResponse | TickSummary> {
+  const engine = new EscalationEngine({
+    store: deps.store,
+    notifier: deps.notifier,
+    clock: deps.clock ?? systemClock,
+    config: deps.config,
+  });
+  if (isStream(event)) return onStream(event, engine, logger);
+  if (isSchedule(event)) {
+    const report = await engine.tick();
+    logReport(logger, report);
+    return summarize(report);
+  }
+  throw new EscalatorEventError(
+    'not a DynamoDB stream batch (Records[]) nor a scheduled event (source "aws.events"); see events/dynamodb-stream/ and events/eventbridge/escalator-tick.json',
+  );
+}
+
+export interface HandlerOptions {
+  logger?: Logger;
+}
+
+export function createHandler(source: DepsSource<EscalatorDeps>, options: HandlerOptions = {}) {
+  const deps = lazy(source);
+  const logger = options.logger ?? createLogger({ fields: { function: 'escalator' } });
+  return middy<EscalatorEvent, DynamoDBBatchResponse | TickSummary>()
+    .use(
+      logInvocation<EscalatorEvent, DynamoDBBatchResponse | TickSummary>(logger, {
+        describeEvent: (event) =>
+          isStream(event)
+            ? { trigger: 'stream', records: event.Records.length }
+            : {
+                trigger: isSchedule(event) ? 'schedule' : 'unknown',
+                time: (event as { time?: string }).time,
+              },
+      }),
+    )
+    .handler((event) => escalate(event, deps(), logger));
+}
+
+export function defaultDeps(): EscalatorDeps {
+  const env = readEnv();
+  const config = bundledConfig();
+  const logger = createLogger({ fields: { function: 'escalator' } });
+  return {
+    config,
+    store: dynamoStore(env, config),
+    notifier: snsNotifier(env, readTopicArns(), logger),
+  };
+}
+
+export const handler = createHandler(defaultDeps);

@@ -1,0 +1,306 @@
+/**
+ * escalator invoked in-process with the events/ samples (DynamoDB stream batches and the 1-minute
+ * tick): findings in dynalite, pages at the SNS SDK boundary, time on a ManualClock.
+ */
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler, type EscalatorDeps, type TickSummary } from '../../functions/escalator/handler.ts';
+import { DynamoDbStore, itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
+import { createTableInput, type LocalDynamo, startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
+import { SnsNotifier } from '../../shared/adapters/sns-notifier.ts';
+import { keys } from '../../shared/adapters/table-design.ts';
+import { parseConfig } from '../../shared/config/load.ts';
+import type { Finding } from '../../shared/domain/finding.ts';
+import { ManualClock } from '../../shared/ports/clock.ts';
+import type { Store } from '../../shared/ports/store.ts';
+import { captureLogger, lambdaContext, loadEvent } from './helpers.ts';
+
+const sns = mockClient(SNSClient);
+let local: LocalDynamo;
+let tables = 0;
+
+beforeAll(async () => {
+  local = await startLocalDynamo();
+});
+afterAll(async () => {
+  await local?.close();
+});
+beforeEach(() => {
+  sns.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm' });
+});
+
+const TEAMS = ['network-team', 'performance-team', 'cdn-team', 'infrastructure-team', 'database-team'];
+const topic = (team: string) => `arn:aws:sns:us-east-1:123456789012:netprobe-${team}`;
+const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-1'];
+
+const config = parseConfig({
+  homeRegion: 'us-east-1',
+  regions: REGIONS,
+  monitors: [
+    {
+      id: 'dns-example-com',
+      interval: '1m',
+      timeout: '2s',
+      dns: { name: 'example.com', type: 'A', server: '1.1.1.1' },
+    },
+    { id: 'db-primary-port', interval: '1m', timeout: '3s', tcp: { host: 'db.example.net', port: 5432 } },
+  ],
+});
+
+async function freshStore(): Promise<DynamoDbStore> {
+  const tableName = `escalator-${++tables}`;
+  await local.client.send(new CreateTableCommand(createTableInput(tableName)));
+  return new DynamoDbStore({ client: local.doc, tableName, findingsTtlDays: 30 });
+}
+
+function deps(store: Store, clock: ManualClock): EscalatorDeps {
+  return {
+    config,
+    store,
+    clock,
+    notifier: new SnsNotifier({
+      client: new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      topicArns: Object.fromEntries(TEAMS.map((team) => [team, topic(team)])),
+      links: { region: 'us-east-1', namespace: 'Netprobe', dashboardName: 'netprobe' },
+      retry: { sleep: async () => {} },
+    }),
+  };
+}
+
+/** The findings inside a stream sample, as the runner wrote them. */
+function findingsOf(event: DynamoDBStreamEvent): Finding[] {
+  return event.Records.map((r) => itemToFinding(unmarshall(r.dynamodb?.NewImage as never)));
+}
+
+const inserts = () => loadEvent<DynamoDBStreamEvent>('dynamodb-stream/findings-insert');
+const sample = findingsOf(inserts());
+const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+const MIN = 60_000;
+
+/** The sample's DNS finding of `location`, `minute` minutes later, down or recovered. */
+function dnsFinding(location: string, minute: number, down = true): Finding {
+  const base = sample.find((f) => f.location === location) as Finding;
+  const startedAt = new Date(Date.parse(base.startedAt) + minute * MIN).toISOString();
+  if (down) return { ...base, startedAt };
+  return {
+    ...base,
+    startedAt,
+    status: 'up',
+    timings: { dns: 11.2, total: 11.9 },
+    error: null,
+    layer: null,
+    issueType: null,
+    diagnosis: null,
+    details: {
+      kind: 'dns',
+      name: 'example.com',
+      type: 'A',
+      query: {
+        server: '1.1.1.1:53',
+        transport: 'udp',
+        rcode: 'NOERROR',
+        answers: [{ name: 'example.com.', type: 'A', ttl: 300, data: '93.184.215.14' }],
+      },
+    },
+  };
+}
+
+/** A stream record for a finding, shaped as the table's stream delivers it. */
+function streamRecord(finding: Finding, sequenceNumber: string): DynamoDBRecord {
+  const key = keys.finding(finding.monitorId, finding.location, finding.startedAt);
+  const image = marshall({ ...key, entity: 'finding', finding }, { removeUndefinedValues: true });
+  return {
+    eventID: `id-${sequenceNumber}`,
+    eventName: 'INSERT',
+    eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    dynamodb: {
+      Keys: marshall(key) as never,
+      NewImage: image as never,
+      SequenceNumber: sequenceNumber,
+      StreamViewType: 'NEW_IMAGE',
+    },
+  };
+}
+
+const tick = () => loadEvent('eventbridge/escalator-tick');
+
+function published() {
+  return sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+}
+
+describe('escalator', () => {
+  it('DNS outage in 3 regions: one page to network-team at +10 min, none on redelivery, one all-clear', async () => {
+    const store = await freshStore();
+    const clock = new ManualClock(new Date(T0 + 30_000));
+    const handler = createHandler(deps(store, clock), { logger: captureLogger() });
+
+    // The runners wrote the minute-0 findings; their stream batch arrives.
+    await store.putFindings(sample);
+    const first = (await handler(inserts(), lambdaContext())) as DynamoDBBatchResponse;
+    expect(first).toEqual({ batchItemFailures: [] });
+    const [open] = await store.getOpenIncidents('dns-example-com');
+    expect(open).toMatchObject({ issueType: 'dns', firstSeen: '2026-03-01T12:00:00.120Z' });
+    expect(published()).toEqual([]);
+
+    const pagedAt: number[] = [];
+    for (let minute = 1; minute <= 10; minute++) {
+      await store.putFindings(REGIONS.map((r) => dnsFinding(r, minute)));
+      clock.set(new Date(T0 + minute * MIN + 30_000));
+      const summary = (await handler(tick(), lambdaContext())) as TickSummary;
+      if (summary.published.length > 0) pagedAt.push(minute);
+    }
+    // dns table time is 10 min: first seen 12:00:00.120, the 12:10:30 tick pages.
+    expect(pagedAt).toEqual([10]);
+    const [page] = published();
+    expect(page).toMatchObject({
+      TopicArn: topic('network-team'),
+      Subject: '[high] dns-example-com: dns failure in 3 locations since 12:00Z',
+      MessageAttributes: {
+        team: { DataType: 'String', StringValue: 'network-team' },
+        issueType: { DataType: 'String', StringValue: 'dns' },
+        severity: { DataType: 'String', StringValue: 'high' },
+        kind: { DataType: 'String', StringValue: 'escalate' },
+      },
+    });
+    expect(JSON.parse(page?.Message ?? '{}')).toMatchObject({
+      monitor: 'dns-example-com',
+      issueType: 'dns',
+      impact: 'service-wide',
+      team: 'network-team',
+      firstSeen: '2026-03-01T12:00:00.120Z',
+      locations: { failing: [...REGIONS].sort(), healthy: [] },
+      errorCodes: ['DNS_TIMEOUT'],
+    });
+
+    // The first batch delivered again (stream retry) and a duplicate tick: nothing new.
+    clock.set(new Date(T0 + 10 * MIN + 40_000));
+    expect(await handler(inserts(), lambdaContext())).toEqual({ batchItemFailures: [] });
+    await handler(tick(), lambdaContext());
+    expect(published()).toHaveLength(1);
+
+    // Recovery everywhere: one resolution to the same team.
+    await store.putFindings(REGIONS.map((r) => dnsFinding(r, 11, false)));
+    clock.set(new Date(T0 + 11 * MIN + 30_000));
+    await handler(tick(), lambdaContext());
+    clock.set(new Date(T0 + 12 * MIN + 30_000));
+    await store.putFindings(REGIONS.map((r) => dnsFinding(r, 12, false)));
+    await handler(tick(), lambdaContext());
+    const kinds = published().map((p) => [p.MessageAttributes?.kind?.StringValue, p.TopicArn]);
+    expect(kinds).toEqual([
+      ['escalate', topic('network-team')],
+      ['resolve', topic('network-team')],
+    ]);
+    expect(await store.getOpenIncidents('dns-example-com')).toEqual([]);
+  });
+
+  it('skips what is not a finding (latest status, TTL removal, unreadable image) without failing the batch', async () => {
+    const store = await freshStore();
+    const logger = captureLogger();
+    const handler = createHandler(deps(store, new ManualClock(new Date(T0 + 30_000))), { logger });
+    const result = await handler(loadEvent('dynamodb-stream/mixed-batch'), lambdaContext());
+    expect(result).toEqual({ batchItemFailures: [] });
+    const skipped = logger.lines.filter((l) => l.message === 'stream record skipped').map((l) => l.reason);
+    expect(skipped).toEqual([
+      'not a finding item (sk "LATEST#eu-west-1")',
+      'removal (TTL expiry)',
+      'item MONITOR#dns-example-com / FINDING#2026-03-01T12:00:01.157Z#us-east-1 holds no finding',
+    ]);
+    expect(logger.lines.find((l) => l.message === 'stream batch')).toMatchObject({
+      records: 4,
+      monitors: 1,
+      skipped: 3,
+      failed: 0,
+    });
+  });
+
+  it("reports only the failing monitor's records in batchItemFailures", async () => {
+    const real = await freshStore();
+    // The store fails for one monitor only (e.g. a throttled partition): its records are retried, the rest are done.
+    const store = new Proxy(real, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (name !== 'queryFindings') return typeof value === 'function' ? value.bind(target) : value;
+        return (monitorId: string, query: unknown) => {
+          if (monitorId === 'db-primary-port') {
+            return Promise.reject(
+              Object.assign(new Error('Throughput exceeds the current capacity'), {
+                name: 'ProvisionedThroughputExceededException',
+              }),
+            );
+          }
+          return target.queryFindings(monitorId, query as never);
+        };
+      },
+    });
+    const logger = captureLogger();
+    const handler = createHandler(deps(store, new ManualClock(new Date(T0 + 30_000))), { logger });
+    const db: Finding = { ...dnsFinding('eu-west-1', 0), monitorId: 'db-primary-port' };
+    const event: DynamoDBStreamEvent = {
+      Records: [
+        streamRecord(dnsFinding('eu-west-1', 0), '100'),
+        streamRecord(db, '101'),
+        streamRecord(dnsFinding('us-east-1', 0), '102'),
+        streamRecord({ ...db, location: 'us-east-1' }, '103'),
+      ],
+    };
+    expect(await handler(event, lambdaContext())).toEqual({
+      batchItemFailures: [{ itemIdentifier: '101' }, { itemIdentifier: '103' }],
+    });
+    expect(
+      logger.lines.find((l) => l.message === 'monitor not evaluated; its records will be retried'),
+    ).toMatchObject({
+      monitorId: 'db-primary-port',
+      error: { name: 'ProvisionedThroughputExceededException' },
+    });
+  });
+
+  it('keeps a page SNS refused and sends it on a later tick, once', async () => {
+    const store = await freshStore();
+    const clock = new ManualClock(new Date(T0 + 30_000));
+    const handler = createHandler(deps(store, clock), { logger: captureLogger() });
+    // The outage runs its course with a tick every minute: the incident opens at once, due at +10 min.
+    for (let minute = 0; minute < 10; minute++) {
+      await store.putFindings(REGIONS.map((r) => dnsFinding(r, minute)));
+      clock.set(new Date(T0 + minute * MIN + 30_000));
+      await handler(tick(), lambdaContext());
+    }
+    expect(sns).not.toReceiveCommand(PublishCommand);
+    sns.reset();
+    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }));
+    await store.putFindings(REGIONS.map((r) => dnsFinding(r, 10)));
+    clock.set(new Date(T0 + 10 * MIN + 30_000));
+    const refused = (await handler(tick(), lambdaContext())) as TickSummary;
+    expect(refused.failed).toEqual([
+      expect.objectContaining({
+        kind: 'escalate',
+        error: 'gave up after 4 attempts: Rate exceeded (ThrottledException)',
+      }),
+    ]);
+    expect(sns).toReceiveCommandTimes(PublishCommand, 4);
+
+    sns.reset();
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    await store.putFindings(REGIONS.map((r) => dnsFinding(r, 11)));
+    clock.set(new Date(T0 + 11 * MIN + 40_000));
+    const retried = (await handler(tick(), lambdaContext())) as TickSummary;
+    expect(retried.published.map((p) => [p.kind, p.team])).toEqual([['escalate', 'network-team']]);
+    clock.set(new Date(T0 + 11 * MIN + 50_000));
+    await handler(tick(), lambdaContext());
+    expect(sns).toReceiveCommandTimes(PublishCommand, 1);
+  });
+
+  it('refuses an event it does not know, naming what it expects', async () => {
+    const store = await freshStore();
+    const handler = createHandler(deps(store, new ManualClock(new Date(T0))), { logger: captureLogger() });
+    await expect(handler(loadEvent('apigw/incidents'), lambdaContext())).rejects.toThrow(
+      'not a DynamoDB stream batch (Records[]) nor a scheduled event (source "aws.events"); see events/dynamodb-stream/ and events/eventbridge/escalator-tick.json',
+    );
+  });
+});
