@@ -1,0 +1,147 @@
+/** The handlers' shared pieces: environment parsing, redacting logger, lazy dependencies, time budget. */
+import { describe, expect, it } from 'vitest';
+import { EnvError, readEnv, readTopicArns } from '../../functions/shared/env.ts';
+import { flushReserveMs, probeDeadline } from '../../functions/shared/invocation.ts';
+import { lazy } from '../../functions/shared/lazy.ts';
+import { createLogger, redact } from '../../functions/shared/logger.ts';
+import { lambdaContext } from './helpers.ts';
+
+const ENV = {
+  TABLE_NAME: 'netprobe-findings',
+  TABLE_REGION: 'us-east-1',
+  METRICS_NAMESPACE: 'Netprobe',
+  NETPROBE_REGION: 'eu-west-1',
+  AWS_REGION: 'eu-west-1',
+};
+
+describe('readEnv', () => {
+  it('reads what the CDK stack sets', () => {
+    expect(readEnv(ENV)).toEqual({
+      tableName: 'netprobe-findings',
+      tableRegion: 'us-east-1',
+      metricsNamespace: 'Netprobe',
+      region: 'eu-west-1',
+    });
+  });
+
+  it('defaults the namespace and falls back to AWS_REGION for the probing region', () => {
+    const { METRICS_NAMESPACE: _, NETPROBE_REGION: __, ...rest } = ENV;
+    expect(readEnv(rest)).toMatchObject({ metricsNamespace: 'Netprobe', region: 'eu-west-1' });
+  });
+
+  it.each([
+    [
+      { ...ENV, TABLE_NAME: '' },
+      'environment: TABLE_NAME is not set (the CDK stack sets it; see docs/api.md)',
+    ],
+    [
+      { ...ENV, TABLE_REGION: 'home' },
+      'environment: TABLE_REGION: "home" is not an AWS region name (like us-east-1)',
+    ],
+    [
+      { ...ENV, NETPROBE_REGION: 'eu-west' },
+      'environment: NETPROBE_REGION: "eu-west" is not an AWS region name (like us-east-1)',
+    ],
+  ])('names the variable that is wrong (%#)', (env, message) => {
+    expect(() => readEnv(env)).toThrow(new EnvError(message));
+  });
+});
+
+describe('readTopicArns', () => {
+  const arn = 'arn:aws:sns:us-east-1:123456789012:netprobe-network-team';
+
+  it('parses the team → topic map', () => {
+    expect(readTopicArns({ TOPIC_ARNS: JSON.stringify({ 'network-team': arn }) })).toEqual({
+      'network-team': arn,
+    });
+  });
+
+  it.each([
+    [undefined, 'environment: TOPIC_ARNS is not set (the CDK stack sets it; see docs/api.md)'],
+    ['{network-team}', /^environment: TOPIC_ARNS is not JSON: /],
+    ['["a"]', 'environment: TOPIC_ARNS must be a JSON object of team → topic ARN'],
+    [
+      '{"cdn-team": "netprobe-cdn-team"}',
+      'environment: TOPIC_ARNS["cdn-team"]: "netprobe-cdn-team" is not an SNS topic ARN',
+    ],
+  ])('refuses %j', (value, message) => {
+    expect(() => readTopicArns({ TOPIC_ARNS: value })).toThrow(message);
+  });
+});
+
+describe('logger', () => {
+  it('writes one JSON line per entry with its fields, secrets redacted at any depth', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      sink: (l) => lines.push(l),
+      now: () => new Date('2026-03-01T12:00:00Z'),
+    }).with({
+      function: 'probe-api',
+    });
+    logger.warn('request', {
+      headers: {
+        authorization: 'AWS4-HMAC-SHA256 Signature=abc',
+        'x-amz-security-token': 'tok',
+        accept: '*/*',
+      },
+      target: 'https://user:hunter2@example.com/health?api_key=k&x=1',
+      nested: { deeper: { client_secret: 's', ok: 1 } },
+    });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toEqual({
+      level: 'warn',
+      message: 'request',
+      timestamp: '2026-03-01T12:00:00.000Z',
+      function: 'probe-api',
+      headers: { authorization: '[redacted]', 'x-amz-security-token': '[redacted]', accept: '*/*' },
+      target: 'https://user:[redacted]@example.com/health?api_key=[redacted]&x=1',
+      nested: { deeper: { client_secret: '[redacted]', ok: 1 } },
+    });
+  });
+
+  it('spells out errors with their cause and cuts cycles', () => {
+    const cause = new Error('socket hang up');
+    const error = Object.assign(new Error('publish failed', { cause }), { name: 'PublishError' });
+    const loop: Record<string, unknown> = { a: 1 };
+    loop.self = loop;
+    const out = redact({ error, loop }) as { error: Record<string, unknown>; loop: Record<string, unknown> };
+    expect(out.error).toMatchObject({
+      name: 'PublishError',
+      message: 'publish failed',
+      cause: { message: 'socket hang up' },
+    });
+    expect(out.loop).toEqual({ a: 1, self: '[circular]' });
+  });
+});
+
+describe('lazy', () => {
+  it('builds dependencies on first use, once, and hands plain objects through', () => {
+    let built = 0;
+    const get = lazy(() => ({ n: ++built }));
+    expect(built).toBe(0);
+    expect(get()).toBe(get());
+    expect(built).toBe(1);
+    const plain = { n: 7 };
+    expect(lazy(plain)()).toBe(plain);
+  });
+});
+
+describe('time budget', () => {
+  it.each([
+    [1_000, 250],
+    [1_500, 300],
+    [10_000, 2_000],
+    [60_000, 3_000],
+  ])('%i ms left keeps %i ms for writing results', (remaining, reserve) => {
+    expect(flushReserveMs(remaining)).toBe(reserve);
+  });
+
+  it('puts the probe deadline at remaining time minus the reserve', () => {
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => 10_000 };
+    const before = performance.now();
+    const deadline = probeDeadline(context);
+    const after = performance.now();
+    expect(deadline).toBeGreaterThanOrEqual(before + 8_000);
+    expect(deadline).toBeLessThanOrEqual(after + 8_000);
+  });
+});
