@@ -2,10 +2,10 @@
  * Judging one DNS response against the spec's assertions: pure functions, shared by the recursive
  * check and by every nameserver of the authoritative check, so both apply the very same rules.
  */
-import type { DnsSpec, Match } from './spec.ts';
+import { describeMatch, matches } from './match.ts';
+import type { DnsSpec } from './spec.ts';
 import type { DnsAnswer, DnsQueryResult, ErrorCode, ProbeError, Timings } from './types.ts';
 
-const QUOTE_MAX = 80;
 const LISTED_ANSWERS_MAX = 5;
 
 /** The error code of a response rcode that is a failure in itself; undefined for the others. */
@@ -20,27 +20,6 @@ export function rcodeErrorCode(rcode: string): ErrorCode | undefined {
     default:
       return undefined;
   }
-}
-
-function matches(m: Match, value: string): boolean {
-  if ('equals' in m) return value === m.equals;
-  if ('contains' in m) return value.includes(m.contains);
-  try {
-    return new RegExp(m.regex).test(value);
-  } catch {
-    // Config validation rejects bad patterns first; here an invalid one simply matches nothing.
-    return false;
-  }
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text);
-}
-
-function describeMatch(m: Match): string {
-  if ('equals' in m) return `equals ${quote(m.equals)}`;
-  if ('contains' in m) return `contains ${quote(m.contains)}`;
-  return `matches /${m.regex}/`;
 }
 
 function listData(answers: DnsAnswer[]): string {
@@ -86,7 +65,7 @@ export function evaluateResponse(spec: DnsSpec, result: DnsQueryResult): ProbeEr
     if (!typed.some((a) => matches(m, a.data))) {
       return {
         code: 'DNS_MISMATCH',
-        message: `${subject}: no ${spec.type} answer ${describeMatch(m)}; got ${listData(typed)}`,
+        message: `${subject}: no ${spec.type} answer ${describeMatch(m, 'third-person')}; got ${listData(typed)}`,
       };
     }
   }

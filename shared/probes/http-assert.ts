@@ -4,29 +4,15 @@
  */
 import { JSONPath } from 'jsonpath-plus';
 import { isSecretName } from './http-redact.ts';
+import { describeMatch, matches, quote } from './match.ts';
 import type { HttpSpec, LatencyThresholds, Match } from './spec.ts';
 import type { Layer, Phase, ProbeError, Timings } from './types.ts';
 import { PHASES } from './types.ts';
 
 /** Accepted when the spec lists no status: any success or (unfollowed) redirect. */
 const DEFAULT_STATUS: [number, number][] = [[200, 399]];
-const QUOTE_MAX = 80;
 
 export type HttpAssert = HttpSpec['assert'];
-
-/** True when `value` satisfies `m`. An invalid regex matches nothing (config validation reports it first). */
-export function matches(m: Match, value: string): boolean {
-  if ('equals' in m) return value === m.equals;
-  if ('contains' in m) return value.includes(m.contains);
-  const re = compile(m.regex);
-  return re?.test(value) ?? false;
-}
-
-export function describeMatch(m: Match): string {
-  if ('equals' in m) return `equal ${quote(m.equals)}`;
-  if ('contains' in m) return `contain ${quote(m.contains)}`;
-  return `match /${m.regex}/${compile(m.regex) ? '' : ' (invalid regular expression)'}`;
-}
 
 export function checkStatus(status: number, accepted: HttpAssert['status']): ProbeError | null {
   const ranges = (accepted ?? DEFAULT_STATUS).map((s): [number, number] =>
@@ -120,16 +106,4 @@ export function checkThresholds(
 
 function failed(message: string): ProbeError {
   return { code: 'ASSERTION_FAILED', message };
-}
-
-function compile(source: string): RegExp | undefined {
-  try {
-    return new RegExp(source);
-  } catch {
-    return undefined;
-  }
-}
-
-function quote(text: string): string {
-  return JSON.stringify(text.length > QUOTE_MAX ? `${text.slice(0, QUOTE_MAX)}…` : text);
 }

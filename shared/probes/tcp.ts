@@ -5,7 +5,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
-import { checkThresholds, describeMatch, matches } from './http-assert.ts';
+import { checkThresholds } from './http-assert.ts';
+import { describeMatch, matches, quote } from './match.ts';
 import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
 import type { Match, TcpSpec } from './spec.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
@@ -27,6 +28,8 @@ type Verdict = TlsVerdict;
 const MAX_BANNER_BYTES = 64 * 1024;
 /** How much of the received text details.banner keeps. */
 const BANNER_REPORT_CHARS = 512;
+/** How much of the received text a mismatch message quotes: enough to recognise a banner. */
+const RECEIVED_QUOTE_MAX = 120;
 
 export interface ResolvedAddress {
   address: string;
@@ -286,7 +289,7 @@ function exchange(socket: Socket, spec: TcpSpec, signal: AbortSignal, where: str
     const mismatch = (why: string): NetFailure => ({
       code: 'ASSERTION_FAILED',
       layer: 'application',
-      message: `${where} ${why}; expected the reply to ${describeMatch(expected as Match)}, received ${quote(received)}`,
+      message: `${where} ${why}; expected the reply to ${describeMatch(expected as Match)}, received ${quote(received, RECEIVED_QUOTE_MAX)}`,
     });
     const onData = (chunk: Buffer) => {
       firstByteAt ??= performance.now();
@@ -319,11 +322,6 @@ function exchange(socket: Socket, spec: TcpSpec, signal: AbortSignal, where: str
 /** `equals` compares the banner line without its line ending (SSH, SMTP, Redis all end theirs with CRLF). */
 function bannerMatches(expected: Match, received: string): boolean {
   return matches(expected, 'equals' in expected ? received.replace(/\r?\n$/, '') : received);
-}
-
-function quote(text: string): string {
-  const shown = text.length > 120 ? `${text.slice(0, 120)}…` : text;
-  return JSON.stringify(shown);
 }
 
 function invalidSpec(spec: TcpSpec): NetFailure | null {

@@ -311,7 +311,7 @@ describe('dnsProbe against the lab server (recursive mode)', () => {
     [{ equals: '192.0.2.1' }, 'equals "192.0.2.1"'],
     [{ contains: '198.51' }, 'contains "198.51"'],
     [{ regex: '^10\\.' }, 'matches /^10\\./'],
-    [{ regex: '(' }, 'matches /(/'],
+    [{ regex: '(' }, 'matches /(/ (invalid regular expression)'],
   ])('answer matcher %j fails → DNS_MISMATCH', async (match, described) => {
     const result = await probe(dnsSpec(server, { assert: { answers: [match] } }));
 
