@@ -9,7 +9,7 @@ import { httpProbe } from './http.ts';
 import { redactUrl } from './http-redact.ts';
 import { formatAddress } from './net-errors.ts';
 import type { DnsSpec, HttpSpec, ProbeSpec, TcpSpec } from './spec.ts';
-import { tcpProbe } from './tcp.ts';
+import { tcpProbe, tcpTarget } from './tcp.ts';
 import {
   type ErrorCode,
   type Layer,
@@ -138,7 +138,7 @@ export function targetOf(spec: ProbeSpec): string {
     case 'dns':
       return dnsTarget(spec);
     case 'tcp':
-      return `${spec.tls ? 'tls' : 'tcp'}://${formatAddress(spec.host, spec.port)}`;
+      return tcpTarget(spec);
     case 'http':
       return redactUrl(spec.url);
   }

@@ -59,12 +59,17 @@ export function createTcpProbe(deps: TcpProbeDeps = { lookup: systemLookup }): P
 
 export const tcpProbe: Probe<TcpSpec> = createTcpProbe();
 
+/** The canonical target of a TCP spec: "tcp://host:port", or "tls://host:port" when TLS runs on top. */
+export function tcpTarget(spec: Pick<TcpSpec, 'host' | 'port' | 'tls'>): string {
+  return `${spec.tls ? 'tls' : 'tcp'}://${formatAddress(spec.host, spec.port)}`;
+}
+
 async function probeTcp(spec: TcpSpec, ctx: ProbeContext, deps: TcpProbeDeps): Promise<ProbeResult> {
   const started = performance.now();
   const budget = deadlineController(ctx, started + spec.timeoutMs);
   const details: TcpDetails = { kind: 'tcp', host: spec.host, port: spec.port, addresses: [], attempts: [] };
   const timings: Partial<Timings> = {};
-  const target = `${spec.tls ? 'tls' : 'tcp'}://${formatAddress(spec.host, spec.port)}`;
+  const target = tcpTarget(spec);
   const finish = (status: ProbeResult['status'], error: NetFailure | null): ProbeResult => ({
     probe: 'tcp',
     target,

@@ -3,8 +3,9 @@ import tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
+import { targetOf } from '../../shared/probes/index.ts';
 import type { TcpSpec, TlsOptions } from '../../shared/probes/spec.ts';
-import { createTcpProbe, type LookupAll, tcpProbe } from '../../shared/probes/tcp.ts';
+import { createTcpProbe, type LookupAll, tcpProbe, tcpTarget } from '../../shared/probes/tcp.ts';
 import type { ErrorCode, Layer, Probe, ProbeResult, TcpDetails } from '../../shared/probes/types.ts';
 
 /** The contract asks for ~50 ms after the deadline; CI machines are slow and shared, so allow more. */
@@ -137,6 +138,22 @@ async function filteredPort(): Promise<{ port: number; close: () => Promise<void
     },
   };
 }
+
+describe('tcpTarget', () => {
+  it.each([
+    [{ host: '127.0.0.1', port: 22 }, 'tcp://127.0.0.1:22'],
+    [{ host: '::1', port: 5432 }, 'tcp://[::1]:5432'],
+    [{ host: 'db.internal', port: 6379 }, 'tcp://db.internal:6379'],
+    [{ host: 'mail.example.com', port: 465, tls: tlsOptions() }, 'tls://mail.example.com:465'],
+    [{ host: '::1', port: 443, tls: tlsOptions() }, 'tls://[::1]:443'],
+  ] as [Pick<TcpSpec, 'host' | 'port' | 'tls'>, string][])(
+    '%j → %s, as the runner writes it too',
+    (fields, target) => {
+      expect(tcpTarget(fields)).toBe(target);
+      expect(targetOf(spec(fields.port, fields))).toBe(target);
+    },
+  );
+});
 
 describe('tcpProbe: connect', () => {
   it('reports an open port as up, with the attempt timed', async () => {
