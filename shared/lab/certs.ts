@@ -4,14 +4,12 @@
  * which keeps test suites that mint a certificate per case fast. Keys are PKCS#8 PEM,
  * the form node:tls `createServer({ key, cert })` accepts directly.
  */
+// First, before @peculiar/x509: its DI container (tsyringe) throws at import time without the Reflect
+// metadata API. ESM evaluates imports in source order, so this side-effect import must stay on top.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import type * as X509 from '@peculiar/x509';
-
-installReflectMetadata();
-// Loaded dynamically so it evaluates after the shim above: tsyringe (its DI container) throws at import
-// time without a Reflect metadata API, and no polyfill package is a dependency of this project.
-const x509 = await import('@peculiar/x509');
+import * as x509 from '@peculiar/x509';
 
 const EC_KEY: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const SIGNING: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
@@ -27,7 +25,7 @@ export interface Ca {
   /** PEM of the CA certificate: what a client passes as `ca` to trust leaves issued by it. */
   readonly certPem: string;
   readonly keyPem: string;
-  readonly cert: X509.X509Certificate;
+  readonly cert: x509.X509Certificate;
   readonly privateKey: webcrypto.CryptoKey;
 }
 
@@ -142,8 +140,8 @@ function leafCommonName(opts: CertOptions): string {
   return name;
 }
 
-async function leafExtensions(hosts: string[], publicKey: webcrypto.CryptoKey): Promise<X509.Extension[]> {
-  const extensions: X509.Extension[] = [
+async function leafExtensions(hosts: string[], publicKey: webcrypto.CryptoKey): Promise<x509.Extension[]> {
+  const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
@@ -160,42 +158,11 @@ async function leafExtensions(hosts: string[], publicKey: webcrypto.CryptoKey): 
   return extensions;
 }
 
-function distinguishedName(commonName: string): X509.JsonName {
+function distinguishedName(commonName: string): x509.JsonName {
   return [{ CN: [commonName] }];
 }
 
 /** `days` from now (negative for the past): reads better at call sites than millisecond arithmetic. */
 export function daysFromNow(days: number): Date {
   return new Date(Date.now() + days * DAY_MS);
-}
-
-interface MetadataReflect {
-  getMetadata?: (key: unknown, target: object) => unknown;
-  getOwnMetadata?: (key: unknown, target: object) => unknown;
-  defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-}
-
-/**
- * The three Reflect metadata calls tsyringe makes (its `@injectable()` bookkeeping), nothing more.
- * Installed only when absent, so a real reflect-metadata loaded elsewhere wins.
- */
-function installReflectMetadata(): void {
-  const reflect = Reflect as MetadataReflect;
-  if (reflect.getMetadata) return;
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  const own = (key: unknown, target: object) => store.get(target)?.get(key);
-  reflect.getOwnMetadata = own;
-  reflect.getMetadata = (key, target) => {
-    // Metadata is inherited along the prototype chain, as in reflect-metadata.
-    for (let t: object | null = target; t !== null; t = Object.getPrototypeOf(t)) {
-      const value = own(key, t);
-      if (value !== undefined) return value;
-    }
-    return undefined;
-  };
-  reflect.defineMetadata = (key, value, target) => {
-    const map = store.get(target) ?? new Map<unknown, unknown>();
-    map.set(key, value);
-    store.set(target, map);
-  };
 }

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
+import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 
@@ -101,5 +103,20 @@ describe('lab certificates', () => {
       issueCert(ca, { hosts: ['localhost'], notBefore: daysFromNow(1), notAfter: daysFromNow(-1) }),
     ).rejects.toThrow(/validity is empty: notAfter .* is not after notBefore/);
     await expect(selfSigned({ hosts: [] })).rejects.toThrow(/at least one host/);
+  });
+});
+
+describe('lab certificates outside vitest', () => {
+  it('load and mint under plain node (the reflect-metadata import runs before @peculiar/x509)', async () => {
+    // `npm start` and the bench load certs.ts with node itself, not through vitest's module loader.
+    const certsUrl = new URL('../../shared/lab/certs.ts', import.meta.url).href;
+    const script = `const m = await import(${JSON.stringify(certsUrl)});
+const ca = await m.createCa();
+const leaf = await m.issueCert(ca, { hosts: ['127.0.0.1'] });
+console.log(ca.certPem.split('\\n')[0], leaf.certPem.length > 0);`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+    });
+    expect(stdout.trim()).toBe('-----BEGIN CERTIFICATE----- true');
   });
 });
