@@ -1,12 +1,14 @@
 /**
  * Policy dry-run: a timeline of findings through the escalation engine on a simulated clock,
- * with the in-memory store, returning every notification it would send. `netprobe replay` prints
- * these lines; tests drive the policy with it.
+ * returning every notification it would send. `netprobe replay` prints these lines (in-memory store);
+ * tests drive the policy with it; the offline demo lab runs it on its embedded DynamoDB with a
+ * notifier that renders each page as SNS would receive it.
  */
 import { z } from 'zod';
 import { MemoryStore } from '../adapters/memory-store.ts';
 import { ManualClock } from '../ports/clock.ts';
-import type { Notification, NotificationKind } from '../ports/notifier.ts';
+import type { Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
+import type { Store } from '../ports/store.ts';
 import { ERROR_CODES, LAYERS, PROBE_KINDS, STATUSES } from '../probes/types.ts';
 import { EscalationEngine } from './escalation.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
@@ -23,6 +25,20 @@ export interface ReplayLine {
   locations: string[];
 }
 
+/** Where a replay keeps its state and sends its notifications; both default to process memory. */
+export interface ReplayOptions {
+  /**
+   * Default: a fresh MemoryStore. Give it an empty store (or one whose monitors have no other
+   * findings or incidents): the engine reads everything the store holds for a monitor.
+   */
+  store?: Store;
+  /**
+   * Also receives every notification, before it counts as sent: one that throws is re-sent by the
+   * engine on a later tick, as the escalator does with SNS, and only appears in the result once accepted.
+   */
+  notifier?: Notifier;
+}
+
 const TICK_MS = 60_000;
 /** 100 000 simulated minutes (~69 days): more than any findings TTL, and a bound on the loop. */
 export const MAX_REPLAY_MINUTES = 100_000;
@@ -34,7 +50,11 @@ export const MAX_REPLAY_MINUTES = 100_000;
  * Monitors the config does not list are replayed with the interval their findings show
  * (median gap per location, whole minutes, at least 1) and the table's teams.
  */
-export async function replay(findings: readonly Finding[], config: EscalationConfig): Promise<ReplayLine[]> {
+export async function replay(
+  findings: readonly Finding[],
+  config: EscalationConfig,
+  opts: ReplayOptions = {},
+): Promise<ReplayLine[]> {
   const timeline = [...findings].sort(
     (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.location.localeCompare(b.location),
   );
@@ -50,11 +70,16 @@ export async function replay(findings: readonly Finding[], config: EscalationCon
 
   const sent: Notification[] = [];
   const clock = new ManualClock(new Date(Date.parse(first.startedAt)));
-  const store = new MemoryStore();
+  const store = opts.store ?? new MemoryStore();
   const engine = new EscalationEngine({
     store,
     clock,
-    notifier: { publish: async (n) => void sent.push(n) },
+    notifier: {
+      publish: async (n) => {
+        await opts.notifier?.publish(n);
+        sent.push(n);
+      },
+    },
     config: { ...config, monitors: [...config.monitors, ...inferMonitors(timeline, config.monitors)] },
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import type { EscalationConfig } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
@@ -10,6 +11,7 @@ import {
   readNdjsonFindings,
   replay,
 } from '../../shared/domain/replay.ts';
+import type { Notification } from '../../shared/ports/notifier.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/timelines/${name}.ndjson`, import.meta.url), 'utf8');
@@ -141,6 +143,42 @@ describe('replay', () => {
       escalation: { ...DEFAULTS.escalation, dns: { ...DEFAULTS.escalation.dns, escalateAfterMinutes: 15 } },
     });
     expect(patient).toEqual([]);
+  });
+
+  it('runs on the store it is given and sends through the notifier it is given, same lines', async () => {
+    const findings = readNdjsonFindings(fixture('dns-outage-12min'));
+    const store = new MemoryStore();
+    const sent: Notification[] = [];
+
+    const lines = await replay(findings, DEFAULTS, {
+      store,
+      notifier: { publish: async (n) => void sent.push(n) },
+    });
+
+    expect(lines).toEqual(await replay(findings, DEFAULTS));
+    expect(sent.map((n) => [n.at, n.kind, n.incidentId])).toEqual(
+      lines.map((l) => [l.at, l.kind, l.incidentId]),
+    );
+    // The whole timeline and the incident's lifecycle are in the given store.
+    expect((await store.queryFindings('www-dns', { limit: 1000 })).items).toHaveLength(78);
+    const incident = await store.getIncident('www-dns', (lines[0] as ReplayLine).incidentId);
+    expect(incident).toMatchObject({ status: 'resolved', escalatedAt: expect.any(String) });
+  });
+
+  it('a page the notifier refuses is re-sent on a later tick and listed once, when accepted', async () => {
+    const findings = readNdjsonFindings(fixture('dns-outage-12min'));
+    let attempts = 0;
+    const notifier = {
+      publish: async (n: Notification) => {
+        if (n.kind === 'escalate' && attempts++ === 0) throw new Error('SNS: throttled');
+      },
+    };
+
+    const lines = await replay(findings, DEFAULTS, { notifier });
+
+    expect(attempts).toBe(2);
+    // The same page (its `at` is when the engine decided it), listed once: the refusal is not a send.
+    expect(lines).toEqual(await replay(findings, DEFAULTS));
   });
 
   it('replays nothing from nothing', async () => {
