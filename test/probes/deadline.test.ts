@@ -2,7 +2,6 @@
  * runProbe's one hard deadline: real servers that never answer, for every kind, and fake probers that
  * misbehave (never resolve, throw, ignore their signal) for the safety net.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { once } from 'node:events';
 import * as http from 'node:http';
@@ -16,103 +15,21 @@ import {
   runProbe,
   targetOf,
 } from '../../shared/probes/index.ts';
-import {
-  DEFAULT_CERT_CRITICAL_DAYS,
-  DEFAULT_CERT_WARN_DAYS,
-  type DnsSpec,
-  type HttpSpec,
-  type ProbeSpec,
-  type TcpSpec,
-} from '../../shared/probes/spec.ts';
+import type { ProbeSpec } from '../../shared/probes/spec.ts';
 import type { Probe, ProbeContext, ProbeResult } from '../../shared/probes/types.ts';
+import { filteredPort } from '../fixtures/net-servers.ts';
+import { dnsSpec, httpSpec, tcpSpec } from '../fixtures/specs.ts';
 
 /** The bound the brief sets: a result no later than 150 ms after the deadline, whatever the prober does. */
 const LATE_MS = 150;
 const TIMEOUT_MS = 600;
-
-function dnsSpec(port: number, timeoutMs = TIMEOUT_MS): DnsSpec {
-  return {
-    kind: 'dns',
-    name: 'www.example.test',
-    type: 'A',
-    server: { host: '127.0.0.1', port },
-    mode: 'recursive',
-    recursionDesired: true,
-    timeoutMs,
-    assert: {},
-    thresholds: {},
-  };
-}
-
-function tcpSpec(port: number, extra: Partial<TcpSpec> = {}): TcpSpec {
-  return {
-    kind: 'tcp',
-    host: '127.0.0.1',
-    port,
-    allAddresses: false,
-    timeoutMs: TIMEOUT_MS,
-    thresholds: {},
-    ...extra,
-  };
-}
-
-function httpSpec(url: string, timeoutMs = TIMEOUT_MS): HttpSpec {
-  return {
-    kind: 'http',
-    url,
-    method: 'GET',
-    headers: {},
-    maxRedirects: 5,
-    maxBodyBytes: 1024 * 1024,
-    tls: {
-      insecure: false,
-      certWarnDays: DEFAULT_CERT_WARN_DAYS,
-      certCriticalDays: DEFAULT_CERT_CRITICAL_DAYS,
-    },
-    timeoutMs,
-    assert: {},
-    thresholds: {},
-  };
-}
+const SHORT = { timeoutMs: TIMEOUT_MS };
+const dnsAt = (port: number) => ({ host: '127.0.0.1', port });
 
 async function timed(run: () => Promise<ProbeResult>): Promise<{ result: ProbeResult; ms: number }> {
   const start = performance.now();
   const result = await run();
   return { result, ms: performance.now() - start };
-}
-
-/**
- * A TCP port whose SYNs go unanswered, like a filtered port: a child process listens with a backlog of
- * one and is stopped (SIGSTOP), so it never accepts; once the accept queue is full the kernel drops SYNs.
- */
-async function startFilteredPort(): Promise<{ port: number; close: () => Promise<void> }> {
-  const script = `const s=require('node:net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>console.log(s.address().port))`;
-  const child: ChildProcess = spawn(process.execPath, ['-e', script], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [data] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  const port = Number(String(data).trim());
-  child.kill('SIGSTOP');
-  const fillers: net.Socket[] = [];
-  // Bounded: Linux queues backlog + 1 connections; a few more than that prove the queue is full.
-  for (let i = 0; i < 8; i++) {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('error', () => {});
-    fillers.push(socket);
-    const connected = await Promise.race([
-      once(socket, 'connect').then(() => true),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
-    ]);
-    if (!connected) break;
-  }
-  return {
-    port,
-    close: async () => {
-      for (const socket of fillers) socket.destroy();
-      child.kill('SIGKILL');
-      if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
-    },
-  };
 }
 
 describe('runProbe: servers that never answer', () => {
@@ -137,7 +54,7 @@ describe('runProbe: servers that never answer', () => {
     silentHttp.listen(0, '127.0.0.1');
     await once(silentHttp, 'listening');
 
-    filtered = await startFilteredPort();
+    filtered = await filteredPort();
   });
 
   afterAll(async () => {
@@ -151,7 +68,7 @@ describe('runProbe: servers that never answer', () => {
   const portOf = (server: net.Server | http.Server) => (server.address() as net.AddressInfo).port;
 
   it('DNS: a server that reads and never answers → DNS_TIMEOUT within the deadline', async () => {
-    const { result, ms } = await timed(() => runProbe(dnsSpec(silentDns.address().port)));
+    const { result, ms } = await timed(() => runProbe(dnsSpec(dnsAt(silentDns.address().port), SHORT)));
     expect(result.status).toBe('down');
     expect(result.error?.code).toBe('DNS_TIMEOUT');
     expect(result.layer).toBe('dns');
@@ -160,7 +77,7 @@ describe('runProbe: servers that never answer', () => {
   });
 
   it('TCP: a filtered port (SYN never answered) → TCP_TIMEOUT within the deadline', async () => {
-    const { result, ms } = await timed(() => runProbe(tcpSpec(filtered.port)));
+    const { result, ms } = await timed(() => runProbe(tcpSpec(filtered.port, SHORT)));
     expect(result.error?.code).toBe('TCP_TIMEOUT');
     expect(result.layer).toBe('transport');
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
@@ -168,7 +85,9 @@ describe('runProbe: servers that never answer', () => {
   });
 
   it('HTTP: the request is read but no response comes → HTTP_TIMEOUT within the deadline', async () => {
-    const { result, ms } = await timed(() => runProbe(httpSpec(`http://127.0.0.1:${portOf(silentHttp)}/`)));
+    const { result, ms } = await timed(() =>
+      runProbe(httpSpec(`http://127.0.0.1:${portOf(silentHttp)}/`, SHORT)),
+    );
     expect(result.error?.code).toBe('HTTP_TIMEOUT');
     expect(result.layer).toBe('application');
     expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
@@ -176,7 +95,7 @@ describe('runProbe: servers that never answer', () => {
   });
 
   it("HTTP: the caller's deadline cuts before the probe's own timeout", async () => {
-    const spec = httpSpec(`http://127.0.0.1:${portOf(silentHttp)}/`, 10_000);
+    const spec = httpSpec(`http://127.0.0.1:${portOf(silentHttp)}/`, { timeoutMs: 10_000 });
     const { result, ms } = await timed(() => runProbe(spec, { deadline: performance.now() + 300 }));
     expect(result.error?.code).toBe('HTTP_TIMEOUT');
     expect(ms).toBeLessThan(300 + LATE_MS);
@@ -186,7 +105,9 @@ describe('runProbe: servers that never answer', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
     const { result, ms } = await timed(() =>
-      runProbe(dnsSpec(silentDns.address().port, 10_000), { signal: controller.signal }),
+      runProbe(dnsSpec(dnsAt(silentDns.address().port), { timeoutMs: 10_000 }), {
+        signal: controller.signal,
+      }),
     );
     expect(result.error?.code).toBe('DNS_TIMEOUT');
     expect(ms).toBeLessThan(200 + LATE_MS);
@@ -200,9 +121,9 @@ const fakeRegistry = (probe: Probe<ProbeSpec>): ProbeRegistry => ({ dns: probe, 
 
 describe('runProbe safety net', () => {
   it.each<[string, string, string, ProbeSpec]>([
-    ['dns', 'DNS_TIMEOUT', 'dns', dnsSpec(53, 300)],
+    ['dns', 'DNS_TIMEOUT', 'dns', dnsSpec(dnsAt(53), { timeoutMs: 300 })],
     ['tcp', 'TCP_TIMEOUT', 'transport', tcpSpec(22, { timeoutMs: 300 })],
-    ['http', 'HTTP_TIMEOUT', 'application', httpSpec('https://api.example.com/health', 300)],
+    ['http', 'HTTP_TIMEOUT', 'application', httpSpec('https://api.example.com/health', { timeoutMs: 300 })],
   ])('%s prober that never returns → %s by deadline + grace', async (_kind, code, layer, spec) => {
     const { result, ms } = await timed(() => runProbe(spec, { probes: fakeRegistry(never) }));
     expect(result).toMatchObject({ probe: spec.kind, status: 'down', layer, error: { code } });
@@ -217,7 +138,7 @@ describe('runProbe safety net', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const { result, ms } = await timed(() =>
-      runProbe(httpSpec('http://api.example.com/', 10_000), {
+      runProbe(httpSpec('http://api.example.com/', { timeoutMs: 10_000 }), {
         probes: fakeRegistry(never),
         signal: controller.signal,
       }),
@@ -279,7 +200,7 @@ describe('runProbe safety net', () => {
       layer: null,
     });
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    await runProbe(dnsSpec(53, 60_000), { probes: fakeRegistry(fast) });
+    await runProbe(dnsSpec(dnsAt(53), { timeoutMs: 60_000 }), { probes: fakeRegistry(fast) });
     const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     expect(after).toBeLessThanOrEqual(before);
   });

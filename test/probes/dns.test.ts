@@ -13,6 +13,7 @@ import {
 import { dnsProbe, dnsTarget } from '../../shared/probes/dns.ts';
 import type { DnsSpec } from '../../shared/probes/spec.ts';
 import type { DnsRecordType, ProbeResult } from '../../shared/probes/types.ts';
+import { dnsSpec } from '../fixtures/specs.ts';
 
 const SOA = 'ns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300';
 const ZONE: ZoneRecord[] = [
@@ -41,21 +42,6 @@ const ZONE: ZoneRecord[] = [
     data: `"${String(i).repeat(200)}"`,
   })),
 ];
-
-function dnsSpec(server: DnsServerHandle | undefined, overrides: Partial<DnsSpec> = {}): DnsSpec {
-  return {
-    kind: 'dns',
-    name: 'www.example.test',
-    type: 'A',
-    ...(server ? { server: { host: server.host, port: server.port } } : {}),
-    mode: 'recursive',
-    recursionDesired: true,
-    timeoutMs: 2000,
-    assert: {},
-    thresholds: {},
-    ...overrides,
-  };
-}
 
 /** Runs the probe with a caller deadline well after the spec's timeout, and measures the wall time. */
 async function probe(
@@ -760,6 +746,16 @@ describe.skipIf(!hasDig)('agreement with dig on the same server', () => {
     return { answers, status, flags, queryTime };
   }
 
+  /** dig +short against another lab server: the presentation text of each answer, one per line. */
+  async function digShort(at: DnsServerHandle, name: string, type: string): Promise<string[]> {
+    const { stdout } = await promisify(execFile)(
+      'dig',
+      [`@${at.host}`, '-p', String(at.port), name, type, '+short'],
+      { timeout: 10_000 },
+    );
+    return stdout.trim().split('\n');
+  }
+
   it.each<[DnsRecordType, string]>([
     ['A', 'www.example.test'],
     ['AAAA', 'www.example.test'],
@@ -799,16 +795,8 @@ describe.skipIf(!hasDig)('agreement with dig on the same server', () => {
     });
     try {
       const ours = dnsDetails(await probe(dnsSpec(odd, { name: 'odd.test', type: 'TXT' }))).query;
-      const { stdout } = await promisify(execFile)('dig', [
-        '@127.0.0.1',
-        '-p',
-        String(odd.port),
-        'odd.test',
-        'TXT',
-        '+short',
-      ]);
 
-      expect(ours.answers.map((a) => a.data)).toEqual([stdout.trim()]);
+      expect(ours.answers.map((a) => a.data)).toEqual(await digShort(odd, 'odd.test', 'TXT'));
     } finally {
       await odd.close();
     }
@@ -832,16 +820,8 @@ describe.skipIf(!hasDig)('agreement with dig on the same server', () => {
     });
     try {
       const ours = dnsDetails(await probe(dnsSpec(v6, { name: 'v6.test', type: 'AAAA' }))).query;
-      const { stdout } = await promisify(execFile)('dig', [
-        '@127.0.0.1',
-        '-p',
-        String(v6.port),
-        'v6.test',
-        'AAAA',
-        '+short',
-      ]);
 
-      expect(ours.answers.map((a) => a.data)).toEqual(stdout.trim().split('\n'));
+      expect(ours.answers.map((a) => a.data)).toEqual(await digShort(v6, 'v6.test', 'AAAA'));
       expect(ours.answers.map((a) => a.data)).toEqual([
         '2001:0:0:1::1',
         '2001:db8::a',

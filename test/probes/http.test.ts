@@ -8,13 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 import { httpProbe } from '../../shared/probes/http.ts';
 import { redactHeaders, redactUrl } from '../../shared/probes/http-redact.ts';
-import {
-  DEFAULT_CERT_CRITICAL_DAYS,
-  DEFAULT_CERT_WARN_DAYS,
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_REDIRECTS,
-  type HttpSpec,
-} from '../../shared/probes/spec.ts';
+import type { HttpSpec } from '../../shared/probes/spec.ts';
 import type { HttpDetails, ProbeResult } from '../../shared/probes/types.ts';
 import {
   type Handler,
@@ -25,8 +19,10 @@ import {
   type TestServer,
   type TlsFixture,
 } from '../fixtures/http-servers.ts';
+import { httpSpec, TEST_TIMEOUT_MS, tlsOptions } from '../fixtures/specs.ts';
 
-const DEADLINE_MS = 5_000;
+/** The timeoutMs of every spec httpSpec() builds: what "within its deadline" is measured against. */
+const DEADLINE_MS = TEST_TIMEOUT_MS;
 /** Slack for "returned within its deadline" on a 2-core machine shared by several test runs. */
 const LATE_MS = 400;
 
@@ -45,26 +41,6 @@ async function serveRaw(onSocket: (socket: net.Socket) => void, tls?: TlsFixture
   const server = await startRawServer(onSocket, { tls });
   servers.push(server);
   return server;
-}
-
-function spec(url: string, overrides: Partial<HttpSpec> = {}): HttpSpec {
-  return {
-    kind: 'http',
-    url,
-    method: 'GET',
-    headers: {},
-    maxRedirects: DEFAULT_MAX_REDIRECTS,
-    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
-    tls: {
-      insecure: false,
-      certWarnDays: DEFAULT_CERT_WARN_DAYS,
-      certCriticalDays: DEFAULT_CERT_CRITICAL_DAYS,
-    },
-    timeoutMs: DEADLINE_MS,
-    assert: {},
-    thresholds: {},
-    ...overrides,
-  };
 }
 
 /** Runs the probe with a caller deadline of `deadlineMs`; returns the result and how long it took. */
@@ -94,7 +70,7 @@ function phaseSum(r: ProbeResult): number {
 describe('httpProbe over plain HTTP', () => {
   it('times every phase of a 200 and reports what was exchanged', async () => {
     const server = await serve(ok);
-    const { r, d } = await probe(spec(`${server.origin}/health?x=1`));
+    const { r, d } = await probe(httpSpec(`${server.origin}/health?x=1`));
 
     expect(r).toMatchObject({
       probe: 'http',
@@ -138,7 +114,7 @@ describe('httpProbe over plain HTTP', () => {
       socket.on('close', () => upstream.destroy());
       upstream.on('error', () => socket.destroy());
     });
-    for (let i = 0; i < 3; i++) expect((await probe(spec(`${raw.origin}/`))).r.status).toBe('up');
+    for (let i = 0; i < 3; i++) expect((await probe(httpSpec(`${raw.origin}/`))).r.status).toBe('up');
     expect(connections).toBe(3);
   });
 
@@ -146,7 +122,7 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serve(ok);
     const body = JSON.stringify({ ping: 'pong', n: 1 });
     const { r } = await probe(
-      spec(`${server.origin}/api`, {
+      httpSpec(`${server.origin}/api`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-Probe': 'netprobe-test', 'User-Agent': 'custom/1' },
         body,
@@ -168,7 +144,7 @@ describe('httpProbe over plain HTTP', () => {
 
   it('honours a Host header override (virtual host on an IP)', async () => {
     const server = await serve(ok);
-    await probe(spec(`${server.origin}/`, { headers: { Host: 'vhost.example.test' } }));
+    await probe(httpSpec(`${server.origin}/`, { headers: { Host: 'vhost.example.test' } }));
     expect(server.requests[0]?.headers.host).toBe('vhost.example.test');
   });
 
@@ -177,7 +153,7 @@ describe('httpProbe over plain HTTP', () => {
       await sleep(200);
       res.end('late');
     });
-    const { r } = await probe(spec(`${server.origin}/slow`));
+    const { r } = await probe(httpSpec(`${server.origin}/slow`));
     expect(r.status).toBe('up');
     expect(r.timings.ttfb).toBeGreaterThanOrEqual(199); // timers may fire up to 1 ms early
     expect(r.timings.ttfb).toBeLessThanOrEqual(240);
@@ -193,7 +169,7 @@ describe('httpProbe over plain HTTP', () => {
       await sleep(150);
       res.end('done');
     });
-    const { r, d } = await probe(spec(`${server.origin}/slow-body`));
+    const { r, d } = await probe(httpSpec(`${server.origin}/slow-body`));
     expect(r.status).toBe('up');
     expect(r.timings.ttfb).toBeLessThan(100);
     expect(r.timings.transfer).toBeGreaterThanOrEqual(295);
@@ -206,7 +182,7 @@ describe('httpProbe over plain HTTP', () => {
       res.statusCode = 503;
       res.end('maintenance');
     });
-    const { r, d, ms } = await probe(spec(`${server.origin}/`));
+    const { r, d, ms } = await probe(httpSpec(`${server.origin}/`));
     expect(r).toMatchObject({ status: 'down', layer: 'application', error: { code: 'HTTP_STATUS' } });
     expect(r.error?.message).toBe('HTTP status 503, expected 200-399');
     expect(d.statusCode).toBe(503);
@@ -218,10 +194,10 @@ describe('httpProbe over plain HTTP', () => {
       res.statusCode = 404;
       res.end();
     });
-    expect((await probe(spec(`${server.origin}/`, { assert: { status: [200, [400, 404]] } }))).r.status).toBe(
-      'up',
-    );
-    const { r } = await probe(spec(`${server.origin}/`, { assert: { status: [[200, 299], 410] } }));
+    expect(
+      (await probe(httpSpec(`${server.origin}/`, { assert: { status: [200, [400, 404]] } }))).r.status,
+    ).toBe('up');
+    const { r } = await probe(httpSpec(`${server.origin}/`, { assert: { status: [[200, 299], 410] } }));
     expect(r.error).toEqual({ code: 'HTTP_STATUS', message: 'HTTP status 404, expected 200-299, 410' });
   });
 
@@ -234,7 +210,7 @@ describe('httpProbe over plain HTTP', () => {
     });
     const heapBefore = process.memoryUsage().heapUsed;
     const { r, d, ms } = await probe(
-      spec(`${server.origin}/big`, { maxBodyBytes: cap, assert: { body: [{ contains: 'x' }] } }),
+      httpSpec(`${server.origin}/big`, { maxBodyBytes: cap, assert: { body: [{ contains: 'x' }] } }),
     );
     expect(r).toMatchObject({ status: 'down', layer: 'application', error: { code: 'HTTP_BODY_TOO_LARGE' } });
     expect(d.bodyBytes).toBeGreaterThan(cap);
@@ -251,7 +227,7 @@ describe('httpProbe over plain HTTP', () => {
       res.writeHead(200, { 'content-length': String(10 * 1024 * 1024) });
       await streamBody(res, 10 * 1024 * 1024);
     });
-    const { r, d } = await probe(spec(`${server.origin}/big`, { maxBodyBytes: 1024 }));
+    const { r, d } = await probe(httpSpec(`${server.origin}/big`, { maxBodyBytes: 1024 }));
     expect(r.error?.code).toBe('HTTP_BODY_TOO_LARGE');
     expect(r.error?.message).toContain('declares 10485760 bytes, over the 1024-byte limit');
     expect(d.bodyBytes).toBe(0);
@@ -261,7 +237,7 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serve((_req, res) =>
       res.writeHead(200, { 'content-length': String(50 * 1024 * 1024) }).end(),
     );
-    const { r, d } = await probe(spec(`${server.origin}/`, { method: 'HEAD', maxBodyBytes: 1024 }));
+    const { r, d } = await probe(httpSpec(`${server.origin}/`, { method: 'HEAD', maxBodyBytes: 1024 }));
     expect(r.status).toBe('up');
     expect(d.bodyBytes).toBe(0);
     expect(server.requests[0]?.method).toBe('HEAD');
@@ -273,7 +249,7 @@ describe('httpProbe over plain HTTP', () => {
       else if (req.url === '/b') res.writeHead(301, { location: `http://127.0.0.1:${server.port}/c` }).end();
       else ok(req, res);
     });
-    const { r, d } = await probe(spec(`${server.origin}/a`));
+    const { r, d } = await probe(httpSpec(`${server.origin}/a`));
     expect(r.status).toBe('up');
     expect(d.url).toBe(`${server.origin}/c`);
     expect(d.statusCode).toBe(200);
@@ -293,8 +269,8 @@ describe('httpProbe over plain HTTP', () => {
       else if (req.url === '/temp') res.writeHead(307, { location: '/again' }).end();
       else ok(req, res);
     });
-    await probe(spec(`${server.origin}/submit`, { method: 'POST', body: 'a=1' }));
-    await probe(spec(`${server.origin}/temp`, { method: 'POST', body: 'a=1' }));
+    await probe(httpSpec(`${server.origin}/submit`, { method: 'POST', body: 'a=1' }));
+    await probe(httpSpec(`${server.origin}/temp`, { method: 'POST', body: 'a=1' }));
     expect(server.requests.map((q) => [q.method, q.url, q.body])).toEqual([
       ['POST', '/submit', 'a=1'],
       ['GET', '/see-other', ''],
@@ -309,7 +285,9 @@ describe('httpProbe over plain HTTP', () => {
       res.writeHead(302, { location: `${other.origin}/landing` }).end(),
     );
     const { r } = await probe(
-      spec(`${server.origin}/`, { headers: { Authorization: 'Bearer hop-secret', 'X-Trace': 'keep-me' } }),
+      httpSpec(`${server.origin}/`, {
+        headers: { Authorization: 'Bearer hop-secret', 'X-Trace': 'keep-me' },
+      }),
     );
     expect(r.status).toBe('up');
     expect(server.requests[0]?.headers.authorization).toBe('Bearer hop-secret');
@@ -322,7 +300,7 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serve((req, res) => {
       res.writeHead(302, { location: req.url === '/ping' ? '/pong' : '/ping' }).end();
     });
-    const { r, d, ms } = await probe(spec(`${server.origin}/ping`, { maxRedirects: 3 }));
+    const { r, d, ms } = await probe(httpSpec(`${server.origin}/ping`, { maxRedirects: 3 }));
     expect(r).toMatchObject({
       status: 'down',
       layer: 'application',
@@ -344,7 +322,9 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serve((_req, res) =>
       res.writeHead(301, { location: 'https://elsewhere.test/' }).end(),
     );
-    const { r, d } = await probe(spec(`${server.origin}/`, { maxRedirects: 0, assert: { status: [301] } }));
+    const { r, d } = await probe(
+      httpSpec(`${server.origin}/`, { maxRedirects: 0, assert: { status: [301] } }),
+    );
     expect(r.status).toBe('up');
     expect(d.statusCode).toBe(301);
     expect(d.headers?.location).toBe('https://elsewhere.test/');
@@ -353,7 +333,7 @@ describe('httpProbe over plain HTTP', () => {
 
   it('redirect to a non-HTTP scheme → HTTP_PROTOCOL_ERROR', async () => {
     const server = await serve((_req, res) => res.writeHead(302, { location: 'ftp://files.test/x' }).end());
-    const { r, d } = await probe(spec(`${server.origin}/`));
+    const { r, d } = await probe(httpSpec(`${server.origin}/`));
     expect(r.error?.code).toBe('HTTP_PROTOCOL_ERROR');
     expect(r.error?.message).toContain('unsupported URL scheme ftp:');
     expect(d.redirects).toHaveLength(1);
@@ -363,7 +343,7 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serveRaw((socket) => {
       socket.once('data', () => socket.end('SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n'));
     });
-    const { r, ms } = await probe(spec(`${server.origin}/`));
+    const { r, ms } = await probe(httpSpec(`${server.origin}/`));
     expect(r).toMatchObject({ status: 'down', layer: 'application', error: { code: 'HTTP_PROTOCOL_ERROR' } });
     expect(r.error?.message).toContain('did not answer with valid HTTP');
     expect(r.error?.message).toContain('SSH-2.0');
@@ -372,7 +352,7 @@ describe('httpProbe over plain HTTP', () => {
 
   it('a server that closes without answering → HTTP_PROTOCOL_ERROR (empty reply)', async () => {
     const server = await serveRaw((socket) => socket.once('data', () => socket.end()));
-    const { r, ms } = await probe(spec(`${server.origin}/`));
+    const { r, ms } = await probe(httpSpec(`${server.origin}/`));
     expect(r.error).toEqual({
       code: 'HTTP_PROTOCOL_ERROR',
       message: `127.0.0.1:${server.port} closed the connection without sending a response`,
@@ -384,7 +364,7 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serveRaw((socket) => {
       socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b'));
     });
-    const { r, d } = await probe(spec(`${server.origin}/`));
+    const { r, d } = await probe(httpSpec(`${server.origin}/`));
     expect(r.error?.code).toBe('HTTP_PROTOCOL_ERROR');
     expect(r.error?.message).toContain('after 10 body bytes');
     expect(d.statusCode).toBe(200);
@@ -392,7 +372,7 @@ describe('httpProbe over plain HTTP', () => {
 
   it('server never responds → HTTP_TIMEOUT within the deadline', async () => {
     const server = await serveRaw(() => {});
-    const { r, ms } = await probe(spec(`${server.origin}/`, { timeoutMs: 600 }));
+    const { r, ms } = await probe(httpSpec(`${server.origin}/`, { timeoutMs: 600 }));
     expect(r).toMatchObject({ status: 'down', layer: 'application', error: { code: 'HTTP_TIMEOUT' } });
     expect(r.error?.message).toMatch(/^no response from 127\.0\.0\.1:\d+ within \d+ ms$/);
     expect(r.timings.ttfb).toBeUndefined();
@@ -405,7 +385,7 @@ describe('httpProbe over plain HTTP', () => {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('partial');
     });
-    const { r, ms } = await probe(spec(`${server.origin}/`, { timeoutMs: 500 }));
+    const { r, ms } = await probe(httpSpec(`${server.origin}/`, { timeoutMs: 500 }));
     expect(r.error?.code).toBe('HTTP_TIMEOUT');
     expect(r.error?.message).toContain('(7 body bytes read)');
     expect(ms).toBeLessThan(500 + LATE_MS);
@@ -422,7 +402,7 @@ describe('httpProbe over plain HTTP', () => {
     const controller = new AbortController();
     const started = performance.now();
     setTimeout(() => controller.abort(), 300);
-    const r = await httpProbe(spec(`${server.origin}/`), {
+    const r = await httpProbe(httpSpec(`${server.origin}/`), {
       signal: controller.signal,
       deadline: started + 300,
     });
@@ -437,7 +417,10 @@ describe('httpProbe over plain HTTP', () => {
     const controller = new AbortController();
     controller.abort();
     const started = performance.now();
-    const r = await httpProbe(spec('http://localhost:9/'), { signal: controller.signal, deadline: started });
+    const r = await httpProbe(httpSpec('http://localhost:9/'), {
+      signal: controller.signal,
+      deadline: started,
+    });
     expect(performance.now() - started).toBeLessThan(100);
     expect(r).toMatchObject({ status: 'down', layer: 'dns', error: { code: 'DNS_TIMEOUT' } });
   });
@@ -447,7 +430,10 @@ describe('httpProbe over plain HTTP', () => {
     const controller = new AbortController();
     controller.abort();
     const started = performance.now();
-    const r = await httpProbe(spec(`${server.origin}/`), { signal: controller.signal, deadline: started });
+    const r = await httpProbe(httpSpec(`${server.origin}/`), {
+      signal: controller.signal,
+      deadline: started,
+    });
     expect(performance.now() - started).toBeLessThan(100);
     expect(r).toMatchObject({ status: 'down', layer: 'transport', error: { code: 'TCP_TIMEOUT' } });
     expect(server.requests).toHaveLength(0);
@@ -457,30 +443,30 @@ describe('httpProbe over plain HTTP', () => {
     const server = await serve(ok);
     const url = `${server.origin}/`;
     await server.close();
-    const { r, ms } = await probe(spec(url));
+    const { r, ms } = await probe(httpSpec(url));
     expect(r).toMatchObject({ status: 'down', layer: 'transport', error: { code: 'TCP_REFUSED' } });
     expect(r.timings.connect).toBeUndefined();
     expect(ms).toBeLessThan(DEADLINE_MS);
   });
 
   it('unresolvable name → a DNS code at the dns layer', async () => {
-    const { r, ms } = await probe(spec('http://no-such-host.invalid/'));
+    const { r, ms } = await probe(httpSpec('http://no-such-host.invalid/'));
     expect(r.layer).toBe('dns');
     expect(['DNS_NXDOMAIN', 'DNS_TIMEOUT', 'DNS_SERVFAIL']).toContain(r.error?.code);
     expect(ms).toBeLessThan(DEADLINE_MS + LATE_MS);
   });
 
   it('an invalid URL is reported, not thrown', async () => {
-    const { r } = await probe(spec('not a url'));
+    const { r } = await probe(httpSpec('not a url'));
     expect(r).toMatchObject({ status: 'down', error: { code: 'PROBE_ERROR' } });
     expect(r.error?.message).toContain('invalid URL "not a url"');
-    const ftp = await probe(spec('ftp://files.test/'));
+    const ftp = await probe(httpSpec('ftp://files.test/'));
     expect(ftp.r.error?.message).toContain('unsupported URL scheme ftp:');
   });
 
   it('a header value with a newline is reported as bad input, not thrown', async () => {
     const server = await serve(ok);
-    const { r } = await probe(spec(`${server.origin}/`, { headers: { 'x-bad': 'a\r\nInjected: 1' } }));
+    const { r } = await probe(httpSpec(`${server.origin}/`, { headers: { 'x-bad': 'a\r\nInjected: 1' } }));
     expect(r.status).toBe('down');
     expect(r.error?.code).toBe('HTTP_PROTOCOL_ERROR');
     expect(r.error?.message).toContain('x-bad');
@@ -497,7 +483,7 @@ describe('httpProbe assertions and thresholds', () => {
   it('passes when headers, body and JSON paths match', async () => {
     const server = await serve(json);
     const { r } = await probe(
-      spec(`${server.origin}/`, {
+      httpSpec(`${server.origin}/`, {
         assert: {
           headers: { 'Content-Type': { contains: 'json' }, 'x-version': { regex: '^2\\.' } },
           body: [{ contains: '"status":"ok"' }, { regex: 'checks' }],
@@ -527,7 +513,7 @@ describe('httpProbe assertions and thresholds', () => {
     [{ json: [{ path: '$.nope', match: { equals: 'x' } }] }, 'JSON path $.nope matched nothing'],
   ] as [HttpSpec['assert'], string][])('fails with ASSERTION_FAILED: %j', async (assert, message) => {
     const server = await serve(json);
-    const { r } = await probe(spec(`${server.origin}/`, { assert }));
+    const { r } = await probe(httpSpec(`${server.origin}/`, { assert }));
     expect(r).toMatchObject({ status: 'down', layer: 'application' });
     expect(r.error).toEqual({ code: 'ASSERTION_FAILED', message });
   });
@@ -535,7 +521,7 @@ describe('httpProbe assertions and thresholds', () => {
   it('JSON assertions on a non-JSON body fail clearly', async () => {
     const server = await serve(ok);
     const { r } = await probe(
-      spec(`${server.origin}/`, { assert: { json: [{ path: '$.a', match: { equals: '1' } }] } }),
+      httpSpec(`${server.origin}/`, { assert: { json: [{ path: '$.a', match: { equals: '1' } }] } }),
     );
     expect(r.error?.message).toBe('body is not valid JSON, so JSON path assertions cannot be checked');
   });
@@ -545,10 +531,10 @@ describe('httpProbe assertions and thresholds', () => {
       await sleep(120);
       res.end('x');
     });
-    const { r } = await probe(spec(`${server.origin}/`, { thresholds: { connect: 5_000, ttfb: 50 } }));
+    const { r } = await probe(httpSpec(`${server.origin}/`, { thresholds: { connect: 5_000, ttfb: 50 } }));
     expect(r).toMatchObject({ status: 'degraded', layer: 'application', error: { code: 'LATENCY_HIGH' } });
     expect(r.error?.message).toMatch(/^ttfb took \d+\.\d ms, over the 50 ms threshold$/);
-    const fast = await probe(spec(`${server.origin}/`, { thresholds: { ttfb: 5_000, total: 5_000 } }));
+    const fast = await probe(httpSpec(`${server.origin}/`, { thresholds: { ttfb: 5_000, total: 5_000 } }));
     expect(fast.r.status).toBe('up');
   });
 });
@@ -558,7 +544,7 @@ describe('httpProbe CDN and secrets', () => {
     const server = await serve((_req, res) => {
       res.writeHead(200, { 'cf-cache-status': 'HIT', 'cf-ray': '8e5b6d7c9a1f2b3c-AMS', age: '42' }).end('x');
     });
-    const { d } = await probe(spec(`${server.origin}/`));
+    const { d } = await probe(httpSpec(`${server.origin}/`));
     expect(d.cdn).toEqual({
       source: 'cf-cache-status',
       cache: 'hit',
@@ -577,7 +563,7 @@ describe('httpProbe CDN and secrets', () => {
         ),
       );
     });
-    const { d } = await probe(spec(`${server.origin}/`));
+    const { d } = await probe(httpSpec(`${server.origin}/`));
     expect(d.cdn).toMatchObject({ cache: 'hit', provider: 'fastly', pop: 'LHR', raw: 'MISS, HIT' });
   });
 
@@ -598,7 +584,7 @@ describe('httpProbe CDN and secrets', () => {
       res.writeHead(302, { location: '/next?access_token=qs-s3cret' }).end();
     });
     const { r, d } = await probe(
-      spec(`http://user:pa55word@127.0.0.1:${server.port}/start?api_key=qs-s3cret&page=1`, {
+      httpSpec(`http://user:pa55word@127.0.0.1:${server.port}/start?api_key=qs-s3cret&page=1`, {
         maxRedirects: 1,
         headers: {
           Authorization: 'Bearer S3cr3t-Bearer',
@@ -692,7 +678,7 @@ describe('httpProbe over HTTPS', () => {
     const leaf = await issueCert(ca, { hosts: ['127.0.0.1', 'web.example.test'] });
     const server = await serve(ok, leaf);
     const { r, d } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, { tls: tlsOpts({ ca: leaf.caPem }) }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, { tls: tlsOptions({ ca: leaf.caPem }) }),
     );
     expect(r.status).toBe('up');
     expect(r.timings.tls).toBeGreaterThan(0);
@@ -706,8 +692,8 @@ describe('httpProbe over HTTPS', () => {
     const leaf = await issueCert(ca, { hosts: ['web.example.test'] });
     const server = await serve(ok, leaf);
     const { r } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, {
-        tls: tlsOpts({ ca: leaf.caPem, serverName: 'web.example.test' }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, {
+        tls: tlsOptions({ ca: leaf.caPem, serverName: 'web.example.test' }),
       }),
     );
     expect(r.status).toBe('up');
@@ -716,7 +702,7 @@ describe('httpProbe over HTTPS', () => {
   it('self-signed → TLS_CERT_UNTRUSTED, and no request is sent', async () => {
     const cert = await selfSigned({ hosts: ['127.0.0.1'] });
     const server = await serve(ok, cert);
-    const { r, d, ms } = await probe(spec(`https://127.0.0.1:${server.port}/`));
+    const { r, d, ms } = await probe(httpSpec(`https://127.0.0.1:${server.port}/`));
     expect(r).toMatchObject({ status: 'down', layer: 'tls', error: { code: 'TLS_CERT_UNTRUSTED' } });
     expect(d.tls).toMatchObject({ authorized: false, validationError: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     expect(server.requests).toHaveLength(0);
@@ -727,7 +713,7 @@ describe('httpProbe over HTTPS', () => {
     const cert = await selfSigned({ hosts: ['127.0.0.1'] });
     const server = await serve(ok, cert);
     const { r, d } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, { tls: tlsOpts({ insecure: true }) }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, { tls: tlsOptions({ insecure: true }) }),
     );
     expect(r.status).toBe('up');
     expect(d.tls?.authorized).toBe(false);
@@ -742,7 +728,7 @@ describe('httpProbe over HTTPS', () => {
     });
     const server = await serve(ok, leaf);
     const { r, ms } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, { tls: tlsOpts({ ca: leaf.caPem }) }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, { tls: tlsOptions({ ca: leaf.caPem }) }),
     );
     expect(r).toMatchObject({ status: 'down', layer: 'tls', error: { code: 'TLS_CERT_EXPIRED' } });
     expect(ms).toBeLessThan(DEADLINE_MS);
@@ -752,7 +738,7 @@ describe('httpProbe over HTTPS', () => {
     const leaf = await issueCert(ca, { hosts: ['other.example.test'] });
     const server = await serve(ok, leaf);
     const { r, ms } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, { tls: tlsOpts({ ca: leaf.caPem }) }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, { tls: tlsOptions({ ca: leaf.caPem }) }),
     );
     expect(r).toMatchObject({ status: 'down', layer: 'tls', error: { code: 'TLS_HOSTNAME_MISMATCH' } });
     expect(server.requests).toHaveLength(0);
@@ -763,7 +749,7 @@ describe('httpProbe over HTTPS', () => {
     const leaf = await issueCert(ca, { hosts: ['127.0.0.1'], notAfter: daysFromNow(5) });
     const server = await serve(ok, leaf);
     const { r, d } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, { tls: tlsOpts({ ca: leaf.caPem }) }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, { tls: tlsOptions({ ca: leaf.caPem }) }),
     );
     expect(r).toMatchObject({ status: 'degraded', layer: 'tls', error: { code: 'TLS_CERT_EXPIRING' } });
     expect(r.error?.message).toContain('critical');
@@ -772,7 +758,7 @@ describe('httpProbe over HTTPS', () => {
 
   it('TLS server that never answers the ClientHello → TLS_HANDSHAKE_FAILED within the deadline', async () => {
     const server = await serveRaw(() => {});
-    const { r, ms } = await probe(spec(`https://127.0.0.1:${server.port}/`, { timeoutMs: 500 }));
+    const { r, ms } = await probe(httpSpec(`https://127.0.0.1:${server.port}/`, { timeoutMs: 500 }));
     expect(r).toMatchObject({ status: 'down', layer: 'tls', error: { code: 'TLS_HANDSHAKE_FAILED' } });
     expect(r.error?.message).toContain('did not complete within');
     expect(r.timings.connect).toBeGreaterThanOrEqual(0);
@@ -782,7 +768,7 @@ describe('httpProbe over HTTPS', () => {
 
   it('https:// to a plain HTTP port → TLS_HANDSHAKE_FAILED', async () => {
     const server = await serve(ok);
-    const { r } = await probe(spec(`https://127.0.0.1:${server.port}/`));
+    const { r } = await probe(httpSpec(`https://127.0.0.1:${server.port}/`));
     expect(r).toMatchObject({ status: 'down', layer: 'tls', error: { code: 'TLS_HANDSHAKE_FAILED' } });
   });
 
@@ -790,21 +776,12 @@ describe('httpProbe over HTTPS', () => {
     const leaf = await issueCert(ca, { hosts: ['127.0.0.1'] });
     const server = await serveRaw(() => {}, leaf);
     const { r, ms } = await probe(
-      spec(`https://127.0.0.1:${server.port}/`, { timeoutMs: 500, tls: tlsOpts({ ca: leaf.caPem }) }),
+      httpSpec(`https://127.0.0.1:${server.port}/`, { timeoutMs: 500, tls: tlsOptions({ ca: leaf.caPem }) }),
     );
     expect(r.error?.code).toBe('HTTP_TIMEOUT');
     expect(r.timings.tls).toBeGreaterThan(0);
     expect(ms).toBeLessThan(500 + LATE_MS);
   });
-
-  function tlsOpts(extra: Partial<HttpSpec['tls']>): HttpSpec['tls'] {
-    return {
-      insecure: false,
-      certWarnDays: DEFAULT_CERT_WARN_DAYS,
-      certCriticalDays: DEFAULT_CERT_CRITICAL_DAYS,
-      ...extra,
-    };
-  }
 });
 
 // ------------------------------------------------------------------ against curl -w on the same target
@@ -877,7 +854,7 @@ describe.skipIf(!curl)('phases agree with curl -w', () => {
   it('plain HTTP: ttfb, transfer and total within a few ms of curl', async () => {
     const server = await serve(slowBody);
     const url = `${server.origin}/compare`;
-    const m = await compare(url, spec(url));
+    const m = await compare(url, httpSpec(url));
     expect(m.dns?.ours).toBe(0);
     expect(m.dns?.curl).toBeLessThan(5);
     // Generous bounds: curl runs as a separate process on a shared 2-core machine.
@@ -895,7 +872,7 @@ describe.skipIf(!curl)('phases agree with curl -w', () => {
     const url = `https://127.0.0.1:${server.port}/compare`;
     const m = await compare(
       url,
-      spec(url, { tls: { insecure: false, ca: leaf.caPem, certWarnDays: 21, certCriticalDays: 7 } }),
+      httpSpec(url, { tls: { insecure: false, ca: leaf.caPem, certWarnDays: 21, certCriticalDays: 7 } }),
       caFile,
     );
     expect(m.tls?.ours).toBeGreaterThan(0);

@@ -1,17 +1,19 @@
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
-import { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 import { targetOf } from '../../shared/probes/index.ts';
-import type { TcpSpec, TlsOptions } from '../../shared/probes/spec.ts';
+import type { TcpSpec } from '../../shared/probes/spec.ts';
 import { createTcpProbe, type LookupAll, tcpProbe, tcpTarget } from '../../shared/probes/tcp.ts';
 import type { ErrorCode, Layer, Probe, ProbeResult, TcpDetails } from '../../shared/probes/types.ts';
+import { deferred } from '../fixtures/deferred.ts';
+import { closedPort, filteredPort, trackServers } from '../fixtures/net-servers.ts';
+import { tcpSpec, tlsOptions } from '../fixtures/specs.ts';
 
 /** The contract asks for ~50 ms after the deadline; CI machines are slow and shared, so allow more. */
 const LATE_MS = 250;
-const servers: net.Server[] = [];
-const serverSockets = new Set<net.Socket>();
+const servers = trackServers();
+const { listen } = servers;
 /** IPv6 loopback cases run where ::1 exists (some CI containers have IPv6 disabled). */
 const ipv6 = await new Promise<boolean>((resolve) => {
   const server = net.createServer();
@@ -19,56 +21,7 @@ const ipv6 = await new Promise<boolean>((resolve) => {
   server.listen(0, '::1', () => server.close(() => resolve(true)));
 });
 
-afterEach(async () => {
-  // close() waits for open connections: drop the ones a test left behind first.
-  for (const socket of serverSockets) socket.destroy();
-  serverSockets.clear();
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
-/** A promise and its resolver, for events a server handler reports after the test has moved on. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-async function listen(server: net.Server, host = '127.0.0.1', port = 0): Promise<number> {
-  servers.push(server);
-  server.on('connection', (socket: net.Socket) => {
-    serverSockets.add(socket);
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-/** A port on 127.0.0.1 where nothing listens: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function spec(port: number, overrides: Partial<TcpSpec> = {}): TcpSpec {
-  return {
-    kind: 'tcp',
-    host: '127.0.0.1',
-    port,
-    allAddresses: false,
-    timeoutMs: 3000,
-    thresholds: {},
-    ...overrides,
-  };
-}
-
-function tlsOptions(overrides: Partial<TlsOptions> = {}): TlsOptions {
-  return { insecure: false, certWarnDays: 21, certCriticalDays: 7, ...overrides };
-}
+afterEach(servers.closeAll);
 
 async function run(
   s: TcpSpec,
@@ -97,48 +50,6 @@ function activeTcpHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPWrap').length;
 }
 
-/**
- * A filtered port without a firewall: a listener with backlog 1 in a worker whose event loop is blocked, so
- * it never accepts. Once its accept queue is full the kernel drops further SYNs and connects hang, like a
- * port behind a DROP rule. Fillers are added one at a time until one hangs (bounded).
- */
-async function filteredPort(): Promise<{ port: number; close: () => Promise<void> }> {
-  const release = new Int32Array(new SharedArrayBuffer(4));
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-     const server = require('node:net').createServer();
-     server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
-       parentPort.postMessage(server.address().port);
-       Atomics.wait(workerData, 0, 0); // block the loop: nothing is ever accepted
-     });`,
-    { eval: true, workerData: release },
-  );
-  const port = await new Promise<number>((resolve) => worker.once('message', resolve));
-  const fillers: net.Socket[] = [];
-  for (let i = 0; i < 16; i++) {
-    const filler = net.connect(port, '127.0.0.1').on('error', () => {});
-    fillers.push(filler);
-    const connected = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 500);
-      filler.once('connect', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    if (!connected) break;
-    if (i === 15) throw new Error('filteredPort: accept queue never filled');
-  }
-  return {
-    port,
-    close: async () => {
-      for (const filler of fillers) filler.destroy();
-      Atomics.store(release, 0, 1);
-      Atomics.notify(release, 0);
-      await worker.terminate();
-    },
-  };
-}
-
 describe('tcpTarget', () => {
   it.each([
     [{ host: '127.0.0.1', port: 22 }, 'tcp://127.0.0.1:22'],
@@ -150,7 +61,7 @@ describe('tcpTarget', () => {
     '%j → %s, as the runner writes it too',
     (fields, target) => {
       expect(tcpTarget(fields)).toBe(target);
-      expect(targetOf(spec(fields.port, fields))).toBe(target);
+      expect(targetOf(tcpSpec(fields.port, fields))).toBe(target);
     },
   );
 });
@@ -159,7 +70,7 @@ describe('tcpProbe: connect', () => {
   it('reports an open port as up, with the attempt timed', async () => {
     const port = await listen(net.createServer());
 
-    const result = await run(spec(port));
+    const result = await run(tcpSpec(port));
 
     expect(result).toMatchObject({
       probe: 'tcp',
@@ -180,7 +91,7 @@ describe('tcpProbe: connect', () => {
   it.runIf(ipv6)('connects over IPv6 to ::1', async () => {
     const port = await listen(net.createServer(), '::1');
 
-    const result = await run(spec(port, { host: '::1' }));
+    const result = await run(tcpSpec(port, { host: '::1' }));
 
     expect(result.status).toBe('up');
     expect(result.target).toBe(`tcp://[::1]:${port}`);
@@ -190,7 +101,7 @@ describe('tcpProbe: connect', () => {
   it('tells a closed port apart: TCP_REFUSED, fast', async () => {
     const port = await closedPort();
 
-    const result = await run(spec(port));
+    const result = await run(tcpSpec(port));
 
     expectDown(result, 'TCP_REFUSED', 'transport', 3000);
     expect(result.error?.message).toContain(`127.0.0.1:${port} refused the connection`);
@@ -201,7 +112,7 @@ describe('tcpProbe: connect', () => {
   it('tells a filtered port apart: TCP_TIMEOUT at the deadline, not before', async () => {
     const filtered = await filteredPort();
     try {
-      const result = await run(spec(filtered.port, { timeoutMs: 1000 }));
+      const result = await run(tcpSpec(filtered.port, { timeoutMs: 1000 }));
 
       expectDown(result, 'TCP_TIMEOUT', 'transport', 1000);
       expect(result.timings.total).toBeGreaterThanOrEqual(990);
@@ -214,7 +125,7 @@ describe('tcpProbe: connect', () => {
   it('honours ctx.deadline when it comes before spec.timeoutMs', async () => {
     const filtered = await filteredPort();
     try {
-      const result = await run(spec(filtered.port, { timeoutMs: 10_000 }), { deadlineMs: 500 });
+      const result = await run(tcpSpec(filtered.port, { timeoutMs: 10_000 }), { deadlineMs: 500 });
 
       expectDown(result, 'TCP_TIMEOUT', 'transport', 500);
     } finally {
@@ -229,7 +140,7 @@ describe('tcpProbe: connect', () => {
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 200);
 
-      const result = await run(spec(filtered.port, { timeoutMs: 10_000 }), { signal: controller.signal });
+      const result = await run(tcpSpec(filtered.port, { timeoutMs: 10_000 }), { signal: controller.signal });
 
       expectDown(result, 'TCP_TIMEOUT', 'transport', 200);
       // A destroyed handle leaves the active list once libuv has closed it, a loop turn or two later.
@@ -250,8 +161,8 @@ describe('tcpProbe: connect', () => {
       ];
       const probe = createTcpProbe({ lookup });
 
-      const one = await run(spec(port, { host: 'svc.test' }), { probe });
-      const all = await run(spec(port, { host: 'svc.test', allAddresses: true }), { probe });
+      const one = await run(tcpSpec(port, { host: 'svc.test' }), { probe });
+      const all = await run(tcpSpec(port, { host: 'svc.test', allAddresses: true }), { probe });
 
       expect(one.status).toBe('up');
       expect(one.details.attempts).toHaveLength(1);
@@ -269,7 +180,7 @@ describe('tcpProbe: connect', () => {
     const port = await listen(net.createServer());
     if (ipv6) await listen(net.createServer(), '::1', port).catch(() => undefined);
 
-    const result = await run(spec(port, { host: 'localhost' }));
+    const result = await run(tcpSpec(port, { host: 'localhost' }));
 
     expect(result.details.addresses.length).toBeGreaterThan(0);
     for (const address of result.details.addresses) expect(['127.0.0.1', '::1']).toContain(address);
@@ -278,7 +189,7 @@ describe('tcpProbe: connect', () => {
   });
 
   it('rejects a port outside 1-65535 as data, not a throw', async () => {
-    const result = await run(spec(70_000));
+    const result = await run(tcpSpec(70_000));
 
     expectDown(result, 'TCP_UNREACHABLE', 'transport', 3000);
     expect(result.error?.message).toBe('port 70000 is not a TCP port (1-65535)');
@@ -298,7 +209,7 @@ describe('tcpProbe: name resolution failures', () => {
   ] as const)('$code → $expected at the dns layer', async ({ code, expected, says }) => {
     const probe = createTcpProbe({ lookup: failingLookup(code) });
 
-    const result = await run(spec(80, { host: 'nowhere.test' }), { probe });
+    const result = await run(tcpSpec(80, { host: 'nowhere.test' }), { probe });
 
     expectDown(result, expected, 'dns', 3000);
     expect(result.error?.message).toContain(says);
@@ -310,7 +221,7 @@ describe('tcpProbe: name resolution failures', () => {
   it('gives up on a resolver that never answers at the deadline: DNS_TIMEOUT', async () => {
     const probe = createTcpProbe({ lookup: () => new Promise(() => {}) });
 
-    const result = await run(spec(80, { host: 'slow.test', timeoutMs: 300 }), { probe });
+    const result = await run(tcpSpec(80, { host: 'slow.test', timeoutMs: 300 }), { probe });
 
     expectDown(result, 'DNS_TIMEOUT', 'dns', 300);
     expect(result.timings.total).toBeGreaterThanOrEqual(290);
@@ -319,7 +230,7 @@ describe('tcpProbe: name resolution failures', () => {
   it('treats an empty address list as no answer', async () => {
     const probe = createTcpProbe({ lookup: async () => [] });
 
-    const result = await run(spec(80, { host: 'empty.test' }), { probe });
+    const result = await run(tcpSpec(80, { host: 'empty.test' }), { probe });
 
     expectDown(result, 'DNS_NO_ANSWER', 'dns', 3000);
   });
@@ -329,7 +240,7 @@ describe('tcpProbe: send and expect', () => {
   it('matches a banner the server sends first', async () => {
     const port = await listen(net.createServer((s) => s.write('SSH-2.0-netprobe_test\r\n')));
 
-    const result = await run(spec(port, { expect: { regex: '^SSH-2\\.0-' } }));
+    const result = await run(tcpSpec(port, { expect: { regex: '^SSH-2\\.0-' } }));
 
     expect(result.status).toBe('up');
     expect(result.details.banner).toBe('SSH-2.0-netprobe_test\r\n');
@@ -342,7 +253,7 @@ describe('tcpProbe: send and expect', () => {
       net.createServer((s) => s.on('data', (d) => s.write(`${d.toString().trim().toUpperCase()}\r\n`))),
     );
 
-    const result = await run(spec(port, { send: 'ping\n', expect: { equals: 'PING' } }));
+    const result = await run(tcpSpec(port, { send: 'ping\n', expect: { equals: 'PING' } }));
 
     expect(result.status).toBe('up');
     expect(result.details.banner).toBe('PING\r\n');
@@ -352,7 +263,7 @@ describe('tcpProbe: send and expect', () => {
     const { promise: delivered, resolve } = deferred<string>();
     const port = await listen(net.createServer((s) => s.setEncoding('utf8').once('data', resolve)));
 
-    const result = await run(spec(port, { send: 'hello\n' }));
+    const result = await run(tcpSpec(port, { send: 'hello\n' }));
 
     expect(result.status).toBe('up');
     expect(await delivered).toBe('hello\n');
@@ -361,7 +272,7 @@ describe('tcpProbe: send and expect', () => {
   it('fails as soon as the server closes without the expected reply', async () => {
     const port = await listen(net.createServer((s) => s.end('220 smtp.example ESMTP\r\n')));
 
-    const result = await run(spec(port, { expect: { contains: 'SSH' } }));
+    const result = await run(tcpSpec(port, { expect: { contains: 'SSH' } }));
 
     expectDown(result, 'ASSERTION_FAILED', 'application', 3000);
     expect(result.timings.total).toBeLessThan(1500); // did not wait for the deadline
@@ -374,7 +285,7 @@ describe('tcpProbe: send and expect', () => {
   it('fails at the deadline when the reply never matches', async () => {
     const port = await listen(net.createServer((s) => s.write('hello\r\n')));
 
-    const result = await run(spec(port, { timeoutMs: 600, expect: { equals: 'bye' } }));
+    const result = await run(tcpSpec(port, { timeoutMs: 600, expect: { equals: 'bye' } }));
 
     expectDown(result, 'ASSERTION_FAILED', 'application', 600);
     expect(result.timings.total).toBeGreaterThanOrEqual(590);
@@ -386,7 +297,7 @@ describe('tcpProbe: send and expect', () => {
   it('reports a server that accepts then resets as TCP_RESET', async () => {
     const port = await listen(net.createServer((s) => s.resetAndDestroy()));
 
-    const result = await run(spec(port, { expect: { contains: 'x' } }));
+    const result = await run(tcpSpec(port, { expect: { contains: 'x' } }));
 
     expectDown(result, 'TCP_RESET', 'transport', 3000);
     expect(result.error?.message).toContain(`127.0.0.1:${port} reset the connection`);
@@ -398,7 +309,7 @@ describe('tcpProbe: send and expect', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
 
-    const result = await run(spec(port, { timeoutMs: 10_000, expect: { contains: 'x' } }), {
+    const result = await run(tcpSpec(port, { timeoutMs: 10_000, expect: { contains: 'x' } }), {
       signal: controller.signal,
     });
 
@@ -409,7 +320,7 @@ describe('tcpProbe: send and expect', () => {
   it('fails an invalid expect.regex (config validation rejects it first) as data, naming it', async () => {
     const port = await listen(net.createServer((s) => s.write('anything\n')));
 
-    const result = await run(spec(port, { timeoutMs: 300, expect: { regex: '([' } }));
+    const result = await run(tcpSpec(port, { timeoutMs: 300, expect: { regex: '([' } }));
 
     expectDown(result, 'ASSERTION_FAILED', 'application', 300);
     expect(result.error?.message).toContain('match /([/ (invalid regular expression)');
@@ -420,8 +331,8 @@ describe('tcpProbe: thresholds', () => {
   it('is degraded with LATENCY_HIGH when a phase crosses its threshold', async () => {
     const port = await listen(net.createServer((s) => setTimeout(() => s.write('ready\n'), 150)));
 
-    const slow = await run(spec(port, { expect: { contains: 'ready' }, thresholds: { ttfb: 50 } }));
-    const fine = await run(spec(port, { expect: { contains: 'ready' }, thresholds: { ttfb: 5000 } }));
+    const slow = await run(tcpSpec(port, { expect: { contains: 'ready' }, thresholds: { ttfb: 50 } }));
+    const fine = await run(tcpSpec(port, { expect: { contains: 'ready' }, thresholds: { ttfb: 5000 } }));
 
     expect(slow.status).toBe('degraded');
     expect(slow.error?.code).toBe('LATENCY_HIGH');
@@ -445,7 +356,9 @@ describe('tcpProbe: TLS', () => {
     const leaf = await issueCert(ca, { hosts: ['127.0.0.1'] });
     const port = await tlsServer(leaf, (s) => s.write('* OK imap ready\r\n'));
 
-    const result = await run(spec(port, { tls: tlsOptions({ ca: leaf.caPem }), expect: { contains: 'OK' } }));
+    const result = await run(
+      tcpSpec(port, { tls: tlsOptions({ ca: leaf.caPem }), expect: { contains: 'OK' } }),
+    );
 
     expect(result.status).toBe('up');
     expect(result.target).toBe(`tls://127.0.0.1:${port}`);
@@ -462,7 +375,9 @@ describe('tcpProbe: TLS', () => {
     const leaf = await issueCert(ca, { hosts: ['svc.internal'] });
     const port = await tlsServer(leaf);
 
-    const result = await run(spec(port, { tls: tlsOptions({ ca: leaf.caPem, serverName: 'svc.internal' }) }));
+    const result = await run(
+      tcpSpec(port, { tls: tlsOptions({ ca: leaf.caPem, serverName: 'svc.internal' }) }),
+    );
 
     expect(result.status).toBe('up');
   });
@@ -490,7 +405,7 @@ describe('tcpProbe: TLS', () => {
       const port = await tlsServer(await make());
 
       const result = await run(
-        spec(port, { tls: tlsOptions({ ca: ca.certPem }), expect: { contains: 'never read' } }),
+        tcpSpec(port, { tls: tlsOptions({ ca: ca.certPem }), expect: { contains: 'never read' } }),
       );
 
       expectDown(result, code, 'tls', 3000);
@@ -505,7 +420,7 @@ describe('tcpProbe: TLS', () => {
   it('fails the handshake against a server that does not speak TLS', async () => {
     const port = await listen(net.createServer((s) => s.end('SSH-2.0-not_tls\r\n')));
 
-    const result = await run(spec(port, { tls: tlsOptions() }));
+    const result = await run(tcpSpec(port, { tls: tlsOptions() }));
 
     expectDown(result, 'TLS_HANDSHAKE_FAILED', 'tls', 3000);
     expect(result.details.tls).toBeUndefined();
@@ -514,7 +429,7 @@ describe('tcpProbe: TLS', () => {
   it('fails the handshake at the deadline when the server never answers the ClientHello', async () => {
     const port = await listen(net.createServer((s) => s.resume()));
 
-    const result = await run(spec(port, { timeoutMs: 500, tls: tlsOptions() }));
+    const result = await run(tcpSpec(port, { timeoutMs: 500, tls: tlsOptions() }));
 
     expectDown(result, 'TLS_HANDSHAKE_FAILED', 'tls', 500);
     expect(result.error?.message).toMatch(/did not complete within \d+ ms/);
@@ -526,7 +441,7 @@ describe('tcpProbe: TLS', () => {
 
     // A latency threshold is crossed too: the certificate warning is the one reported.
     const result = await run(
-      spec(port, {
+      tcpSpec(port, {
         tls: tlsOptions({ ca: leaf.caPem }),
         expect: { contains: 'hi' },
         thresholds: { ttfb: 10 },
@@ -543,7 +458,7 @@ describe('tcpProbe: TLS', () => {
   it('in insecure mode passes an untrusted certificate and still returns it', async () => {
     const port = await tlsServer(await selfSigned({ hosts: ['other.example'] }));
 
-    const result = await run(spec(port, { tls: tlsOptions({ insecure: true }) }));
+    const result = await run(tcpSpec(port, { tls: tlsOptions({ insecure: true }) }));
 
     expect(result.status).toBe('up');
     expect(result.details.tls).toMatchObject({
@@ -555,5 +470,5 @@ describe('tcpProbe: TLS', () => {
 });
 
 afterAll(() => {
-  expect(serverSockets.size).toBe(0);
+  expect(servers.sockets.size).toBe(0);
 });

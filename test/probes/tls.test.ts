@@ -1,4 +1,4 @@
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
@@ -12,43 +12,17 @@ import {
   tlsHandshake,
 } from '../../shared/probes/tls.ts';
 import type { TlsInfo } from '../../shared/probes/types.ts';
+import { deferred } from '../fixtures/deferred.ts';
+import { trackServers } from '../fixtures/net-servers.ts';
+import { tlsOptions } from '../fixtures/specs.ts';
 
 const DEADLINE_MS = 3000;
-const servers: net.Server[] = [];
-const serverSockets = new Set<net.Socket>();
+const servers = trackServers();
 
-afterEach(async () => {
-  // close() waits for open connections: drop the ones a test left behind first.
-  for (const socket of serverSockets) socket.destroy();
-  serverSockets.clear();
-  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
-});
-
-/** A promise and its resolver, for events a server handler reports after the test has moved on. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-async function listen(server: net.Server): Promise<number> {
-  servers.push(server);
-  server.on('connection', (socket: net.Socket) => {
-    serverSockets.add(socket);
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
+afterEach(servers.closeAll);
 
 function tlsServer(cert: { keyPem: string; certPem: string }, extra: tls.TlsOptions = {}): Promise<number> {
-  return listen(tls.createServer({ key: cert.keyPem, cert: cert.certPem, ...extra }, (s) => s.end()));
-}
-
-function options(overrides: Partial<TlsOptions> = {}): TlsOptions {
-  return { insecure: false, certWarnDays: 21, certCriticalDays: 7, ...overrides };
+  return servers.listen(tls.createServer({ key: cert.keyPem, cert: cert.certPem, ...extra }, (s) => s.end()));
 }
 
 /** Connects with the TCP helper, then hands the socket to tlsHandshake, as the HTTP prober does. */
@@ -93,7 +67,7 @@ describe('tlsHandshake over a caller-connected socket', () => {
     const leaf = await issueCert(ca, { hosts: ['localhost', '127.0.0.1'] });
     const port = await tlsServer(leaf, { ALPNProtocols: ['h2', 'http/1.1'] });
 
-    const result = succeeded(await handshake(port, options({ ca: leaf.caPem }), { alpn: ['http/1.1'] }));
+    const result = succeeded(await handshake(port, tlsOptions({ ca: leaf.caPem }), { alpn: ['http/1.1'] }));
 
     expect(result.verdict).toEqual({ status: 'up', error: null });
     expect(result.info).toMatchObject({ authorized: true, alpn: 'http/1.1', protocol: 'TLSv1.3' });
@@ -116,9 +90,9 @@ describe('tlsHandshake over a caller-connected socket', () => {
     const sni = new Promise<unknown>((resolve) =>
       server.on('secureConnection', (s: tls.TLSSocket) => resolve(s.servername)),
     );
-    const port = await listen(server);
+    const port = await servers.listen(server);
 
-    const result = succeeded(await handshake(port, options({ ca: leaf.caPem }), { host: '127.0.0.1' }));
+    const result = succeeded(await handshake(port, tlsOptions({ ca: leaf.caPem }), { host: '127.0.0.1' }));
 
     expect(result.verdict.status).toBe('up');
     expect(result.info.protocol).toBe('TLSv1.2');
@@ -155,7 +129,7 @@ describe('tlsHandshake over a caller-connected socket', () => {
     const cert = await make();
     const port = await tlsServer(cert);
 
-    const result = succeeded(await handshake(port, options({ ca: ca.certPem })));
+    const result = succeeded(await handshake(port, tlsOptions({ ca: ca.certPem })));
 
     expect(result.verdict.status).toBe('down');
     expect(result.verdict.error).toMatchObject({ code, layer: 'tls' });
@@ -169,7 +143,7 @@ describe('tlsHandshake over a caller-connected socket', () => {
     const self = await selfSigned({ hosts: ['other.example'] });
     const port = await tlsServer(self);
 
-    const result = succeeded(await handshake(port, options({ insecure: true })));
+    const result = succeeded(await handshake(port, tlsOptions({ insecure: true })));
 
     expect(result.verdict).toEqual({ status: 'up', error: null });
     expect(result.info).toMatchObject({ authorized: false, validationError: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
@@ -180,7 +154,7 @@ describe('tlsHandshake over a caller-connected socket', () => {
     const leaf = await issueCert(ca, { hosts: ['localhost'], notAfter: daysFromNow(5.5) });
     const port = await tlsServer(leaf);
 
-    const result = succeeded(await handshake(port, options({ ca: leaf.caPem })));
+    const result = succeeded(await handshake(port, tlsOptions({ ca: leaf.caPem })));
 
     expect(result.verdict.status).toBe('degraded');
     expect(result.verdict.error).toMatchObject({ code: 'TLS_CERT_EXPIRING', layer: 'tls' });
@@ -190,9 +164,9 @@ describe('tlsHandshake over a caller-connected socket', () => {
   });
 
   it('fails a handshake with a server that does not speak TLS', async () => {
-    const port = await listen(net.createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
+    const port = await servers.listen(net.createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
 
-    const result = failed(await handshake(port, options()));
+    const result = failed(await handshake(port, tlsOptions()));
 
     expect(result.failure.code).toBe('TLS_HANDSHAKE_FAILED');
     expect(result.failure.layer).toBe('tls');
@@ -200,18 +174,18 @@ describe('tlsHandshake over a caller-connected socket', () => {
   });
 
   it('fails a handshake the server closes without answering', async () => {
-    const port = await listen(net.createServer((s) => s.once('data', () => s.end())));
+    const port = await servers.listen(net.createServer((s) => s.once('data', () => s.end())));
 
-    const result = failed(await handshake(port, options()));
+    const result = failed(await handshake(port, tlsOptions()));
 
     expect(result.failure).toMatchObject({ code: 'TLS_HANDSHAKE_FAILED', layer: 'tls' });
     expect(result.failure.message).toContain('closed the connection before the handshake completed');
   });
 
   it('reports a reset during the handshake as a transport reset', async () => {
-    const port = await listen(net.createServer((s) => s.once('data', () => s.resetAndDestroy())));
+    const port = await servers.listen(net.createServer((s) => s.once('data', () => s.resetAndDestroy())));
 
-    const result = failed(await handshake(port, options()));
+    const result = failed(await handshake(port, tlsOptions()));
 
     expect(result.failure).toMatchObject({ code: 'TCP_RESET', layer: 'transport' });
     expect(result.failure.message).toContain('during the TLS handshake');
@@ -220,13 +194,13 @@ describe('tlsHandshake over a caller-connected socket', () => {
   it('gives up on a silent server when the signal aborts and destroys the socket', async () => {
     const { promise: serverSideClosed, resolve } = deferred<void>();
     // resume(): read (and ignore) the ClientHello so the client's close is noticed.
-    const port = await listen(net.createServer((s) => s.resume().once('close', () => resolve())));
+    const port = await servers.listen(net.createServer((s) => s.resume().once('close', () => resolve())));
     const controller = new AbortController();
     const abortAfterMs = 300;
     setTimeout(() => controller.abort(), abortAfterMs);
     const started = performance.now();
 
-    const result = failed(await handshake(port, options(), { signal: controller.signal }));
+    const result = failed(await handshake(port, tlsOptions(), { signal: controller.signal }));
     const returnedAfterAbortMs = performance.now() - started - abortAfterMs;
 
     expect(result.failure).toMatchObject({ code: 'TLS_HANDSHAKE_FAILED', layer: 'tls' });
@@ -237,15 +211,15 @@ describe('tlsHandshake over a caller-connected socket', () => {
   });
 
   it('reports an unusable ca bundle instead of throwing', async () => {
-    const port = await listen(net.createServer((s) => s.end()));
+    const port = await servers.listen(net.createServer((s) => s.end()));
 
     const broken = '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n';
 
-    const result = failed(await handshake(port, options({ ca: broken })));
+    const result = failed(await handshake(port, tlsOptions({ ca: broken })));
 
     expect(result.failure.code).toBe('TLS_HANDSHAKE_FAILED');
     expect(result.failure.message).toMatch(/ca bundle is not usable PEM \(certificate #1 does not parse/);
-    const none = failed(await handshake(port, options({ ca: 'just text' })));
+    const none = failed(await handshake(port, tlsOptions({ ca: 'just text' })));
     expect(none.failure.message).toContain('no "-----BEGIN CERTIFICATE-----" block found');
   });
 });
@@ -270,7 +244,7 @@ describe('judgeCertificate', () => {
     { notAfter: '2026-06-15T00:00:00.000Z', status: 'degraded', code: 'TLS_CERT_EXPIRING', critical: false },
     { notAfter: '2026-06-03T00:00:00.000Z', status: 'degraded', code: 'TLS_CERT_EXPIRING', critical: true },
   ])('$notAfter → $status', ({ notAfter, status, code, critical }) => {
-    const verdict = judgeCertificate(info(notAfter), options(), 'svc:443', NOW);
+    const verdict = judgeCertificate(info(notAfter), tlsOptions(), 'svc:443', NOW);
 
     expect(verdict.status).toBe(status);
     expect(verdict.error?.code).toBe(code);
@@ -283,8 +257,8 @@ describe('judgeCertificate', () => {
       validationError: 'CERT_HAS_EXPIRED',
     });
 
-    expect(judgeCertificate(expired, options(), 'svc:443', NOW).error?.code).toBe('TLS_CERT_EXPIRED');
-    const insecure = judgeCertificate(expired, options({ insecure: true }), 'svc:443', NOW);
+    expect(judgeCertificate(expired, tlsOptions(), 'svc:443', NOW).error?.code).toBe('TLS_CERT_EXPIRED');
+    const insecure = judgeCertificate(expired, tlsOptions({ insecure: true }), 'svc:443', NOW);
     expect(insecure.status).toBe('degraded');
     expect(insecure.error?.message).toContain('expired on 2026-05-20T00:00:00.000Z, critical');
   });
