@@ -49,6 +49,11 @@ export interface CellResult {
   rounds: RoundResult[];
   /** Per group, over the measured rounds: ttfb − delayMs of every HTTP result (ms). */
   ttfbErrors: number[][];
+  /**
+   * Per group with delayMs, per target, per round (warm-up rounds first): ttfb in ms, null when the probe
+   * got no first byte. Lets the bench pair each probe with the server's own record of that request.
+   */
+  ttfbByTarget: (number | null)[][][];
   /** Per group, over the measured rounds: each phase's p50 and p99 (ms). */
   phases: Record<string, { p50: number; p99: number }>[];
   /** Non-up results by error code, all rounds. */
@@ -80,6 +85,9 @@ async function main(): Promise<void> {
   const failureSamples: string[] = [];
   const ttfbErrors: number[][] = config.groups.map(() => []);
   const phaseValues: Record<string, number[]>[] = config.groups.map(() => ({}));
+  const ttfbByTarget: (number | null)[][][] = config.groups.map((g, i) =>
+    g.delayMs === undefined ? [] : (specs[i] ?? []).map(() => []),
+  );
 
   const round = async (measured: boolean): Promise<RoundResult> => {
     const cpu0 = process.cpuUsage();
@@ -88,12 +96,15 @@ async function main(): Promise<void> {
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     results.forEach((group, g) => {
-      for (const result of group) {
+      for (const [t, result] of group.entries()) {
+        ttfbByTarget[g]?.[t]?.push(result.timings.ttfb ?? null);
         record(result, failures, failureSamples);
         if (!measured) continue;
+        const values = phaseValues[g] as Record<string, number[]>;
         for (const [phase, ms] of Object.entries(result.timings)) {
-          const values = phaseValues[g] as Record<string, number[]>;
-          (values[phase] ??= []).push(ms);
+          const list = values[phase] ?? [];
+          list.push(ms);
+          values[phase] = list;
         }
         const delay = config.groups[g]?.delayMs;
         if (delay !== undefined && result.timings.ttfb !== undefined) {
@@ -116,9 +127,13 @@ async function main(): Promise<void> {
     warmup,
     rounds,
     ttfbErrors,
+    ttfbByTarget,
     phases: phaseValues.map((byPhase) =>
       Object.fromEntries(
-        Object.entries(byPhase).map(([phase, v]) => [phase, { p50: quantile(v, 0.5), p99: quantile(v, 0.99) }]),
+        Object.entries(byPhase).map(([phase, v]) => [
+          phase,
+          { p50: quantile(v, 0.5), p99: quantile(v, 0.99) },
+        ]),
       ),
     ),
     failures,

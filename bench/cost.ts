@@ -24,6 +24,8 @@ export const ROUNDS: Record<number, { warmup: number; rounds: number }> = {
 export interface CostCell {
   kind: Kind;
   n: number;
+  /** A diagnostic run of netprobe under different Node flags (not a goal cell), e.g. TLS groups. */
+  variant?: string;
   netprobe: CellResult;
   blackbox?: BlackboxCellResult;
 }
@@ -69,6 +71,8 @@ export async function measureCost(opts: {
   blackboxBin?: string;
   dir: string;
   ticksPerSecond: number;
+  /** Extra netprobe-only cells: the same kind and Ns, run with other Node flags, to test a hypothesis. */
+  variants?: { name: string; kind: Kind; nodeArgs: string[] }[];
   log: (line: string) => void;
 }): Promise<CostCell[]> {
   const cells: CostCell[] = [];
@@ -97,9 +101,26 @@ export async function measureCost(opts: {
       }
       opts.log(
         `  ${kind.padEnd(5)} N=${String(n).padEnd(4)} netprobe ${cpuPerProbe(netprobe).toFixed(3)} ms CPU/probe` +
-          (cell.blackbox ? `, blackbox_exporter ${(cell.blackbox.cpuMs / cell.blackbox.probes).toFixed(3)}` : ''),
+          (cell.blackbox
+            ? `, blackbox_exporter ${(cell.blackbox.cpuMs / cell.blackbox.probes).toFixed(3)}`
+            : ''),
       );
       cells.push(cell);
+    }
+  }
+  for (const variant of opts.variants ?? []) {
+    for (const n of opts.ns) {
+      const { warmup, rounds } = ROUNDS[n] ?? { warmup: 1, rounds: 1 };
+      const { group } = kindTargets(variant.kind, n, opts.targets);
+      const netprobe = await runCell(
+        opts.bundle,
+        { groups: [group], warmupRounds: warmup, rounds, caFile: opts.targets.caFile },
+        variant.nodeArgs,
+      );
+      opts.log(
+        `  ${variant.kind} N=${n} (${variant.name}) netprobe ${cpuPerProbe(netprobe).toFixed(3)} ms CPU/probe`,
+      );
+      cells.push({ kind: variant.kind, n, variant: variant.name, netprobe });
     }
   }
   return cells;

@@ -22,7 +22,10 @@ export interface HttpFidelityCell {
   url: string;
   /** Per phase, one value per sample (ms); `tls` empty for http. */
   netprobe: Record<HttpPhase, number[]>;
+  /** curl's second transfer of the run (CA store cached, TLS session cache off: a full handshake). */
   curl: Record<HttpPhase, number[]>;
+  /** curl's first transfer, which also loads its CA file inside time_appconnect. */
+  curlCold: Record<HttpPhase, number[]>;
   failures: string[];
 }
 
@@ -40,7 +43,13 @@ export interface FidelityOptions {
   warmup: number;
 }
 
-const emptyPhases = (): Record<HttpPhase, number[]> => ({ dns: [], connect: [], tls: [], ttfb: [], total: [] });
+const emptyPhases = (): Record<HttpPhase, number[]> => ({
+  dns: [],
+  connect: [],
+  tls: [],
+  ttfb: [],
+  total: [],
+});
 
 /** curl's cumulative marks (s) → netprobe's phases (ms), by the mapping of docs/timings.md. */
 export function curlPhases(line: string, tls: boolean): Record<HttpPhase, number> {
@@ -70,14 +79,36 @@ export function digQueryTime(output: string): number | undefined {
   return ms === undefined ? undefined : Number(ms);
 }
 
-const CURL_FORMAT = '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\\n';
+const CURL_FORMAT =
+  '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}\\n';
 
-async function curlOnce(curl: string, url: string, caFile: string): Promise<Record<HttpPhase, number>> {
+/**
+ * One curl process, two transfers of `url`: the first pays for loading the CA file inside
+ * time_appconnect (curl ≥ 7.87 then caches the store), the second is what a long-running prober with a
+ * cached secure context does, as netprobe does. --no-sessionid keeps the second handshake a full one.
+ */
+async function curlTwice(
+  curl: string,
+  url: string,
+  caFile: string,
+): Promise<{ cold: Record<HttpPhase, number>; warm: Record<HttpPhase, number> }> {
   const tls = url.startsWith('https:');
-  const args = ['-s', '-o', '/dev/null', '--http1.1', '--max-time', '10', '-w', CURL_FORMAT];
+  const args = [
+    '-s',
+    '-o',
+    '/dev/null',
+    '-o',
+    '/dev/null',
+    '--http1.1',
+    '--no-sessionid',
+    '--max-time',
+    '10',
+  ];
   if (tls) args.push('--cacert', caFile);
-  const { stdout } = await run(curl, [...args, url], { timeout: 15_000 });
-  return curlPhases(stdout, tls);
+  const { stdout } = await run(curl, [...args, '-w', CURL_FORMAT, url, url], { timeout: 25_000 });
+  const [first, second] = stdout.trim().split('\n');
+  if (first === undefined || second === undefined) throw new Error(`curl printed ${JSON.stringify(stdout)}`);
+  return { cold: curlPhases(first, tls), warm: curlPhases(second, tls) };
 }
 
 export async function httpFidelity(
@@ -91,16 +122,24 @@ export async function httpFidelity(
     const port = targets[scheme][delayMs]?.[0];
     const url = `${scheme}://127.0.0.1:${port}/fidelity`;
     const spec = parseTargetUrl(url, scheme === 'https' ? { ca: targets.caPem } : {});
-    const cell: HttpFidelityCell = { scheme, delayMs, url, netprobe: emptyPhases(), curl: emptyPhases(), failures: [] };
+    const cell: HttpFidelityCell = {
+      scheme,
+      delayMs,
+      url,
+      netprobe: emptyPhases(),
+      curl: emptyPhases(),
+      curlCold: emptyPhases(),
+      failures: [],
+    };
     for (let i = 0; i < opts.warmup + opts.samples; i++) {
       let ours: ProbeResult;
-      let theirs: Record<HttpPhase, number>;
+      let theirs: { cold: Record<HttpPhase, number>; warm: Record<HttpPhase, number> };
       try {
         if (i % 2 === 0) {
           ours = await runProbe(spec);
-          theirs = await curlOnce(curl, url, targets.caFile);
+          theirs = await curlTwice(curl, url, targets.caFile);
         } else {
-          theirs = await curlOnce(curl, url, targets.caFile);
+          theirs = await curlTwice(curl, url, targets.caFile);
           ours = await runProbe(spec);
         }
       } catch (err) {
@@ -115,7 +154,8 @@ export async function httpFidelity(
       for (const phase of HTTP_PHASES) {
         if (phase === 'tls' && scheme === 'http') continue;
         cell.netprobe[phase].push(ours.timings[phase] ?? Number.NaN);
-        cell.curl[phase].push(theirs[phase]);
+        cell.curl[phase].push(theirs.warm[phase]);
+        cell.curlCold[phase].push(theirs.cold[phase]);
       }
     }
     out.push(cell);
@@ -133,7 +173,13 @@ export async function dnsFidelity(
   for (const delayMs of delays) {
     const port = targets.dns[delayMs]?.[0];
     const spec = parseTargetUrl(`dns://127.0.0.1:${port}/${DNS_NAME}?type=A`);
-    const cell: DnsFidelityCell = { delayMs, server: `127.0.0.1:${port}`, netprobe: [], dig: [], failures: [] };
+    const cell: DnsFidelityCell = {
+      delayMs,
+      server: `127.0.0.1:${port}`,
+      netprobe: [],
+      dig: [],
+      failures: [],
+    };
     const digOnce = async () => {
       const args = [`@127.0.0.1`, '-p', String(port), DNS_NAME, 'A', '+tries=1', '+time=5'];
       const { stdout } = await run(dig, args, { timeout: 10_000 });

@@ -6,7 +6,7 @@
  */
 import type { CellResult } from './cell.ts';
 import { runCell } from './cell-runner.ts';
-import type { Targets } from './targets.ts';
+import type { Lateness, Targets } from './targets.ts';
 
 export interface LoadCell {
   scheme: 'http' | 'https';
@@ -16,6 +16,42 @@ export interface LoadCell {
   result: CellResult;
   /** How much later than injected the servers sent their headers (ms), for this cell's requests. */
   serverLateness: number[];
+  /**
+   * Measured rounds only: each probe's ttfb − delay − the lateness the server recorded for that very
+   * request (paired by path and round), i.e. the part of the error on the prober's side.
+   */
+  proberErrors: number[];
+}
+
+/**
+ * Pairs probe k of target i (path /load/i) with the server's k-th record for that path: rounds run one
+ * after the other and each target is asked once per round, so the order matches. A target whose counts
+ * differ (a probe that never sent its request) is left out rather than mispaired.
+ */
+export function proberErrors(
+  ttfbByTarget: (number | null)[][],
+  late: Lateness[],
+  pathOf: (i: number) => string,
+  delayMs: number,
+  warmupRounds: number,
+): number[] {
+  const byPath = new Map<string, number[]>();
+  for (const { path, ms } of late) {
+    const list = byPath.get(path) ?? [];
+    list.push(ms);
+    byPath.set(path, list);
+  }
+  const out: number[] = [];
+  ttfbByTarget.forEach((rounds, i) => {
+    const server = byPath.get(pathOf(i)) ?? [];
+    if (server.length !== rounds.length) return;
+    rounds.forEach((ttfb, k) => {
+      const serverLate = server[k];
+      if (k >= warmupRounds && ttfb !== null && serverLate !== undefined)
+        out.push(ttfb - delayMs - serverLate);
+    });
+  });
+  return out;
 }
 
 export async function measureLoad(opts: {
@@ -44,8 +80,20 @@ export async function measureLoad(opts: {
       caFile: opts.targets.caFile,
       ...(c.concurrency === undefined ? {} : { concurrency: c.concurrency }),
     });
-    const serverLateness = await opts.targets.lateness(key, true);
-    const cell: LoadCell = { scheme: c.scheme, n: c.n, result, serverLateness };
+    const late = await opts.targets.lateness(key, true);
+    const cell: LoadCell = {
+      scheme: c.scheme,
+      n: c.n,
+      result,
+      serverLateness: late.map((l) => l.ms),
+      proberErrors: proberErrors(
+        result.ttfbByTarget[0] ?? [],
+        late,
+        (i) => `/load/${i}`,
+        opts.delayMs,
+        c.warmup,
+      ),
+    };
     if (c.concurrency !== undefined) cell.concurrency = c.concurrency;
     opts.log(`  ${c.scheme} N=${c.n}${c.concurrency ? ` concurrency ${c.concurrency}` : ''}: done`);
     out.push(cell);

@@ -33,7 +33,11 @@ export async function describeMachine(tools: { curl: Tool; dig: Tool; blackbox: 
     ticksPerSecond: ticks,
   };
   if (tools.curl.path) {
-    machine.curl = (await capture(tools.curl.path, ['--version']))?.split('\n')[0]?.split(' ').slice(0, 2).join(' ');
+    machine.curl = (await capture(tools.curl.path, ['--version']))
+      ?.split('\n')[0]
+      ?.split(' ')
+      .slice(0, 2)
+      .join(' ');
   }
   if (tools.dig.path) machine.dig = (await capture(tools.dig.path, ['-v']))?.trim();
   if (tools.blackbox.path) machine.blackbox = await blackboxVersion(tools.blackbox.path);

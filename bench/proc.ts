@@ -145,7 +145,10 @@ export async function ensureTool(binary: string, debPackage: string): Promise<To
 async function which(binary: string): Promise<string | undefined> {
   const candidates = binary.includes('/')
     ? [binary]
-    : (process.env.PATH ?? '').split(':').filter(Boolean).map((dir) => join(dir, binary));
+    : (process.env.PATH ?? '')
+        .split(':')
+        .filter(Boolean)
+        .map((dir) => join(dir, binary));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

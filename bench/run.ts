@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BLACKBOX_BIN, BLACKBOX_PACKAGE } from './blackbox.ts';
 import { bundleCell, runCell } from './cell-runner.ts';
-import { measureColdStart } from './coldstart.ts';
+import { measureColdStart, measureInitParts } from './coldstart.ts';
 import { measureCost } from './cost.ts';
 import { dnsFidelity, httpFidelity } from './fidelity.ts';
 import { writeFindings } from './findings.ts';
@@ -22,7 +22,7 @@ import { startTargets } from './targets.ts';
 
 const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const LOAD_DELAY_MS = 100;
-const FIDELITY = { samples: 20, warmup: 3 };
+const FIDELITY = { samples: 30, warmup: 3 };
 /** Placeholders for what the functions read from their environment at load; no credentials. */
 const FUNCTION_ENV = {
   AWS_REGION: 'us-east-1',
@@ -32,6 +32,16 @@ const FUNCTION_ENV = {
   NETPROBE_REGION: 'us-east-1',
   TOPIC_ARNS: '{}',
 };
+
+/** OpenSSL config (Node reads its `nodejs_conf` section) limiting TLS key exchange to classical groups. */
+const CLASSIC_GROUPS_CNF = `nodejs_conf = nodejs_init
+[nodejs_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Groups = X25519:P-256:P-384
+`;
 
 const log = (line: string) => console.log(line);
 
@@ -84,6 +94,10 @@ async function main(): Promise<void> {
   const dns = tools.dig.path ? await dnsFidelity(tools.dig.path, targets, [0, 20], FIDELITY) : [];
 
   log('2. cost per probe');
+  // Diagnostic: the same HTTPS probes offering only classical key exchange (X25519, P-256), as curl 7.88
+  // and Go's crypto/tls in blackbox_exporter do; Node 24's OpenSSL 3.5 offers the X25519MLKEM768 hybrid first.
+  const classicTls = join(dir, 'openssl-classic-groups.cnf');
+  writeFileSync(classicTls, CLASSIC_GROUPS_CNF);
   const cost = await measureCost({
     bundle,
     targets,
@@ -91,6 +105,7 @@ async function main(): Promise<void> {
     ...(tools.blackbox.path ? { blackboxBin: tools.blackbox.path } : {}),
     dir,
     ticksPerSecond: machine.ticksPerSecond,
+    variants: [{ name: 'classical TLS groups', kind: 'https', nodeArgs: [`--openssl-config=${classicTls}`] }],
     log,
   });
 
@@ -133,6 +148,7 @@ async function main(): Promise<void> {
 
   log('4. cold start');
   const coldStart = await measureColdStart({ dir: join(dir, 'functions'), runs: 10, env: FUNCTION_ENV, log });
+  const initParts = await measureInitParts({ dir: join(dir, 'parts'), runs: 5 });
 
   const results: BenchResults = {
     startedAt,
@@ -145,6 +161,7 @@ async function main(): Promise<void> {
     load: { delayMs: LOAD_DELAY_MS, cells: load },
     mixed: { result: mixed, labels: [...mixedGroups.map((g) => g.label), 'tcp', 'dns'] },
     coldStart,
+    initParts,
   };
   const report = renderReport(results, writeFindings(results));
   writeFileSync(REPORT, report);

@@ -18,23 +18,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCa, issueCert } from '../shared/lab/certs.ts';
 import { startDnsServer, type ZoneRecord } from '../shared/lab/dns-server.ts';
 import { startHttpServer, startRawServer } from '../test/fixtures/http-servers.ts';
-import { DNS_NAME, type TargetsConfig, type TargetsInfo, type TargetsRequest, type TargetsResponse } from './targets.ts';
+import {
+  DNS_NAME,
+  type Lateness,
+  type TargetsConfig,
+  type TargetsInfo,
+  type TargetsRequest,
+  type TargetsResponse,
+} from './targets.ts';
 
 const SOA = 'ns1.bench.test. hostmaster.bench.test. 1 7200 3600 1209600 300';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as TargetsConfig;
 
 const closers: (() => Promise<void>)[] = [];
-/** Per server key ("https:100"): actual minus injected delay of each response, in ms. */
-const lateness = new Map<string, number[]>();
+/** Per server key ("https:100"): actual minus injected delay of each response, in ms, with its path. */
+const lateness = new Map<string, Lateness[]>();
 
 function delayed(key: string, delayMs: number) {
   const late = lateness.get(key) ?? [];
   lateness.set(key, late);
-  return async (_req: http.IncomingMessage, res: http.ServerResponse) => {
+  return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const arrived = performance.now();
     if (delayMs > 0) await sleep(delayMs);
-    late.push(performance.now() - arrived - delayMs);
+    late.push({ path: req.url ?? '', ms: performance.now() - arrived - delayMs });
     // Close after the response, like the probes do: no server keeps a socket a client may not reuse.
     res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' });
     res.end('ok\n');
@@ -45,7 +52,14 @@ async function start(): Promise<TargetsInfo> {
   const ca = await createCa({ commonName: 'netprobe bench CA' });
   const leaf = await issueCert(ca, { hosts: ['127.0.0.1'] });
   writeFileSync(config.caFile, ca.certPem);
-  const info: TargetsInfo = { http: {}, https: {}, tcp: [], dns: {}, caFile: config.caFile, caPem: ca.certPem };
+  const info: TargetsInfo = {
+    http: {},
+    https: {},
+    tcp: [],
+    dns: {},
+    caFile: config.caFile,
+    caPem: ca.certPem,
+  };
 
   const tlsFixture = { certPem: leaf.certPem, keyPem: leaf.keyPem };
   for (const { delayMs, shards } of config.httpServers) {

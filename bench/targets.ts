@@ -20,10 +20,16 @@ export interface TargetsInfo {
   caPem: string;
 }
 
+/** How much later than injected one response went out (ms), and the path it answered. */
+export interface Lateness {
+  path: string;
+  ms: number;
+}
+
 export type TargetsRequest = { type: 'lateness'; key: string; reset: boolean } | { type: 'close' };
 export type TargetsResponse =
   | { type: 'ready'; targets: TargetsInfo }
-  | { type: 'lateness'; key: string; values: number[] };
+  | { type: 'lateness'; key: string; values: Lateness[] };
 
 export interface TargetsConfig {
   /** `shards` HTTP and as many HTTPS servers per delay, so no server's accept queue overflows. */
@@ -37,7 +43,7 @@ export interface TargetsConfig {
 export interface Targets extends TargetsInfo {
   pid: number;
   /** How much later than injected each response of server `key` ("http:100") went out, in ms. */
-  lateness(key: string, reset?: boolean): Promise<number[]>;
+  lateness(key: string, reset?: boolean): Promise<Lateness[]>;
   close(): Promise<void>;
 }
 
@@ -72,11 +78,15 @@ export async function startTargets(config: TargetsConfig): Promise<Targets> {
 
 function firstMessage(child: ChildProcess, type: TargetsResponse['type']): Promise<TargetsResponse> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`bench targets: no '${type}' message in time`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => done(new Error(`bench targets: no '${type}' message in time`)),
+      START_TIMEOUT_MS,
+    );
     const onMessage = (message: TargetsResponse) => {
       if (message.type === type) done(undefined, message);
     };
-    const onExit = (code: number | null) => done(new Error(`bench targets exited (${code}) before '${type}'`));
+    const onExit = (code: number | null) =>
+      done(new Error(`bench targets exited (${code}) before '${type}'`));
     function done(err?: Error, message?: TargetsResponse) {
       clearTimeout(timer);
       child.off('message', onMessage);
