@@ -5,6 +5,7 @@
  *
  * Shape: what is known fine below; what broke, naming the address, name or certificate; what to check.
  */
+import { expiryLevel, expiryWords } from '../probes/cert-expiry.ts';
 import { formatAddress } from '../probes/net-errors.ts';
 import type { ProbeSpec, TlsOptions } from '../probes/spec.ts';
 import type {
@@ -389,15 +390,16 @@ function tlsSentence(spec: ProbeSpec, failure: Failure, prefix: string, note: st
     const date = cert.notAfter.slice(0, 10);
     switch (failure.code) {
       case 'TLS_CERT_EXPIRED':
-        // daysLeft is floored, so a certificate 3.4 days past notAfter has daysLeft -4: it expired 3 days ago.
         return sentence(
-          `Certificate for ${name} expired ${agoWords(-cert.daysLeft - 1)} (notAfter ${date})${note}`,
+          `Certificate for ${name} ${expiryWords(cert.daysLeft)} (notAfter ${date})${note}`,
           'renew it',
         );
       case 'TLS_CERT_EXPIRING': {
-        const critical = endpoint?.tls !== undefined && cert.daysLeft <= endpoint.tls.certCriticalDays;
+        // The prober's own rule, so "renew it now" appears exactly when its message says "critical".
+        const critical =
+          endpoint?.tls !== undefined && expiryLevel(cert.daysLeft, endpoint.tls) === 'critical';
         return sentence(
-          `Certificate for ${name} expires in ${dayWords(cert.daysLeft)} (notAfter ${date})`,
+          `Certificate for ${name} ${expiryWords(cert.daysLeft)} (notAfter ${date})`,
           critical ? 'renew it now' : 'renew it',
         );
       }
@@ -536,14 +538,6 @@ export function formatMs(ms: number): string {
   if (ms < 10) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function dayWords(days: number): string {
-  return days === 1 ? '1 day' : `${days} days`;
-}
-
-function agoWords(days: number): string {
-  return days <= 0 ? 'today' : `${dayWords(days)} ago`;
 }
 
 function plural(items: unknown[], one: string, many: string): string {

@@ -6,11 +6,11 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
+import { daysLeftAt, daysLeftWords, type ExpiryLevel, expiryLevel } from './cert-expiry.ts';
 import { certificateFailure, classifyNetError, type NetFailure, timeoutFailure } from './net-errors.ts';
 import type { TlsOptions } from './spec.ts';
 import type { CertificateInfo, Status, TlsInfo } from './types.ts';
 
-const DAY_MS = 86_400_000;
 /** Distinct `ca` bundles kept as ready secure contexts: building one over ~270 roots costs ~20 ms. */
 const SECURE_CONTEXT_CACHE_SIZE = 16;
 
@@ -131,7 +131,7 @@ export function inspectCertificate(certificate: Buffer | string, now = Date.now(
     sans: parseSubjectAltName(cert.subjectAltName),
     notBefore: new Date(cert.validFrom).toISOString(),
     notAfter: notAfter.toISOString(),
-    daysLeft: Math.floor((notAfter.getTime() - now) / DAY_MS),
+    daysLeft: daysLeftAt(notAfter.toISOString(), now),
     fingerprint256: cert.fingerprint256,
   };
 }
@@ -155,11 +155,10 @@ export function judgeCertificate(
   }
   const cert = info.certificate;
   if (cert === undefined) return { status: 'up', error: null };
-  const msLeft = Date.parse(cert.notAfter) - now;
-  if (msLeft < tlsOpts.certWarnDays * DAY_MS) {
-    return { status: 'degraded', error: expiringFailure(address, cert, msLeft, tlsOpts) };
-  }
-  return { status: 'up', error: null };
+  const daysLeft = daysLeftAt(cert.notAfter, now);
+  const level = expiryLevel(daysLeft, tlsOpts);
+  if (level === 'ok') return { status: 'up', error: null };
+  return { status: 'degraded', error: expiringFailure(address, cert, daysLeft, level, tlsOpts) };
 }
 
 /** A secure context trusting Node's default roots (bundled, system when enabled, NODE_EXTRA_CA_CERTS) plus `ca`. */
@@ -211,16 +210,16 @@ export function parseSubjectAltName(altNames: string | undefined): string[] {
 function expiringFailure(
   address: string,
   cert: CertificateInfo,
-  msLeft: number,
+  daysLeft: number,
+  level: Exclude<ExpiryLevel, 'ok'>,
   opts: TlsOptions,
 ): NetFailure {
-  const days = Math.floor(msLeft / DAY_MS);
   const when =
-    msLeft <= 0 ? `expired on ${cert.notAfter}` : `expires on ${cert.notAfter} (${days} days left)`;
-  const critical = msLeft < opts.certCriticalDays * DAY_MS;
-  const threshold = critical
-    ? `critical: under ${opts.certCriticalDays} days`
-    : `under ${opts.certWarnDays} days`;
+    daysLeft < 0 ? `expired on ${cert.notAfter}` : `expires on ${cert.notAfter} (${daysLeftWords(daysLeft)})`;
+  const threshold =
+    level === 'critical'
+      ? `critical: under ${opts.certCriticalDays} days`
+      : `under ${opts.certWarnDays} days`;
   return {
     code: 'TLS_CERT_EXPIRING',
     layer: 'tls',
