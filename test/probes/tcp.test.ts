@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 import { targetOf } from '../../shared/probes/index.ts';
 import type { TcpSpec } from '../../shared/probes/spec.ts';
@@ -467,8 +467,4 @@ describe('tcpProbe: TLS', () => {
     });
     expect(result.details.tls?.certificate?.sans).toEqual(['other.example']);
   });
-});
-
-afterAll(() => {
-  expect(servers.sockets.size).toBe(0);
 });
