@@ -139,6 +139,7 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
     .command('lab')
     .summary('start a local lab of targets on 127.0.0.1, probe them, print the findings (npm start)')
     .option('--json', 'print one JSON finding per line (NDJSON) instead of the report')
+    .option('--verbose', "print every metric datum and every page's full SNS message")
     .action(async (flags) => {
       const { labCommand } = await import('./commands/lab.ts');
       setExit(await labCommand(flags, output));

@@ -1,50 +1,52 @@
 /**
- * The offline demo lab behind `npm start` (`netprobe lab`): real servers on loopback, monitors that
- * mirror the example monitors of monitors.config.ts but point at them, run through the very
- * runMonitors path the CLI and the Lambdas use.
+ * The offline demo lab behind `npm start` (`netprobe lab`): real servers on loopback, the monitors of
+ * monitors.config.ts pointed at them (monitors.ts), run through the very runMonitors path the CLI and
+ * the Lambdas use, and the findings taken down the Lambdas' path: metrics publisher, DynamoDB store,
+ * escalation engine with the SNS message shape.
  *
  * What runs, all on ephemeral ports:
  *   - the example.test zone on a lab DNS server at 127.0.0.1, and a second nameserver for it on
  *     [::1] (same port) that serves a stale SOA serial: a secondary that missed a zone transfer;
  *   - HTTP and HTTPS servers (lab CA, trusted through the probes' TLS `ca`) with a healthy, a slow,
  *     a 503 and a CDN-style endpoint and an HTTP→HTTPS redirect; an HTTPS server with an expired
- *     certificate; an SMTPS server whose certificate expires soon; a closed port.
+ *     certificate; an SMTPS server whose certificate expires soon; a closed port;
+ *   - an embedded DynamoDB (dynalite) holding the findings, and a second table for the pages dry-run.
  * Some targets are broken on purpose: every monitor says what it should find (`expected`), and
  * the lab reports any finding that differs, which would be a netprobe bug.
  */
 import { createSocket } from 'node:dgram';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStore } from '../adapters/dynamodb-store.ts';
-import { type LocalDynamo, startLocalDynamo } from '../adapters/local-dynamo.ts';
-import { parseConfig } from '../config/load.ts';
-import type { NetprobeConfigInput } from '../config/schema.ts';
+import { createTableInput, type LocalDynamo, startLocalDynamo } from '../adapters/local-dynamo.ts';
+import { loadConfig } from '../config/load.ts';
 import type { NetprobeConfig } from '../config/types.ts';
 import type { Finding } from '../domain/finding.ts';
 import { metricDatums } from '../domain/metric-data.ts';
-import { type ReplayLine, replay } from '../domain/replay.ts';
+import { replay } from '../domain/replay.ts';
 import { runMonitors } from '../engine/run-monitors.ts';
-import type { MetricsPublisher } from '../ports/metrics.ts';
+import type { MetricDatum, MetricsPublisher } from '../ports/metrics.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
-import { type DnsServerHandle, startDnsServer, type ZoneRecord } from './dns-server.ts';
-import { LAB_PATHS, type LabTargets, MAIL_CERT_DAYS, startLabTargets } from './targets.ts';
+import { type DnsServerHandle, startDnsServer } from './dns-server.ts';
+import { type LabExpectation, labMonitors } from './monitors.ts';
+import { type LabPage, persistedFailures, SnsShapedPages } from './pages.ts';
+import { DEFAULT_SLOW_MS, type LabTargets, startLabTargets } from './targets.ts';
+import { LAB_STALE_SERIAL, labZone } from './zone.ts';
 
-export const LAB_ZONE = 'example.test';
-/** The serial the primary serves; the secondary lags one zone transfer behind. */
-export const LAB_SERIAL = 2026112401;
-export const LAB_STALE_SERIAL = 2026112400;
+export type { LabExpectation } from './monitors.ts';
+export type { LabPage } from './pages.ts';
 
-/** What a lab monitor is built to find. */
-export interface LabExpectation {
-  status: Status;
-  code?: ErrorCode;
-  /** Why, in words, for the report ("answers 503 on purpose"). */
-  why: string;
-}
+/** The example config the lab mirrors: the repository's root monitors.config.ts. */
+export const ROOT_CONFIG_PATH = fileURLToPath(new URL('../../monitors.config.ts', import.meta.url));
 
 export interface Lab {
-  /** The resolved config of the lab's monitors: what `netprobe run --config` would load. */
+  /** The root config with its monitors pointed at the lab: what `netprobe run --config` would load. */
   config: NetprobeConfig;
+  /** Where the example monitors came from. */
+  configPath: string;
   expected: Record<string, LabExpectation>;
-  /** Things the lab could not set up on this host (e.g. no IPv6 loopback for the second nameserver). */
+  /** What the lab could not set up or map on this host (no IPv6 loopback, a monitor with no lab target). */
   notes: string[];
   dnsPort: number;
   targets: LabTargets;
@@ -56,173 +58,8 @@ export interface LabOptions {
   slowMs?: number;
   /** Run the stale secondary nameserver on [::1]. Default: when this host has an IPv6 loopback. */
   secondaryNameserver?: boolean;
-}
-
-/**
- * The lab's monitors: the example monitors of monitors.config.ts (same ids with example.test for
- * example.com, same assertions and thresholds), pointed at the lab's targets, plus three that only
- * the lab has, one per failure the examples cannot show on healthy targets.
- */
-function labConfigInput(dnsServer: string, t: LabTargets): NetprobeConfigInput {
-  const ca = t.caPem;
-  return {
-    homeRegion: 'us-east-1',
-    regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
-    subscriptions: { 'database-team': [{ protocol: 'email', endpoint: 'database-oncall@example.test' }] },
-    monitors: [
-      {
-        id: 'dns-example-test',
-        description: `${LAB_ZONE} resolves through the lab's nameserver`,
-        interval: '1m',
-        timeout: '2s',
-        dns: {
-          name: LAB_ZONE,
-          type: 'A',
-          server: dnsServer,
-          assert: { rcode: 'NOERROR', answers: ['127.0.0.1'] },
-        },
-        thresholds: { dns: '250ms' },
-      },
-      {
-        id: 'dns-example-test-authoritative',
-        description: `every nameserver of ${LAB_ZONE} answers and serves the same SOA serial`,
-        interval: '5m',
-        timeout: '5s',
-        dns: { name: LAB_ZONE, type: 'SOA', server: dnsServer, mode: 'authoritative' },
-      },
-      {
-        id: 'api-health',
-        description: 'the API health endpoint reports ok',
-        interval: '1m',
-        timeout: '5s',
-        http: {
-          url: `${t.https.origin}${LAB_PATHS.health}`,
-          ca,
-          headers: { accept: 'application/json' },
-          assert: {
-            status: 200,
-            headers: { 'content-type': 'application/json' },
-            json: [{ path: '$.status', match: 'ok' }],
-          },
-        },
-        thresholds: { ttfb: '500ms', total: '1500ms' },
-      },
-      {
-        id: 'www-cdn-asset',
-        description: 'static assets are served by the CDN',
-        interval: '1m',
-        cdn: true,
-        http: {
-          url: `${t.https.origin}${LAB_PATHS.cdn}`,
-          ca,
-          assert: { status: '2xx', headers: { 'content-type': 'image/svg+xml' } },
-          certWarnDays: 30,
-        },
-        thresholds: { total: '800ms' },
-      },
-      {
-        id: 'www-http-redirect',
-        description: 'plain HTTP still answers (and redirects to HTTPS)',
-        interval: '5m',
-        http: { url: `${t.http.origin}${LAB_PATHS.home}`, ca },
-      },
-      {
-        id: 'db-primary-port',
-        description: 'the primary database accepts TCP connections from us-east-1',
-        interval: '1m',
-        timeout: '3s',
-        regions: ['us-east-1'],
-        team: 'database-team',
-        tcp: { host: '127.0.0.1', port: t.closedPort },
-        thresholds: { connect: '100ms' },
-      },
-      {
-        id: 'smtps-mail-example-test',
-        description: 'the mail server completes TLS, greets, and its certificate is not about to expire',
-        interval: '5m',
-        timeout: '5s',
-        tcp: {
-          host: '127.0.0.1',
-          port: t.mail.port,
-          tls: { ca, certWarnDays: 30 },
-          expect: { regex: '^220 ' },
-        },
-      },
-      // Lab only: failures the example targets would not show.
-      {
-        id: 'search-api',
-        description: 'search answers within 250 ms to first byte',
-        interval: '1m',
-        timeout: '3s',
-        http: { url: `${t.https.origin}${LAB_PATHS.slow}`, ca },
-        thresholds: { ttfb: '250ms' },
-      },
-      {
-        id: 'checkout-api',
-        description: 'the checkout health check',
-        interval: '1m',
-        timeout: '3s',
-        http: { url: `${t.http.origin}${LAB_PATHS.unavailable}`, assert: { status: '2xx' } },
-      },
-      {
-        id: 'legacy-portal',
-        description: 'the legacy portal over HTTPS',
-        interval: '1m',
-        timeout: '3s',
-        http: { url: `${t.expired.origin}${LAB_PATHS.health}`, ca },
-      },
-    ],
-  };
-}
-
-function expectations(staleSecondary: boolean): Record<string, LabExpectation> {
-  return {
-    'dns-example-test': { status: 'up', why: 'answers 127.0.0.1' },
-    'dns-example-test-authoritative': staleSecondary
-      ? {
-          status: 'degraded',
-          code: 'DNS_SERIAL_MISMATCH',
-          why: `ns2 serves SOA serial ${LAB_STALE_SERIAL}, ns1 ${LAB_SERIAL}: a missed zone transfer, on purpose`,
-        }
-      : { status: 'up', why: 'one nameserver only (no IPv6 loopback for the stale secondary)' },
-    'api-health': { status: 'up', why: 'healthy' },
-    'www-cdn-asset': { status: 'up', why: 'served from the CDN cache (x-cache: Hit)' },
-    'www-http-redirect': { status: 'up', why: 'redirects to HTTPS, which answers' },
-    'db-primary-port': { status: 'down', code: 'TCP_REFUSED', why: 'nothing listens there, on purpose' },
-    'smtps-mail-example-test': {
-      status: 'degraded',
-      code: 'TLS_CERT_EXPIRING',
-      why: `its certificate expires within ${MAIL_CERT_DAYS} days, inside the 30-day warning window, on purpose`,
-    },
-    'search-api': {
-      status: 'degraded',
-      code: 'LATENCY_HIGH',
-      why: 'waits 400 ms before answering, on purpose',
-    },
-    'checkout-api': { status: 'down', code: 'HTTP_STATUS', why: 'answers 503, on purpose' },
-    'legacy-portal': {
-      status: 'down',
-      code: 'TLS_CERT_EXPIRED',
-      why: 'its certificate has expired, on purpose',
-    },
-  };
-}
-
-function zone(withSecondary: boolean): ZoneRecord[] {
-  const soa = `ns1.${LAB_ZONE}. hostmaster.${LAB_ZONE}. ${LAB_SERIAL} 3600 600 86400 60`;
-  return [
-    { name: LAB_ZONE, type: 'SOA', ttl: 3600, data: soa },
-    { name: LAB_ZONE, type: 'NS', ttl: 3600, data: `ns1.${LAB_ZONE}.` },
-    ...(withSecondary ? [{ name: LAB_ZONE, type: 'NS' as const, ttl: 3600, data: `ns2.${LAB_ZONE}.` }] : []),
-    { name: `ns1.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },
-    ...(withSecondary ? [{ name: `ns2.${LAB_ZONE}`, type: 'AAAA' as const, ttl: 3600, data: '::1' }] : []),
-    { name: LAB_ZONE, type: 'A', ttl: 300, data: '127.0.0.1' },
-    { name: `www.${LAB_ZONE}`, type: 'A', ttl: 300, data: '127.0.0.1' },
-    { name: `api.${LAB_ZONE}`, type: 'CNAME', ttl: 300, data: `www.${LAB_ZONE}.` },
-    { name: LAB_ZONE, type: 'MX', ttl: 3600, data: `10 mail.${LAB_ZONE}.` },
-    { name: `mail.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },
-    { name: LAB_ZONE, type: 'TXT', ttl: 3600, data: '"v=spf1 -all"' },
-  ];
+  /** The config whose monitors the lab runs. Default ROOT_CONFIG_PATH. */
+  configPath?: string;
 }
 
 /** Whether this host can bind UDP on ::1 (containers sometimes run without IPv6). */
@@ -241,33 +78,44 @@ async function hasIpv6Loopback(): Promise<boolean> {
   }
 }
 
-/** Starts every lab server and resolves the lab config; `close()` stops them all. */
+/**
+ * Loads the example config, starts every lab server and points the config's monitors at them;
+ * `close()` stops them all. A config that does not load is the caller's error (ConfigError).
+ */
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const configPath = opts.configPath ?? ROOT_CONFIG_PATH;
+  const root = await loadConfig(configPath);
+  const slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     await Promise.all(closers.splice(0).map((c) => c()));
   };
   try {
-    const targets = await startLabTargets({ slowMs: opts.slowMs });
+    const targets = await startLabTargets({ slowMs });
     closers.push(() => targets.close());
     const notes: string[] = [];
     const wanted = opts.secondaryNameserver ?? (await hasIpv6Loopback());
     if (!wanted) notes.push('no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out');
-    let primary = await startDnsServer({ host: '127.0.0.1', records: zone(wanted) });
+    let primary = await startDnsServer({ host: '127.0.0.1', records: labZone(wanted) });
     const secondary = wanted ? await startSecondary(primary.port) : undefined;
     if (wanted && !secondary) {
       // Its port is taken on ::1: serve a zone that does not name it rather than a dead nameserver.
       notes.push(`port ${primary.port} is taken on [::1]: the stale secondary nameserver is left out`);
       await primary.close();
-      primary = await startDnsServer({ host: '127.0.0.1', records: zone(false) });
+      primary = await startDnsServer({ host: '127.0.0.1', records: labZone(false) });
     }
     const dns = [primary, secondary].filter((server): server is DnsServerHandle => server !== undefined);
     closers.push(...dns.map((server) => () => server.close()));
-    const config = parseConfig(labConfigInput(`127.0.0.1:${primary.port}`, targets), 'the lab config');
+    const lab = labMonitors(
+      root,
+      { dns: { host: primary.host, port: primary.port }, targets, staleSecondary: secondary !== undefined },
+      { slowMs, source: basename(configPath) },
+    );
     return {
-      config,
-      expected: expectations(secondary !== undefined),
-      notes,
+      config: { ...root, monitors: lab.monitors },
+      configPath,
+      expected: lab.expected,
+      notes: [...notes, ...lab.notes],
       dnsPort: primary.port,
       targets,
       close,
@@ -284,7 +132,7 @@ async function startSecondary(port: number): Promise<DnsServerHandle | undefined
     return await startDnsServer({
       host: '::1',
       port,
-      records: zone(true),
+      records: labZone(true),
       faults: { soaSerial: LAB_STALE_SERIAL },
     });
   } catch {
@@ -293,93 +141,114 @@ async function startSecondary(port: number): Promise<DnsServerHandle | undefined
   }
 }
 
-/** How long the pages dry-run pretends the lab's results persist: past the longest table time (15 min). */
-export const PERSIST_MINUTES = 20;
-
 export interface LabRun {
-  lab: Pick<Lab, 'config' | 'expected' | 'notes'>;
+  lab: Pick<Lab, 'config' | 'configPath' | 'expected' | 'notes'>;
   findings: Finding[];
   skipped: string[];
-  /** Findings whose status or code differ from what the lab built them to produce: netprobe bugs. */
+  /** Findings whose status or code differ from what the lab built them to produce. */
   surprises: { monitorId: string; expected: LabExpectation; got: { status: Status; code?: ErrorCode } }[];
   /**
    * Monitors built to be up that came out degraded only for latency: the host was too busy to meet
    * the example thresholds (a loaded CI machine), which says nothing about netprobe. Reported, not failed.
    */
   slow: string[];
-  /** How many datums were published through the MetricsPublisher. */
-  metrics: { datums: number };
+  /** The datums published through the MetricsPublisher, as the probe-runner sends them. */
+  metrics: { published: MetricDatum[] };
   /** The findings as written to, and read back from, the embedded DynamoDB. */
   stored: { endpoint: string; tableName: string; written: number; readBack: Finding[] };
-  /** What the escalation policy would send if these results persisted for PERSIST_MINUTES (a replay). */
-  pages: ReplayLine[];
+  /**
+   * What the escalation engine would send if these failures persisted past the longest table time
+   * (persistedFailures): replayed on a simulated clock, on `replayTableName` of the same embedded DynamoDB.
+   */
+  pages: LabPage[];
+  replayTableName: string;
   elapsedMs: number;
 }
 
 export interface RunLabOptions extends LabOptions {
   location: string;
-  /** Where the run's metric datums go: the local printer in the CLI (CloudWatch in the Lambdas). */
-  metrics: MetricsPublisher;
+  /**
+   * Where the run's metric datums go, given the config's namespace: the local printer in the CLI
+   * (CloudWatch in the Lambdas, whose namespace comes from METRICS_NAMESPACE).
+   */
+  metrics: (namespace: string) => MetricsPublisher;
 }
 
 /**
- * Starts the lab, runs every monitor once through runMonitors, publishes the run's metric datums,
- * stores the findings in an embedded DynamoDB through the same Store adapter the Lambdas use,
- * dry-runs the escalation policy over them, and stops everything.
+ * The lab's probes run one at a time: its servers share the probes' event loop, so concurrent probes
+ * would time each other's TLS handshakes, not the loopback network (~25 ms connects instead of ~1 ms).
+ * The wall time hardly changes: the 400 ms slow endpoint dominates either way.
+ */
+const LAB_CONCURRENCY = 1;
+
+/**
+ * Starts the lab and the embedded DynamoDB (probes start only once both are up, so no server start
+ * is timed as a connect), runs every monitor once through runMonitors, publishes the run's metric
+ * datums, stores the findings through the same Store adapter the Lambdas use, replays them as a
+ * persisting outage through the escalation engine on the same DynamoDB, and stops everything.
  */
 export async function runLab(opts: RunLabOptions): Promise<LabRun> {
   const started = performance.now();
-  const lab = await startLab(opts);
-  let dynamo: LocalDynamo | undefined;
+  const [lab, db] = await startBoth(() => startLab(opts), startStore);
   try {
-    const [{ findings, skipped }, db] = await Promise.all([
-      runMonitors(lab.config.monitors, {
-        location: opts.location,
-        concurrency: lab.config.concurrency,
-        classification: lab.config.classification,
-      }),
-      startLocalDynamo(),
-    ]);
-    dynamo = db;
-    const datums = metricDatums(findings);
-    await opts.metrics.publish(datums);
-    const store = new DynamoDbStore({
-      client: db.doc,
-      tableName: db.tableName,
-      findingsTtlDays: lab.config.findingsTtlDays,
+    const { findings, skipped } = await runMonitors(lab.config.monitors, {
+      location: opts.location,
+      concurrency: LAB_CONCURRENCY,
+      classification: lab.config.classification,
     });
+    const datums = metricDatums(findings);
+    await opts.metrics(lab.config.namespace).publish(datums);
+    const storeOn = (tableName: string) =>
+      new DynamoDbStore({ client: db.doc, tableName, findingsTtlDays: lab.config.findingsTtlDays });
+    const store = storeOn(db.tableName);
     await store.putFindings(findings);
     const readBack = (await Promise.all(lab.config.monitors.map((m) => store.latestStatus(m.id)))).flat();
-    const pages = await replay(persisting(findings, lab.config, PERSIST_MINUTES), lab.config);
+    const notifier = new SnsShapedPages(lab.config);
+    const { timeline, monitors } = persistedFailures(findings, lab.config);
+    await replay(timeline, { ...lab.config, monitors }, { store: storeOn(db.replayTableName), notifier });
     return {
-      lab: { config: lab.config, expected: lab.expected, notes: lab.notes },
+      lab: { config: lab.config, configPath: lab.configPath, expected: lab.expected, notes: lab.notes },
       findings,
       skipped,
       ...compareWithExpected(findings, lab.expected),
-      metrics: { datums: datums.length },
+      metrics: { published: datums },
       stored: { endpoint: db.endpoint, tableName: db.tableName, written: findings.length, readBack },
-      pages,
+      pages: notifier.pages,
+      replayTableName: db.replayTableName,
       elapsedMs: performance.now() - started,
     };
   } finally {
-    await Promise.all([lab.close(), dynamo?.close()]);
+    await Promise.all([lab.close(), db.close()]);
   }
 }
 
 /**
- * The timeline "these results, again at every interval for `minutes`": each finding repeated at its
- * monitor's interval, the real finding first. Replay reads it as the outage would unfold.
+ * The replay gets a table of its own beside the findings table: its timeline starts with the real
+ * findings (same keys) and runs 20 simulated minutes ahead, so in one table it would overwrite the
+ * real latest status with invented future ones and leave simulated incidents beside real findings.
+ * Same adapter, same key design, nothing shared.
  */
-export function persisting(findings: readonly Finding[], config: NetprobeConfig, minutes: number): Finding[] {
-  const interval = new Map(config.monitors.map((m) => [m.id, m.intervalMinutes]));
-  return findings.flatMap((f) => {
-    const every = interval.get(f.monitorId) ?? 1;
-    const start = Date.parse(f.startedAt);
-    return Array.from({ length: Math.floor(minutes / every) + 1 }, (_, k) => ({
-      ...f,
-      startedAt: new Date(start + k * every * 60_000).toISOString(),
-    }));
-  });
+async function startStore(): Promise<LocalDynamo & { replayTableName: string }> {
+  const db = await startLocalDynamo();
+  const replayTableName = `${db.tableName}-replay`;
+  try {
+    await db.client.send(new CreateTableCommand(createTableInput(replayTableName)));
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return { ...db, replayTableName };
+}
+
+/** Starts both at once; if one fails, the other is closed before the error is thrown. */
+async function startBoth<A extends { close(): Promise<void> }, B extends { close(): Promise<void> }>(
+  a: () => Promise<A>,
+  b: () => Promise<B>,
+): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a(), b()]);
+  if (ra.status === 'fulfilled' && rb.status === 'fulfilled') return [ra.value, rb.value];
+  await Promise.all([ra, rb].map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+  throw ra.status === 'rejected' ? ra.reason : (rb as PromiseRejectedResult).reason;
 }
 
 /** Findings against what the lab built each target to produce. */

@@ -2,10 +2,14 @@
  * The offline demo lab (`npm start` = `netprobe lab`): every lab monitor finds what its target was
  * built to produce, the process exits 0 in seconds, and nothing is left listening.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config/load.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
-import { compareWithExpected, runLab, startLab } from '../../shared/lab/lab.ts';
+import { compareWithExpected, ROOT_CONFIG_PATH, runLab, startLab } from '../../shared/lab/lab.ts';
 import type { MetricDatum } from '../../shared/ports/metrics.ts';
 import type { ErrorCode } from '../../shared/probes/types.ts';
 import { runCli, STACK_FRAME } from './run-cli.ts';
@@ -25,9 +29,9 @@ describe('compareWithExpected', () => {
   const finding = (monitorId: string, status: Finding['status'], code?: ErrorCode) =>
     ({ monitorId, status, error: code ? { code, message: '' } : null }) as Finding;
   const expected = {
-    a: { status: 'up', why: '' },
-    b: { status: 'down', code: 'TCP_REFUSED', why: '' },
-    c: { status: 'degraded', code: 'LATENCY_HIGH', why: '' },
+    a: { status: 'up', why: '', fromConfig: true },
+    b: { status: 'down', code: 'TCP_REFUSED', why: '', fromConfig: true },
+    c: { status: 'degraded', code: 'LATENCY_HIGH', why: '', fromConfig: false },
   } as const;
 
   it('passes what matches, excuses a busy host, and flags everything else', () => {
@@ -55,13 +59,25 @@ describe('compareWithExpected', () => {
 describe('lab', () => {
   it('finds exactly what each target was built to produce', async () => {
     const datums: MetricDatum[] = [];
+    let namespace = '';
     const run = await runLab({
       location: 'local:test',
-      metrics: { publish: async (d) => void datums.push(...d) },
+      metrics: (ns) => {
+        namespace = ns;
+        return { publish: async (d) => void datums.push(...d) };
+      },
     });
     expect(run.skipped).toEqual([]);
     expect(run.surprises).toEqual([]);
-    expect(run.findings.map((f) => f.monitorId)).toEqual(run.lab.config.monitors.map((m) => m.id));
+    // The monitors of the root monitors.config.ts, in its order, then the lab's own three.
+    const root = await loadConfig(ROOT_CONFIG_PATH);
+    expect(run.findings.map((f) => f.monitorId)).toEqual([
+      ...root.monitors.map((m) => m.id),
+      'search-api',
+      'checkout-api',
+      'legacy-portal',
+    ]);
+    expect(run.lab.notes).not.toContainEqual(expect.stringContaining('monitors.config.ts'));
     const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
     // The lab's point: one of each kind of failure, each with its code and a diagnosis.
     expect(byId['checkout-api']).toMatchObject({ status: 'down', error: { code: 'HTTP_STATUS' } });
@@ -72,18 +88,19 @@ describe('lab', () => {
     });
     expect(byId['db-primary-port']).toMatchObject({ status: 'down', error: { code: 'TCP_REFUSED' } });
     expect(byId['search-api']).toMatchObject({ status: 'degraded', error: { code: 'LATENCY_HIGH' } });
-    expect(byId['smtps-mail-example-test']).toMatchObject({
+    expect(byId['smtps-mail-example-net']).toMatchObject({
       status: 'degraded',
       error: { code: 'TLS_CERT_EXPIRING' },
     });
-    expect(byId['dns-example-test-authoritative']).toMatchObject({ error: { code: 'DNS_SERIAL_MISMATCH' } });
+    expect(byId['dns-example-com-authoritative']).toMatchObject({ error: { code: 'DNS_SERIAL_MISMATCH' } });
     expect(byId['www-cdn-asset']?.details).toMatchObject({ kind: 'http', cdn: { cache: 'hit' } });
     expect(byId['www-http-redirect']?.details).toMatchObject({
       statusCode: 200,
       redirects: [{ status: 301 }],
     });
     // The run's datums, as the probe-runner would publish them: Up for every monitor, 0 for the down ones.
-    expect(run.metrics.datums).toBe(datums.length);
+    expect(namespace).toBe(root.namespace);
+    expect(run.metrics.published).toEqual(datums);
     const up = datums.filter((d) => d.name === 'Up');
     expect(up.map((d) => [d.dimensions.Monitor, d.value])).toEqual(
       run.findings.map((f) => [f.monitorId, f.status === 'down' ? 0 : 1]),
@@ -95,12 +112,50 @@ describe('lab', () => {
     // Through DynamoDB and back, unchanged.
     const byMonitor = (a: Finding, b: Finding) => a.monitorId.localeCompare(b.monitorId);
     expect([...run.stored.readBack].sort(byMonitor)).toEqual([...run.findings].sort(byMonitor));
-    // Persisting, every down monitor pages (db-primary-port its own team), and only failing ones do.
-    const notUp = new Set(run.findings.filter((f) => f.status !== 'up').map((f) => f.monitorId));
-    for (const page of run.pages) expect(notUp.has(page.monitorId)).toBe(true);
-    const paged = new Set(run.pages.filter((p) => p.kind === 'escalate').map((p) => p.monitorId));
-    for (const id of ['db-primary-port', 'checkout-api', 'legacy-portal']) expect(paged.has(id)).toBe(true);
-    expect(run.pages.find((p) => p.monitorId === 'db-primary-port')?.team).toBe('database-team');
+    // Persisting, every monitor with a paging failure pages once, at its table time, its team; the
+    // expiring certificate does not page (a warning) and healthy monitors do not.
+    const staleZone = run.lab.expected['dns-example-com-authoritative']?.status === 'degraded';
+    expect(
+      run.pages.map((p) => [p.notification.kind, p.notification.monitorId, p.notification.team]),
+    ).toEqual([
+      ['escalate', 'db-primary-port', 'database-team'],
+      ...(staleZone ? [['escalate', 'dns-example-com-authoritative', 'network-team']] : []),
+      ['escalate', 'search-api', 'performance-team'],
+      ['escalate', 'checkout-api', 'performance-team'],
+      ['escalate', 'legacy-portal', 'performance-team'],
+    ]);
+    const db = run.pages.find((p) => p.notification.monitorId === 'db-primary-port');
+    // A single-location hard failure is a complete outage; the monitor's own team is paged for it.
+    expect(db?.notification).toMatchObject({ team: 'database-team', issueType: 'connectivity' });
+    // As the SNS adapter sends it: the team's topic, subject, filterable attributes, JSON message.
+    expect(db?.publish).toMatchObject({
+      TopicArn: `arn:aws:sns:${root.homeRegion}:${root.account}:netprobe-database-team`,
+      Subject: expect.stringMatching(
+        /^\[critical\] db-primary-port: connectivity failure in local:test since /,
+      ),
+      MessageAttributes: {
+        team: { DataType: 'String', StringValue: 'database-team' },
+        issueType: { DataType: 'String', StringValue: 'connectivity' },
+        severity: { DataType: 'String', StringValue: 'critical' },
+        kind: { DataType: 'String', StringValue: 'escalate' },
+      },
+    });
+    expect(JSON.parse(db?.publish.Message ?? '{}')).toMatchObject({
+      monitor: 'db-primary-port',
+      errorCodes: ['TCP_REFUSED'],
+      diagnosis: byId['db-primary-port']?.diagnosis,
+      locations: { failing: ['local:test'], healthy: [] },
+    });
+    const origin = Math.min(...run.findings.map((f) => Date.parse(f.startedAt)));
+    const minutesIn = (monitorId: string) =>
+      (Date.parse(run.pages.find((p) => p.notification.monitorId === monitorId)?.notification.at ?? '') -
+        origin) /
+      60_000;
+    expect(minutesIn('db-primary-port')).toBeCloseTo(2, 0);
+    if (staleZone) expect(minutesIn('dns-example-com-authoritative')).toBeCloseTo(10, 0);
+    expect(minutesIn('checkout-api')).toBeCloseTo(15, 0);
+    // The dry-run had a table of its own: the real one holds the run, not simulated minutes.
+    expect(run.replayTableName).not.toBe(run.stored.tableName);
     for (const f of run.findings.filter((x) => x.status !== 'up'))
       expect(f.diagnosis).toEqual(expect.any(String));
   });
@@ -109,14 +164,55 @@ describe('lab', () => {
     const run = await runLab({
       location: 'local:test',
       secondaryNameserver: false,
-      metrics: { publish: async () => {} },
+      metrics: () => ({ publish: async () => {} }),
     });
     expect(run.lab.notes).toEqual([
       'no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out',
     ]);
     expect(run.surprises).toEqual([]);
-    const zone = run.findings.find((f) => f.monitorId === 'dns-example-test-authoritative');
+    const zone = run.findings.find((f) => f.monitorId === 'dns-example-com-authoritative');
     expect(zone).toMatchObject({ status: 'up', details: { nameservers: [{ soaSerial: 2026112401 }] } });
+  });
+
+  it('runs an edited config: a monitor with no lab target is a note, the rest runs', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netprobe-lab-config-'));
+    try {
+      const configPath = join(dir, 'monitors.config.json');
+      const config = {
+        homeRegion: 'us-east-1',
+        regions: ['us-east-1'],
+        monitors: [
+          { id: 'intranet', interval: '1m', dns: { name: 'intranet.corp.internal', type: 'A' } },
+          { id: 'home', interval: '1m', url: 'https://www.example.org/' },
+        ],
+      };
+      await writeFile(configPath, JSON.stringify(config));
+
+      const run = await runLab({
+        location: 'local:test',
+        configPath,
+        metrics: () => ({ publish: async () => {} }),
+      });
+
+      expect(run.lab.notes).toContainEqual(
+        expect.stringMatching(/^intranet \(monitors\.config\.json\) is left out: /),
+      );
+      expect(run.findings.map((f) => [f.monitorId, f.status])).toEqual([
+        ['home', 'up'],
+        ['search-api', 'degraded'],
+        ['checkout-api', 'down'],
+        ['legacy-portal', 'down'],
+      ]);
+      expect(run.surprises).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a config that does not load is a ConfigError naming the file, and nothing is started', async () => {
+    await expect(startLab({ configPath: 'no-such-monitors.config.ts' })).rejects.toThrow(
+      /no-such-monitors\.config\.ts: file not found/,
+    );
   });
 
   it('stops every server on close', async () => {
@@ -127,27 +223,70 @@ describe('lab', () => {
     for (const port of ports) expect(await connectError(port)).toBe('ECONNREFUSED');
   });
 
-  it('npm start: `netprobe lab` prints the findings and exits 0 within seconds', async () => {
+  it('npm start: `netprobe lab` prints findings, stored, metrics and pages, in that order, and exits 0', async () => {
     const r = await runCli(['lab']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(
+    const out = r.stdout;
+    const at = (heading: RegExp) => out.search(heading);
+    const order = [/^Findings /m, /^Stored /m, /^Metrics /m, /^Pages /m, /^Lab ran in /m].map(at);
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 3 lab-only ones/);
+
+    expect(out).toMatch(
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
     );
-    expect(r.stdout).toMatch(/^checkout-api\s+http\s+down\s.*HTTP_STATUS/m);
-    expect(r.stdout).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
-    expect(r.stdout).toContain('Broken on purpose');
+    expect(out).toMatch(/^checkout-api\s+http\s+down\s.*HTTP_STATUS/m);
+    expect(out).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
+    expect(out).toContain('Broken on purpose');
+    expect(out).toMatch(
+      /Stored 10 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+    );
+
+    // Metrics: one summary line per monitor instead of one line per datum, and the request they make.
+    expect(out).toMatch(/^Metrics 63 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
+    expect(out).toMatch(/^ {2}db-primary-port\s+Up=0 Latency=\d+\.\dms \(\+2 PhaseLatency\)$/m);
+    expect(out).toMatch(
+      /^ {2}www-cdn-asset\s+Up=1 Latency=\d+\.\dms CertDaysRemaining=89 CdnCacheHit=1 \(\+5 PhaseLatency\)$/m,
+    );
+    expect(out).not.toMatch(/^ {2}metric Netprobe\//m);
+
+    // Pages: as SNS would get them; the JSON body of the first one only.
+    expect(out).toMatch(
+      /^ {3}\+2m {2}escalate → SNS topic netprobe-database-team\n {8}Subject: \[critical\] db-primary-port: connectivity failure in local:\S+ since \d\d:\d\dZ\n {8}MessageAttributes: team=database-team issueType=connectivity severity=critical kind=escalate\n {8}↳ Connect refused by 127\.0\.0\.1:\d+/m,
+    );
+    expect(out).toMatch(/^ {2}\+15m {2}escalate → SNS topic netprobe-performance-team$/m);
+    expect(out).toContain(
+      "Message of the first page, the JSON body SNS delivers (--verbose prints every page's):",
+    );
+    const json = out.slice(out.indexOf('\n    {\n') + 1, out.indexOf('\n    }\n') + 6);
+    expect(JSON.parse(json)).toMatchObject({
+      kind: 'escalate',
+      monitor: 'db-primary-port',
+      team: 'database-team',
+    });
+    expect(out.match(/^ {6}"kind": /gm)).toHaveLength(1);
+
+    expect(out).toContain('Exit code 0');
+    expect(out).not.toMatch(STACK_FRAME);
+    // A few seconds on a developer machine; bounded generously for a loaded CI box.
+    expect(r.ms).toBeLessThan(20_000);
+  });
+
+  it("`netprobe lab --verbose` prints every datum and every page's message", async () => {
+    const r = await runCli(['lab', '--verbose']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const datumLines = r.stdout.match(/^ {2}metric Netprobe\/\w+\{.*$/gm) ?? [];
+    expect(datumLines).toHaveLength(63);
     expect(r.stdout).toMatch(
       /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
     );
-    expect(r.stdout).toMatch(
-      /Stored 10 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
-    );
-    expect(r.stdout).toMatch(/\+\d+m\s+escalate\s+database-team\s+\w+\s+db-primary-port/);
-    expect(r.stdout).toContain('Exit code 0');
-    expect(r.stdout).not.toMatch(STACK_FRAME);
-    // A few seconds on a developer machine; bounded generously for a loaded CI box.
-    expect(r.ms).toBeLessThan(20_000);
+    const pages = r.stdout.match(/^ +\+\d+m {2}escalate → SNS topic /gm) ?? [];
+    expect(pages.length).toBeGreaterThanOrEqual(4);
+    expect(r.stdout.match(/^ +Message:$/gm)).toHaveLength(pages.length);
+    expect(r.stdout).not.toContain('Message of the first page');
   });
 
   it('ends quietly when the reader of its output goes away (| head -1)', async () => {
