@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LambdaSettings } from '../../shared/config/types.ts';
+import { cdkBundling } from '../bundling.ts';
 import { REPO_ROOT } from '../entries.ts';
 
 export interface ProbeFunctionProps {
@@ -32,8 +33,9 @@ export interface ProbeFunctionProps {
 
 /**
  * The one way netprobe builds a Lambda function: ESM bundle made by the local esbuild (no Docker),
- * minified with source maps, arm64 on Node 24, its own log group with a retention, and its own role
- * that starts with nothing but writing to that log group. Callers grant the rest (infra/constructs/grants.ts).
+ * minified with source maps, the AWS SDK left to the runtime (infra/bundling.ts), arm64 on Node 24,
+ * its own log group with a retention, and its own role that starts with nothing but writing to that
+ * log group. Callers grant the rest (infra/constructs/grants.ts).
  */
 export class ProbeFunction extends NodejsFunction {
   readonly logGroupRetention: RetentionDays;
@@ -76,18 +78,8 @@ export class ProbeFunction extends NodejsFunction {
       },
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK version the tests ran against, not whichever the runtime ships this month.
-        bundleAwsSDK: true,
-        // CommonJS dependencies (dns-packet…) call require() on Node built-ins, which an ESM bundle lacks.
-        banner: "import{createRequire}from'node:module';const require=createRequire(import.meta.url);",
-      },
+      // The runtime's AWS SDK, not a bundled copy: see infra/bundling.ts and docs/deploy.md.
+      bundling: cdkBundling(),
     });
     this.logGroupRetention = retention;
     this.executionRole = role;

@@ -1,10 +1,19 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { analyzeBundle } from '../../infra/bundle-analysis.ts';
 import { bundleSizes, formatBundleSizes } from '../../infra/bundle-report.ts';
+import {
+  forbiddenInputs,
+  providedByRuntime,
+  RUNTIME_PROVIDED_MODULES,
+  repoRelative,
+} from '../../infra/bundling.ts';
 import { FUNCTION_ENTRIES, missingEntries, REPO_ROOT } from '../../infra/entries.ts';
+import { FUNCTION_NAMES } from '../../infra/naming.ts';
 import { addNagChecks, buildNetprobeApp } from '../../infra/netprobe-app.ts';
 import { loadConfig } from '../../shared/config/load.ts';
 import { STAND_IN_ENTRIES, testConfig } from './fixtures/config.ts';
@@ -29,6 +38,26 @@ afterEach(() => {
   dispose?.();
   dispose = undefined;
 });
+
+/** The entry each deployed function is built from. */
+const ENTRY_OF_FUNCTION: Record<string, string> = {
+  [FUNCTION_NAMES.probeRunner]: FUNCTION_ENTRIES.probeRunner,
+  [FUNCTION_NAMES.probeApi]: FUNCTION_ENTRIES.probeApi,
+  [FUNCTION_NAMES.httpApi]: FUNCTION_ENTRIES.probeApi,
+  [FUNCTION_NAMES.escalator]: FUNCTION_ENTRIES.escalator,
+};
+
+/**
+ * What the Lambda runtime adds to a function's code: the AWS SDK (and its Smithy packages), found by
+ * a bare import. Linked into the assembly directory, above every asset, from this repository's copy.
+ */
+function provideRuntimeModules(outdir: string): void {
+  mkdirSync(join(outdir, 'node_modules'));
+  for (const pattern of RUNTIME_PROVIDED_MODULES) {
+    const scope = pattern.replace(/\/\*$/, '');
+    symlinkSync(join(REPO_ROOT, 'node_modules', scope), join(outdir, 'node_modules', scope), 'dir');
+  }
+}
 
 function app(bundling: boolean): { app: App; outdir: string } {
   const temp = tempOutdir();
@@ -91,11 +120,30 @@ describe('the app', () => {
         `bundle sizes (${Object.keys(FUNCTION_ENTRIES).length} handlers):\n${formatBundleSizes(sizes)}`,
       );
       expect(sizes).toHaveLength(2 * config.regions.length + 2);
-      for (const asset of new Set(sizes.map((size) => size.asset))) {
-        const code = readFileSync(join(outdir, asset, 'index.mjs'), 'utf8');
+      provideRuntimeModules(outdir);
+      const checked = new Set<string>();
+      for (const { asset, functionName } of sizes) {
+        if (checked.has(asset)) continue;
+        checked.add(asset);
+        const dir = join(outdir, asset);
+        const code = readFileSync(join(dir, 'index.mjs'));
         // Bundled, not shipped as source: no relative .ts import is left to resolve at run time.
-        expect(code).not.toMatch(/from"\.\.?\/[^"]+\.ts"/);
-        // The bundle loads on its own, as Lambda loads it: ESM, CommonJS dependencies, no missing module.
+        expect(code.toString('utf8')).not.toMatch(/from"\.\.?\/[^"]+\.ts"/);
+        // Every file that went in, read from the source map: no lab, test or CLI code, no AWS SDK.
+        const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+        const sources = map.sources.map((source) => repoRelative(dir, source));
+        expect(sources).toContain('monitors.config.ts');
+        expect(forbiddenInputs(sources)).toEqual([]);
+        // bundle-analysis.ts builds the very same bytes, so what it reports is what is deployed.
+        const entry = ENTRY_OF_FUNCTION[functionName];
+        if (!entry) throw new Error(`no entry known for ${functionName}`);
+        const analysis = await analyzeBundle(entry);
+        expect(Buffer.from(analysis.code).equals(code)).toBe(true);
+        // At run time it imports Node built-ins and what the runtime provides, nothing else.
+        expect(analysis.externals.filter((name) => !isBuiltin(name) && !providedByRuntime(name))).toEqual([]);
+        expect(analysis.externals).toContain('@aws-sdk/client-dynamodb');
+        // The bundle loads on its own, as Lambda loads it: ESM, CommonJS dependencies, the SDK from
+        // the runtime, no other missing module.
         const loaded = execFileSync(
           process.execPath,
           [
@@ -104,7 +152,7 @@ describe('the app', () => {
             "const m = await import('./index.mjs'); console.log(typeof m.handler);",
           ],
           {
-            cwd: join(outdir, asset),
+            cwd: dir,
             env: { ...LAMBDA_ENV, PATH: process.env.PATH ?? '' },
             encoding: 'utf8',
             timeout: 60_000,
