@@ -27,6 +27,25 @@ export function alarmTeam(monitor: MonitorConfig, table: EscalationTable): strin
   return monitor.team ?? table[alarmIssueType(monitor)].team;
 }
 
+/**
+ * The issue type of an expiring certificate (TLS_CERT_EXPIRING), as classify() in
+ * shared/domain/classify.ts types it: a TLS-layer warning is never an outage, so `cdn` when the
+ * monitor is CDN-fronted (the edge serves the certificate), `tcp` otherwise. CDN headers that only
+ * show at run time cannot be known at synth; the config's `cdn` flag decides here.
+ */
+export function certificateIssueType(monitor: MonitorConfig): IssueType {
+  return monitor.cdn ? 'cdn' : 'tcp';
+}
+
+/**
+ * The team a monitor's certificate alarm notifies: the monitor's own `team` (it replaces the table's
+ * team for every issue type of the monitor), else the table's team for certificateIssueType(). That
+ * is where an expiring-certificate finding would go if it paged.
+ */
+export function certificateAlarmTeam(monitor: MonitorConfig, table: EscalationTable): string {
+  return monitor.team ?? table[certificateIssueType(monitor)].team;
+}
+
 /** Runner and escalator failures page the team that owns complete outages (infrastructure-team by default). */
 export function watchdogTeam(table: EscalationTable): string {
   return table.connectivity.team;

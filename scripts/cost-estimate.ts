@@ -204,14 +204,20 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     `${n(putRequests)} (one per run, ≤ 1000 datums) × $${p.putMetricDataPer1000Requests}/1000`,
     (putRequests / 1000) * p.putMetricDataPer1000Requests,
   );
+  // availability + one per latency threshold + the certificate alarm of monitors that see a certificate,
+  // each reading one metric per region (infra/constructs/monitor-alarms.ts)
+  const alarmsPerMonitor = (g: MonitorGroup) =>
+    1 + g.latencyThresholds + (metricsPerMonitorRegion(g).includes(METRICS.certDaysRemaining.name) ? 1 : 0);
   const monitorAlarmMetrics = s.monitors.reduce(
-    (sum, g) => sum + g.count * (1 + g.latencyThresholds) * s.regions,
+    (sum, g) => sum + g.count * alarmsPerMonitor(g) * s.regions,
     0,
   );
+  const alarmTerms = (g: MonitorGroup) =>
+    [1, g.latencyThresholds, alarmsPerMonitor(g) - 1 - g.latencyThresholds].filter((n) => n > 0).join(' + ');
   add(
     'CloudWatch',
     'monitor alarms',
-    `(${s.monitors.map((g) => `${g.count} × (1 + ${g.latencyThresholds})`).join(' + ')}) alarms × ${s.regions} region metrics each = ${n(monitorAlarmMetrics)} alarm metrics × $${p.alarmMetricPerMonth}`,
+    `(${s.monitors.map((g) => `${g.count} × (${alarmTerms(g)})`).join(' + ')}) alarms (availability + latency thresholds + certificate) × ${s.regions} region metrics each = ${n(monitorAlarmMetrics)} alarm metrics × $${p.alarmMetricPerMonth}`,
     monitorAlarmMetrics * p.alarmMetricPerMonth,
   );
   // runs-arriving: ≤ 10 metrics per region; runner health: 2 per region; escalator: 2 + 1 (dead letters)

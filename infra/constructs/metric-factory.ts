@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { MonitorConfig } from '../../shared/config/types.ts';
 import { DIMENSIONS, METRICS, type MetricKey } from '../../shared/domain/metrics.ts';
+import type { TlsOptions } from '../../shared/probes/spec.ts';
 import type { Phase } from '../../shared/probes/types.ts';
 
 export interface MetricSelection {
@@ -70,4 +71,14 @@ export class NetprobeMetricFactory {
       period: selection.period ?? Duration.minutes(selection.monitor.intervalMinutes),
     });
   }
+}
+
+/**
+ * The TLS options of a monitor whose runs report CertDaysRemaining: https URLs and TCP probes with
+ * TLS. Undefined for every other monitor (DNS, plain http, plain TCP).
+ */
+export function certificateTls(monitor: MonitorConfig): TlsOptions | undefined {
+  const probe = monitor.probe;
+  if (probe.kind === 'http') return probe.url.startsWith('https:') ? probe.tls : undefined;
+  return probe.kind === 'tcp' ? probe.tls : undefined;
 }

@@ -12,7 +12,7 @@ import type { ConfirmationRule, MonitorConfig } from '../../shared/config/types.
 import type { Phase } from '../../shared/probes/types.ts';
 import { monitorAlarmName } from '../naming.ts';
 import type { AlarmActionStrategy } from './alarm-actions.ts';
-import type { NetprobeMetricFactory } from './metric-factory.ts';
+import { certificateTls, type NetprobeMetricFactory } from './metric-factory.ts';
 
 export interface MonitorAlarmsProps {
   readonly monitor: MonitorConfig;
@@ -21,6 +21,11 @@ export interface MonitorAlarmsProps {
   readonly confirmation: ConfirmationRule;
   /** What the alarms do: normally notify the monitor's team topic. */
   readonly actions: AlarmActionStrategy;
+  /**
+   * What the certificate alarm does, when it goes elsewhere than the others (infra/teams.ts
+   * certificateAlarmTeam). @default actions
+   */
+  readonly certificateActions?: AlarmActionStrategy;
   /** Consecutive intervals a latency threshold must be exceeded before its alarm fires. @default 3 */
   readonly latencyDatapoints?: number;
 }
@@ -29,6 +34,12 @@ export interface MonitorAlarmsProps {
 export const MAX_METRICS_PER_ALARM = 10;
 /** Longest alarm window accepted here: an alarm that needs more than a day to decide is no alarm. */
 const MAX_WINDOW_MINUTES = 24 * 60;
+/**
+ * The certificate alarm judges the lowest days-left of this window (or of one interval, if longer).
+ * Days left move by one a day, so an hour costs nothing in warning time, and it keeps a target whose
+ * servers serve different certificates from turning the alarm on and off every run.
+ */
+export const CERTIFICATE_WINDOW_MINUTES = 60;
 
 /**
  * The CloudWatch alarms of one monitor, evaluated in the home region over every region it runs in:
@@ -36,12 +47,18 @@ const MAX_WINDOW_MINUTES = 24 * 60;
  *   one interval (every region, if it runs in fewer), or, for a monitor in fewer regions than that,
  *   for `confirmation.consecutiveRuns` intervals in a row;
  * - latency: one alarm per phase threshold of the probe (`probe.thresholds`, ms), firing when the
- *   slowest region's average is over it for `latencyDatapoints` intervals.
+ *   slowest region's average is over it for `latencyDatapoints` intervals;
+ * - certificate, for monitors that report CertDaysRemaining (https, TCP with TLS): fires when a
+ *   certificate with fewer than `tls.certWarnDays` days left was served in any region within the
+ *   last CERTIFICATE_WINDOW_MINUTES. A warning ahead of time: the lapsed certificate itself is a
+ *   down finding (TLS_CERT_EXPIRED) that the escalator pages for.
  * A region that sent nothing counts as up here: silence is the watchdog's business, not the target's.
  */
 export class MonitorAlarms extends Construct {
   readonly availability: Alarm;
   readonly latency: Alarm[];
+  /** Undefined for monitors that see no certificate. */
+  readonly certificate: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: MonitorAlarmsProps) {
     super(scope, id);
@@ -104,6 +121,42 @@ export class MonitorAlarms extends Construct {
       props.actions.addActions(alarm);
       return [alarm];
     });
+
+    const tls = certificateTls(monitor);
+    if (tls === undefined) {
+      this.certificate = undefined;
+    } else {
+      const name = monitorAlarmName(monitor.id, 'certificate');
+      const windowMinutes = Math.max(CERTIFICATE_WINDOW_MINUTES, monitor.intervalMinutes);
+      checkAlarm(name, regions.length, 1, windowMinutes);
+      const daysLeft = perRegion((region) =>
+        metrics.certDaysRemaining({
+          monitor,
+          region,
+          statistic: Stats.MINIMUM,
+          period: Duration.minutes(windowMinutes),
+        }),
+      );
+      this.certificate = new MathExpression({
+        expression: `MIN([${Object.keys(daysLeft).join(', ')}])`,
+        usingMetrics: daysLeft,
+        period: Duration.minutes(windowMinutes),
+        label: `${monitor.id}: fewest certificate days left over regions`,
+      }).createAlarm(this, 'Certificate', {
+        alarmName: name,
+        alarmDescription:
+          `${monitor.id}: a certificate with fewer than ${tls.certWarnDays} days left (certWarnDays) ` +
+          `was served in ${regions.join(', ')} within the last ${windowMinutes} min. ` +
+          'Renew it; once it lapses the monitor is down (TLS_CERT_EXPIRED) and pages.',
+        threshold: tls.certWarnDays,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        // A window without a handshake (the target down, no run) raises no warning: down pages on its own.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      (props.certificateActions ?? props.actions).addActions(this.certificate);
+    }
   }
 }
 

@@ -12,7 +12,7 @@ import {
 import { Construct } from 'constructs';
 import type { MonitorConfig } from '../../shared/config/types.ts';
 import { DASHBOARD_NAME } from '../naming.ts';
-import type { NetprobeMetricFactory } from './metric-factory.ts';
+import { certificateTls, type NetprobeMetricFactory } from './metric-factory.ts';
 
 export interface MonitoringDashboardProps {
   readonly monitors: readonly MonitorConfig[];
@@ -99,7 +99,7 @@ export class MonitoringDashboard extends Construct {
     );
     if (cdnWidgets.length > 0) this.dashboard.addWidgets(...cdnWidgets);
 
-    const tlsMonitors = monitors.filter(probesCertificate);
+    const tlsMonitors = monitors.filter((monitor) => certificateTls(monitor) !== undefined);
     if (tlsMonitors.length > 0) {
       this.dashboard.addWidgets(
         new SingleValueWidget({
@@ -134,11 +134,4 @@ function percent(id: string, metric: IMetric, label: string, intervalMinutes: nu
     label,
     period: Duration.minutes(intervalMinutes),
   });
-}
-
-/** Monitors whose runs report CertDaysRemaining: https URLs and TCP probes with TLS. */
-export function probesCertificate(monitor: MonitorConfig): boolean {
-  const probe = monitor.probe;
-  if (probe.kind === 'http') return probe.url.startsWith('https:');
-  return probe.kind === 'tcp' && probe.tls !== undefined;
 }

@@ -15,7 +15,7 @@ import { Watchdog } from '../constructs/watchdog.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
 import { FUNCTION_NAMES, HOME_STACK_NAME } from '../naming.ts';
-import { alarmTeam, teamsOf, watchdogTeam } from '../teams.ts';
+import { alarmTeam, certificateAlarmTeam, teamsOf, watchdogTeam } from '../teams.ts';
 
 export interface HomeStackProps {
   readonly config: NetprobeConfig;
@@ -70,15 +70,16 @@ export class HomeStack extends Stack {
     });
     this.api = new ProbeApi(this, 'Api', { handler: this.apiFunction });
 
+    const notify = (team: string, index: number) =>
+      new NotifyTopic(this.topics.topicFor(team, `monitors[${index}].team`));
     this.alarms = config.monitors.map(
       (monitor, index) =>
         new MonitorAlarms(this, `Alarms-${monitor.id}`, {
           monitor,
           metrics,
           confirmation: config.confirmation,
-          actions: new NotifyTopic(
-            this.topics.topicFor(alarmTeam(monitor, config.escalation), `monitors[${index}].team`),
-          ),
+          actions: notify(alarmTeam(monitor, config.escalation), index),
+          certificateActions: notify(certificateAlarmTeam(monitor, config.escalation), index),
         }),
     );
     this.dashboard = new MonitoringDashboard(this, 'Dashboard', { monitors: config.monitors, metrics });

@@ -51,6 +51,17 @@ describe('cost estimate', () => {
     expect(line(lines, 'writes').usd).toBeCloseTo((50 * 5 * 43_800 * 6 * 0.625) / 1e6, 10);
   });
 
+  it('bills each monitor alarm per region it reads: availability, latency thresholds, certificate for HTTPS', () => {
+    // 5 regions × (30 HTTPS × 3 alarms + 20 DNS/TCP × 2 alarms) = 650 alarm metrics at $0.10
+    expect(line(lines, 'monitor alarms').usd).toBeCloseTo(650 * 0.1, 10);
+    const noTls = estimateCost({
+      ...EXAMPLE_SCENARIO,
+      monitors: [{ shape: 'dns', count: 4, latencyThresholds: 2 }],
+    });
+    expect(line(noTls, 'monitor alarms').usd).toBeCloseTo(5 * 4 * (1 + 2) * 0.1, 10);
+    expect(line(noTls, 'monitor alarms').arithmetic).toMatch(/^\(4 × \(1 \+ 2\)\) alarms/);
+  });
+
   it('applies the cheaper metric tier past 10,000 metrics', () => {
     const big = { ...EXAMPLE_SCENARIO, regions: 25 };
     // 25 regions × 320 = 8,000: still tier one; 50 regions × 320 = 16,000: 10,000 × 0.30 + 6,000 × 0.10

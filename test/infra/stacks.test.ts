@@ -404,6 +404,89 @@ describe('home stack', () => {
     });
   });
 
+  it('warns before a certificate expires: one alarm per TLS monitor, fewest days left over its regions', () => {
+    const certificateAlarms = resourcesOf(app.home, 'AWS::CloudWatch::Alarm')
+      .map(([, p]) => p.AlarmName as string)
+      .filter((name) => name.endsWith('-certificate'))
+      .sort();
+    // https (web) and TCP with TLS (db-port); DNS and plain http see no certificate.
+    expect(certificateAlarms).toEqual(['netprobe-db-port-certificate', 'netprobe-web-certificate']);
+    const expectations = [
+      // CDN-fronted, no team of its own: where classify() sends an expiring certificate, the CDN team
+      { monitor: MONITORS.web, team: 'cdn-team', expression: 'MIN([r0, r1, r2])' },
+      // the monitor's own team wins
+      { monitor: MONITORS.dbPort, team: 'db-team', expression: 'MIN([r0])' },
+    ];
+    for (const { monitor, team, expression } of expectations) {
+      const properties = alarm(`netprobe-${monitor.id}-certificate`);
+      expect(properties).toMatchObject({
+        Threshold: 21,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId(team) }],
+        OKActions: [{ Ref: topicId(team) }],
+      });
+      const metrics = properties.Metrics as {
+        Expression?: string;
+        ReturnData?: boolean;
+        MetricStat?: {
+          Metric: { MetricName: string; Dimensions: unknown[] };
+          Period: number;
+          Stat: string;
+        };
+      }[];
+      expect(metrics.find((m) => m.Expression)?.Expression).toBe(expression);
+      const perRegion = metrics.filter((m) => m.MetricStat);
+      expect(perRegion.map((m) => m.MetricStat?.Metric.Dimensions)).toEqual(
+        monitor.regions.map((region) => [
+          { Name: 'Monitor', Value: monitor.id },
+          { Name: 'Probe', Value: monitor.probe.kind },
+          { Name: 'Region', Value: region },
+        ]),
+      );
+      for (const m of perRegion) {
+        expect(m.MetricStat).toMatchObject({
+          Metric: { MetricName: 'CertDaysRemaining' },
+          Period: 3600,
+          Stat: 'Minimum',
+        });
+      }
+    }
+  });
+
+  it('takes the certificate threshold from certWarnDays and the window from a longer interval', () => {
+    const web = MONITORS.web;
+    const slow = {
+      ...web,
+      id: 'slow-web',
+      cdn: false,
+      intervalMinutes: 90,
+      probe: { ...web.probe, tls: { ...web.probe.tls, certWarnDays: 30 } },
+    };
+    const variant = synthTestApp(testConfig({ monitors: [slow], subscriptions: {} }));
+    try {
+      const [[, properties] = ['', {}]] = resourcesOf(variant.home, 'AWS::CloudWatch::Alarm').filter(
+        ([, p]) => p.AlarmName === 'netprobe-slow-web-certificate',
+      );
+      const performanceTopic = resourcesOf(variant.home, 'AWS::SNS::Topic').find(
+        ([, p]) => p.TopicName === 'netprobe-performance-team',
+      )?.[0];
+      expect(properties).toMatchObject({
+        Threshold: 30,
+        // neither CDN-fronted nor with a team of its own: the table's tcp team
+        AlarmActions: [{ Ref: performanceTopic }],
+      });
+      const periods = (properties.Metrics as { MetricStat?: { Period: number } }[])
+        .filter((m) => m.MetricStat)
+        .map((m) => m.MetricStat?.Period);
+      expect(periods).toEqual([5400, 5400, 5400]);
+    } finally {
+      variant.dispose();
+    }
+  });
+
   it('watches that runs arrive from every region (missing data breaches) and that the escalator works', () => {
     const infra = { Ref: topicId('infrastructure-team') };
     for (const region of config.regions) {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { alarmIssueType, alarmTeam, teamsOf, watchdogTeam } from '../../infra/teams.ts';
+import {
+  alarmIssueType,
+  alarmTeam,
+  certificateAlarmTeam,
+  certificateIssueType,
+  teamsOf,
+  watchdogTeam,
+} from '../../infra/teams.ts';
+import { classify } from '../../shared/domain/classify.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import { MONITORS, testConfig } from './fixtures/config.ts';
 
@@ -31,6 +39,29 @@ describe('teams', () => {
       dns: { ...DEFAULT_ESCALATION_TABLE.dns, team: 'dns-oncall' },
     };
     expect(alarmTeam(MONITORS.apiDns, table)).toBe('dns-oncall');
+  });
+
+  it.each([
+    [MONITORS.web, 'cdn', 'cdn-team'],
+    [{ ...MONITORS.web, cdn: false }, 'tcp', 'performance-team'],
+    [{ ...MONITORS.dbPort, team: undefined }, 'tcp', 'performance-team'],
+    [MONITORS.dbPort, 'tcp', 'db-team'],
+  ] as const)('the certificate alarm of %o stands for %s and goes to %s', (monitor, issueType, team) => {
+    expect(certificateIssueType(monitor)).toBe(issueType);
+    expect(certificateAlarmTeam(monitor, DEFAULT_ESCALATION_TABLE)).toBe(team);
+  });
+
+  it('types an expiring certificate the way classify() types the finding', () => {
+    const expiring = {
+      status: 'degraded',
+      layer: 'tls',
+      error: { code: 'TLS_CERT_EXPIRING', message: 'certificate expires in 12 days' },
+      details: { kind: 'tcp' },
+    } as Parameters<typeof classify>[0];
+    for (const cdn of [true, false]) {
+      const monitor = { ...MONITORS.web, cdn };
+      expect(certificateIssueType(monitor)).toBe(classify(expiring, { cdn, allLocationsDown: false }));
+    }
   });
 
   it('sends watchdog pages to the team that owns complete outages', () => {
