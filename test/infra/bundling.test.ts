@@ -82,9 +82,12 @@ describe('analyzeBundle', () => {
   it('flags an entry that pulls in the lab and its certificate library', async () => {
     const analysis = await analyzeBundle(fixture('leaky-handler.ts'));
     expect(analysis.forbidden).toContain('shared/lab/certs.ts (shared/lab/ is not deployed)');
-    expect(analysis.forbidden.some((problem) => problem.startsWith('node_modules/@peculiar/x509/'))).toBe(
-      true,
-    );
+    // (a symlinked node_modules shows as a path outside the repository; the package is still named)
+    expect(
+      analysis.forbidden.some((problem) =>
+        /node_modules\/@peculiar\/x509\/.* \(used only by the lab/.test(problem),
+      ),
+    ).toBe(true);
     expect(analysis.parts.map((part) => part.name)).toContain('@peculiar/x509');
     const text = formatAnalysis('leaky', analysis, 3);
     expect(text.split('\n')[0]).toMatch(/^leaky: \d+\.\d KiB \(gzip \d+\.\d KiB\)$/);
