@@ -1,6 +1,6 @@
 /** Query-string pieces shared by the read routes: page size, cursor, and strict parsing. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidCursorError, MAX_PAGE_SIZE } from '../../shared/ports/store.ts';
 import { badRequest, describeIssues } from './http.ts';
 

@@ -13,7 +13,7 @@
  */
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';

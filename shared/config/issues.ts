@@ -2,7 +2,7 @@
  * Bridges zod to ConfigError: one short, path-named message per problem, in our words rather than
  * zod's ("Invalid input: expected number, received string" becomes "expected number, got string").
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, type ConfigIssue, formatPath, type PathSegment } from './errors.ts';
 import { unknownKeyMessage } from './validate.ts';
 

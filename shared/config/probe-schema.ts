@@ -4,7 +4,7 @@
  * shared/probes/spec.ts minus `timeoutMs` and `thresholds`, which come from the monitor (or the
  * CLI/API options) and are added by `withBudget`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_CERT_CRITICAL_DAYS,
   DEFAULT_CERT_WARN_DAYS,

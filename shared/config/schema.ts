@@ -4,7 +4,7 @@
  * when the previous one passed: defaults applied, then every value checked (strictly: unknown
  * keys are errors), then cross-field checks (regions, ids, teams, time budgets).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_ESCALATION_TABLE,
   type EscalationRule,

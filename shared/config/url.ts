@@ -9,7 +9,7 @@
  * schema resolves it, so a URL and the equivalent config block yield the very same ProbeSpec.
  */
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds, type ProbeSpec } from '../probes/spec.ts';
 import { DNS_RECORD_TYPES } from '../probes/types.ts';
 import { formatDuration } from './duration.ts';

@@ -9,7 +9,7 @@
  *   thresholds   {"ttfb": "500ms", …}: over one, the finding is degraded
  *   any other TargetOptions key (method, headers, body, assert, expect, send, allAddresses, ca, …)
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkDuration, formatDuration } from '../../../shared/config/duration.ts';
 import { ConfigError } from '../../../shared/config/errors.ts';
 import { parseTargetUrl, type TargetOptions } from '../../../shared/config/url.ts';

@@ -3,7 +3,7 @@
  * one Query per page (never a Scan). `region` narrows to one location; from (inclusive) and to
  * (exclusive) are ISO-8601 times; `cursor` is the one the previous page returned.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsRegionError } from '../../../shared/config/validate.ts';
 import type { ProbeApiDeps } from '../deps.ts';
 import { type ApiResponse, badRequest, json, type RouteRequest } from '../http.ts';

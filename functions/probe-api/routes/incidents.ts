@@ -2,7 +2,7 @@
  * GET /incidents?limit=&cursor=: open incidents of every monitor, oldest first, one Query per page on
  * the sparse active-incidents index.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ProbeApiDeps } from '../deps.ts';
 import { type ApiResponse, json, type RouteRequest } from '../http.ts';
 import { cursor, limit, parseQuery, withCursor } from '../query.ts';
