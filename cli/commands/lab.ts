@@ -122,8 +122,8 @@ function printReport(run: LabRun, opts: ReportOptions, output: Output): void {
   section(
     'Pages',
     `the escalation engine would send if these failures went on past the longest table time ` +
-      `(${longestTableMinutes(lab.config)} min), replayed on a simulated clock on the same embedded DynamoDB ` +
-      `(table ${run.replayTableName}); each as SNS would receive it, at + the time since its failure began; ` +
+      `(${longestTableMinutes(lab.config)} min): replayed on a simulated clock on the same embedded DynamoDB ` +
+      `(table ${run.replayTableName}), each as SNS would receive it, timed from its failure's first run; ` +
       'nothing is sent:',
   );
   if (pages.length === 0) output.out('  none');

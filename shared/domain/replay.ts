@@ -4,7 +4,7 @@
  * tests drive the policy with it; the offline demo lab runs it on its embedded DynamoDB with a
  * notifier that renders each page as SNS would receive it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { MemoryStore } from '../adapters/memory-store.ts';
 import { ManualClock } from '../ports/clock.ts';
 import type { Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
