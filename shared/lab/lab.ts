@@ -224,7 +224,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabRun> {
 
 /**
  * The replay gets a table of its own beside the findings table: its timeline starts with the real
- * findings (same keys) and runs 20 simulated minutes ahead, so in one table it would overwrite the
+ * findings (same keys) and runs past the longest table time ahead, so in one table it would overwrite the
  * real latest status with invented future ones and leave simulated incidents beside real findings.
  * Same adapter, same key design, nothing shared.
  */

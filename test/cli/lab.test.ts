@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../shared/config/errors.ts';
 import { loadConfig } from '../../shared/config/load.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { compareWithExpected, ROOT_CONFIG_PATH, runLab, startLab } from '../../shared/lab/lab.ts';
@@ -209,10 +210,14 @@ describe('lab', () => {
     }
   });
 
-  it('a config that does not load is a ConfigError naming the file, and nothing is started', async () => {
-    await expect(startLab({ configPath: 'no-such-monitors.config.ts' })).rejects.toThrow(
-      /no-such-monitors\.config\.ts: file not found/,
-    );
+  it('a config that does not load is a ConfigError naming the file (the store started beside it is closed)', async () => {
+    const run = runLab({
+      location: 'local:test',
+      configPath: 'no-such-monitors.config.ts',
+      metrics: () => ({ publish: async () => {} }),
+    });
+    await expect(run).rejects.toBeInstanceOf(ConfigError);
+    await expect(run).rejects.toThrow(/no-such-monitors\.config\.ts: file not found/);
   });
 
   it('stops every server on close', async () => {
