@@ -4,6 +4,7 @@
  * openssl's certificate fields). Response headers are already redacted by the prober.
  */
 import type { Finding } from '../../shared/domain/finding.ts';
+import { daysLeftWords } from '../../shared/probes/cert-expiry.ts';
 import type {
   CdnInfo,
   DnsDetails,
@@ -122,9 +123,8 @@ function tlsLines(tls: TlsInfo, paint: Paint): string[] {
   if (c) {
     out.push(`certificate ${c.subject}, issuer ${c.issuer}`);
     if (c.sans.length > 0) out.push(`names ${c.sans.join(', ')}`);
-    const days = (n: number) => `${n} day${n === 1 ? '' : 's'}`;
-    const left =
-      c.daysLeft < 0 ? paint('red', `expired ${days(-c.daysLeft)} ago`) : `${days(c.daysLeft)} left`;
+    const words = daysLeftWords(c.daysLeft);
+    const left = c.daysLeft < 0 ? paint('red', words) : words;
     out.push(`valid ${c.notBefore} → ${c.notAfter} (${left})`);
   }
   return out;

@@ -139,6 +139,18 @@ describe('details and triage', () => {
     );
   });
 
+  it.each([
+    [-2, '(expired 1 day ago)'],
+    [-1, '(expired today)'],
+    [0, '(less than a day left)'],
+    [1, '(1 day left)'],
+  ])('words a certificate with daysLeft %i as the diagnosis does: %s', (daysLeft, words) => {
+    const tls = up.details.kind === 'http' ? up.details.tls : undefined;
+    const certificate = { ...(tls?.certificate as NonNullable<typeof tls>['certificate']), daysLeft };
+    const finding = { ...up, details: { ...up.details, tls: { ...tls, authorized: true, certificate } } };
+    expect(findingDetails(finding as Finding, plain).join('\n')).toContain(words);
+  });
+
   it('shows each connect attempt and the triage steps', () => {
     expect(findingDetails(down, plain)).toContain('  connect 127.0.0.1:5432: TCP_REFUSED (refused)');
     const triage = triageLines(down, plain);
