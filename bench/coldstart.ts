@@ -1,19 +1,20 @@
 /**
- * Section 4, cold start: each Lambda function bundled as infra/constructs/probe-function.ts bundles it
- * (esbuild, ESM, node24, minified, the AWS SDK bundled in, source map beside it, the createRequire
- * banner), its size, and its module initialisation time: a fresh `node` process with the function's
- * NODE_OPTIONS (--enable-source-maps) imports the bundle and reports how long the import took, median
- * of `runs`. The same entry bundled with @aws-sdk/* external gives the size without the SDK.
+ * Section 4, cold start: each Lambda function bundled exactly as infra bundles it (infra/bundling.ts
+ * `esbuildOptions`: ESM, node24, minified, source map beside it, the AWS SDK and Smithy left to the
+ * nodejs24.x runtime), its size, and its module initialisation time: a fresh `node` process with the
+ * function's NODE_OPTIONS (--enable-source-maps) imports the bundle and reports how long the import took,
+ * median of `runs`. The runtime's SDK is stood in for by the project's own, linked into a node_modules
+ * beside the bundle, so init loads it from disk as Lambda does.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
+import { esbuildOptions, RUNTIME_PROVIDED_MODULES } from '../infra/bundling.ts';
 import { FUNCTION_ENTRIES, REPO_ROOT } from '../infra/entries.ts';
-import { ESM_REQUIRE_BANNER } from './cell-runner.ts';
 import { median } from './stats.ts';
 
 const run = promisify(execFile);
@@ -24,19 +25,17 @@ export interface ColdStartRow {
   built: boolean;
   bundleBytes?: number;
   gzipBytes?: number;
-  /** Same entry with @aws-sdk/* left external (what it would be on the runtime's SDK). */
-  withoutSdkBytes?: number;
   /** Import time of each fresh process (ms). */
   initMs?: number[];
   initMedianMs?: number;
   /**
    * Diagnostic: the same entry bundled as CommonJS, import time median. An ESM `import` of node:http
-   * builds an ESM facade that reads every export, and one lazy export loads undici (~50 ms); require() does not.
+   * builds an ESM facade that reads every export, and one lazy export loads undici; require() does not.
    */
   cjsInitMedianMs?: number;
   /** The largest contributors to the bundle (package, or top directory of our own code), KB. */
   topInputs?: { name: string; kb: number }[];
-  /** Import failed: the first line of the error. */
+  /** Bundling or import failed: the first line of the error. */
   error?: string;
 }
 
@@ -47,8 +46,8 @@ export interface InitPart {
   initMedianMs: number;
 }
 
-/** The parts the function bundles are made of, each bundled alone the same way. */
 const BUILTINS = ['tls', 'http', 'https', 'dgram', 'dns'];
+/** The parts the function bundles are made of, each bundled alone the same way. */
 const PARTS: { name: string; source: string; format?: 'cjs' }[] = [
   {
     name: 'Node built-ins alone (tls, http, https, dgram, dns), ESM namespace imports',
@@ -59,9 +58,12 @@ const PARTS: { name: string; source: string; format?: 'cjs' }[] = [
     source: `module.exports = [${BUILTINS.map((m) => `require('node:${m}')`).join(', ')}];`,
     format: 'cjs',
   },
-  { name: "zod (import { z } from 'zod')", source: "import { z } from 'zod'; export const s = z.string();" },
   {
-    name: 'AWS SDK clients (DynamoDB + lib-dynamodb, CloudWatch, SNS)',
+    name: "zod (import * as z from 'zod')",
+    source: "import * as z from 'zod'; export const s = z.string();",
+  },
+  {
+    name: 'AWS SDK clients from node_modules, as the runtime loads them (DynamoDB + lib-dynamodb, CloudWatch, SNS)',
     source: [
       "export { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
       "export { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
@@ -78,42 +80,48 @@ const PARTS: { name: string; source: string; format?: 'cjs' }[] = [
 /** "probeRunner" → "probe-runner", the directory name under functions/. */
 const dirName = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
-/**
- * Imports the bundle in a fresh process and prints the import time. The environment a handler may read
- * at load is given placeholder values only: init must not call AWS, and no credential is set.
- */
+/** Imports the bundle in a fresh process and prints how long the import took. */
 const INIT_SCRIPT = `
 const t0 = performance.now();
 await import(process.env.BENCH_BUNDLE_URL);
 process.stdout.write(String(performance.now() - t0));
 `;
 
+/** Builds `entry` with infra's options into `outfile`; returns the bundle's inputs (metafile). */
 async function bundle(
   entry: string | { source: string },
   outfile: string,
-  sdkExternal: boolean,
   format: 'esm' | 'cjs' = 'esm',
 ): Promise<Record<string, { bytesInOutput: number }>> {
-  const result = await build({
+  const base = esbuildOptions(typeof entry === 'string' ? entry : 'stdin.ts', outfile);
+  const options: BuildOptions = {
+    ...base,
+    write: true,
     ...(typeof entry === 'string'
-      ? { entryPoints: [entry] }
-      : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, loader: 'ts' as const } }),
-    outfile,
-    metafile: true,
-    bundle: true,
-    platform: 'node',
-    format,
-    target: 'node24',
-    mainFields: ['module', 'main'],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    ...(format === 'esm' ? { banner: { js: ESM_REQUIRE_BANNER } } : {}),
-    external: sdkExternal ? ['@aws-sdk/*'] : [],
-    logLevel: 'error',
-  });
-  const [, output] = Object.entries(result.metafile.outputs).find(([file]) => !file.endsWith('.map')) ?? [];
+      ? {}
+      : { entryPoints: [], stdin: { contents: entry.source, resolveDir: REPO_ROOT, loader: 'ts' as const } }),
+    // CommonJS has require() of its own: no createRequire banner.
+    ...(format === 'cjs' ? { format: 'cjs' as const, banner: {} } : {}),
+  };
+  const result = await build(options);
+  const [, output] =
+    Object.entries(result.metafile?.outputs ?? {}).find(([file]) => !file.endsWith('.map')) ?? [];
   return output?.inputs ?? {};
+}
+
+/**
+ * The runtime's SDK stand-in: a node_modules beside the bundles holding links to the project's own
+ * copies of the runtime-provided scopes, so the bundles' external imports resolve as on Lambda.
+ */
+function linkRuntimeModules(dir: string): void {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules, { recursive: true });
+  for (const pattern of RUNTIME_PROVIDED_MODULES) {
+    const scope = pattern.replace(/\/\*$/, '');
+    const target = join(REPO_ROOT, 'node_modules', scope);
+    if (existsSync(target) && !existsSync(join(modules, scope)))
+      symlinkSync(target, join(modules, scope), 'dir');
+  }
 }
 
 /** Bytes in the output by package (node_modules/<pkg>) or by our own top-level directory. */
@@ -137,6 +145,7 @@ function topInputs(
 async function importTime(file: string, env: Record<string, string>): Promise<number> {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', INIT_SCRIPT], {
     timeout: 30_000,
+    cwd: dirname(file),
     env: {
       PATH: process.env.PATH ?? '',
       ...env,
@@ -147,13 +156,19 @@ async function importTime(file: string, env: Record<string, string>): Promise<nu
   return Number(stdout);
 }
 
+async function medianImportTime(file: string, runs: number, env: Record<string, string>): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await importTime(file, env));
+  return times;
+}
+
 export async function measureInitParts(opts: { dir: string; runs: number }): Promise<InitPart[]> {
+  linkRuntimeModules(opts.dir);
   const parts: InitPart[] = [];
   for (const [i, part] of PARTS.entries()) {
     const outfile = join(opts.dir, `part-${i}`, part.format === 'cjs' ? 'index.cjs' : 'index.mjs');
-    await bundle({ source: part.source }, outfile, false, part.format);
-    const times: number[] = [];
-    for (let r = 0; r < opts.runs; r++) times.push(await importTime(outfile, {}));
+    await bundle({ source: part.source }, outfile, part.format);
+    const times = await medianImportTime(outfile, opts.runs, {});
     parts.push({ name: part.name, bundleKb: statSync(outfile).size / 1024, initMedianMs: median(times) });
   }
   return parts;
@@ -165,6 +180,7 @@ export async function measureColdStart(opts: {
   env: Record<string, string>;
   log: (line: string) => void;
 }): Promise<ColdStartRow[]> {
+  linkRuntimeModules(opts.dir);
   const rows: ColdStartRow[] = [];
   for (const [key, entry] of Object.entries(FUNCTION_ENTRIES) as [string, string][]) {
     const name = dirName(key);
@@ -176,40 +192,26 @@ export async function measureColdStart(opts: {
     }
     const outfile = join(opts.dir, name, 'index.mjs');
     try {
-      row.topInputs = topInputs(await bundle(entry, outfile, false));
+      row.topInputs = topInputs(await bundle(entry, outfile));
       row.bundleBytes = statSync(outfile).size;
       row.gzipBytes = gzipSync(readFileSync(outfile)).length;
-      const slim = join(opts.dir, `${name}-sdk-external`, 'index.mjs');
-      await bundle(entry, slim, true);
-      row.withoutSdkBytes = statSync(slim).size;
+      row.initMs = await medianImportTime(outfile, opts.runs, opts.env);
+      row.initMedianMs = median(row.initMs);
     } catch (err) {
-      row.error = `bundling failed: ${(err as Error).message.split('\n')[0]}`;
+      const e = err as { stderr?: string; message: string };
+      const text = e.stderr || e.message;
+      row.error = text.split('\n').find((l) => /Error/.test(l)) ?? text.split('\n')[0];
+      opts.log(`  ${name}: ${row.error}`);
       continue;
     }
-    const initMs: number[] = [];
-    for (let i = 0; i < opts.runs; i++) {
-      try {
-        initMs.push(await importTime(outfile, opts.env));
-      } catch (err) {
-        const stderr = (err as { stderr?: string }).stderr ?? (err as Error).message;
-        row.error = `init failed: ${stderr.split('\n').find((l) => /Error/.test(l)) ?? stderr.split('\n')[0]}`;
-        break;
-      }
+    const cjs = join(opts.dir, `${name}-cjs`, 'index.cjs');
+    try {
+      await bundle(entry, cjs, 'cjs');
+      row.cjsInitMedianMs = median(await medianImportTime(cjs, opts.runs, opts.env));
+    } catch {
+      // Code with top-level await cannot be CommonJS: the diagnostic column stays empty.
     }
-    if (initMs.length > 0) {
-      row.initMs = initMs;
-      row.initMedianMs = median(initMs);
-      const cjs = join(opts.dir, `${name}-cjs`, 'index.cjs');
-      try {
-        await bundle(entry, cjs, false, 'cjs');
-        const cjsMs: number[] = [];
-        for (let i = 0; i < opts.runs; i++) cjsMs.push(await importTime(cjs, opts.env));
-        row.cjsInitMedianMs = median(cjsMs);
-      } catch {
-        // Code with top-level await cannot be CommonJS: the diagnostic column stays empty.
-      }
-    }
-    opts.log(`  ${name}: ${row.bundleBytes} B, init ${row.initMedianMs?.toFixed(1) ?? row.error} ms`);
+    opts.log(`  ${name}: ${row.bundleBytes} B, init ${row.initMedianMs.toFixed(1)} ms`);
   }
   return rows;
 }

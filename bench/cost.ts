@@ -14,11 +14,15 @@ import type { Targets } from './targets.ts';
 export const KINDS = ['http', 'https', 'tcp', 'dns'] as const;
 export type Kind = (typeof KINDS)[number];
 
-/** Warm-up and measured rounds per N: enough probes that 10 ms ticks stay a small error. */
-export const ROUNDS: Record<number, { warmup: number; rounds: number }> = {
-  1: { warmup: 5, rounds: 300 },
-  100: { warmup: 1, rounds: 3 },
-  1000: { warmup: 1, rounds: 1 },
+/**
+ * Warm-up and measured rounds per N: enough probes that 10 ms ticks stay a small error. Cheap cells are
+ * repeated, netprobe and exporter alternating, and pooled, so one burst of load on the machine does not
+ * decide a cell alone.
+ */
+export const ROUNDS: Record<number, { warmup: number; rounds: number; repeats: number }> = {
+  1: { warmup: 5, rounds: 300, repeats: 3 },
+  100: { warmup: 1, rounds: 3, repeats: 3 },
+  1000: { warmup: 1, rounds: 1, repeats: 1 },
 };
 
 export interface CostCell {
@@ -78,52 +82,80 @@ export async function measureCost(opts: {
   const cells: CostCell[] = [];
   for (const kind of KINDS) {
     for (const n of opts.ns) {
-      const { warmup, rounds } = ROUNDS[n] ?? { warmup: 1, rounds: 1 };
+      const { warmup, rounds, repeats } = ROUNDS[n] ?? { warmup: 1, rounds: 1, repeats: 1 };
       const { group, module, blackbox } = kindTargets(kind, n, opts.targets);
-      const netprobe = await runCell(opts.bundle, {
-        groups: [group],
-        warmupRounds: warmup,
-        rounds,
-        caFile: opts.targets.caFile,
-      });
-      const cell: CostCell = { kind, n, netprobe };
-      if (opts.blackboxBin) {
-        cell.blackbox = await runBlackboxCell({
-          bin: opts.blackboxBin,
-          dir: opts.dir,
-          caFile: opts.targets.caFile,
-          module,
-          targets: blackbox,
-          warmupRounds: warmup,
-          rounds,
-          ticksPerSecond: opts.ticksPerSecond,
-        });
+      const config = { groups: [group], warmupRounds: warmup, rounds, caFile: opts.targets.caFile };
+      const variants = (opts.variants ?? []).filter((v) => v.kind === kind);
+      const ours: CellResult[] = [];
+      const theirs: BlackboxCellResult[] = [];
+      const others: CellResult[][] = variants.map(() => []);
+      // Each repeat runs netprobe, the exporter and the variants back to back, so all see the same load.
+      for (let r = 0; r < repeats; r++) {
+        ours.push(await runCell(opts.bundle, config));
+        if (opts.blackboxBin) {
+          theirs.push(
+            await runBlackboxCell({
+              bin: opts.blackboxBin,
+              dir: opts.dir,
+              caFile: opts.targets.caFile,
+              module,
+              targets: blackbox,
+              warmupRounds: warmup,
+              rounds,
+              ticksPerSecond: opts.ticksPerSecond,
+            }),
+          );
+        }
+        for (const [v, variant] of variants.entries()) {
+          others[v]?.push(await runCell(opts.bundle, config, variant.nodeArgs));
+        }
       }
+      const cell: CostCell = { kind, n, netprobe: pooled(ours) };
+      if (theirs.length) cell.blackbox = pooledBlackbox(theirs);
       opts.log(
-        `  ${kind.padEnd(5)} N=${String(n).padEnd(4)} netprobe ${cpuPerProbe(netprobe).toFixed(3)} ms CPU/probe` +
+        `  ${kind.padEnd(5)} N=${String(n).padEnd(4)} netprobe ${cpuPerProbe(cell.netprobe).toFixed(3)} ms CPU/probe` +
           (cell.blackbox
             ? `, blackbox_exporter ${(cell.blackbox.cpuMs / cell.blackbox.probes).toFixed(3)}`
             : ''),
       );
       cells.push(cell);
-    }
-  }
-  for (const variant of opts.variants ?? []) {
-    for (const n of opts.ns) {
-      const { warmup, rounds } = ROUNDS[n] ?? { warmup: 1, rounds: 1 };
-      const { group } = kindTargets(variant.kind, n, opts.targets);
-      const netprobe = await runCell(
-        opts.bundle,
-        { groups: [group], warmupRounds: warmup, rounds, caFile: opts.targets.caFile },
-        variant.nodeArgs,
-      );
-      opts.log(
-        `  ${variant.kind} N=${n} (${variant.name}) netprobe ${cpuPerProbe(netprobe).toFixed(3)} ms CPU/probe`,
-      );
-      cells.push({ kind: variant.kind, n, variant: variant.name, netprobe });
+      for (const [v, variant] of variants.entries()) {
+        const other = pooled(others[v] ?? []);
+        opts.log(
+          `  ${kind.padEnd(5)} N=${String(n).padEnd(4)} ${variant.name}: ${cpuPerProbe(other).toFixed(3)} ms CPU/probe`,
+        );
+        cells.push({ kind, n, variant: variant.name, netprobe: other });
+      }
     }
   }
   return cells;
+}
+
+/** Repeats of one netprobe cell as one: measured rounds pooled, warm-up and loop delay of the first, peak of the peaks. */
+function pooled(runs: CellResult[]): CellResult {
+  const [first, ...rest] = runs;
+  if (!first) throw new Error('pooled: no runs');
+  const failures = { ...first.failures };
+  for (const run of rest) {
+    for (const [code, count] of Object.entries(run.failures)) failures[code] = (failures[code] ?? 0) + count;
+  }
+  return {
+    ...first,
+    rounds: runs.flatMap((r) => r.rounds),
+    failures,
+    failureSamples: runs.flatMap((r) => r.failureSamples).slice(0, 5),
+    maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
+  };
+}
+
+function pooledBlackbox(runs: BlackboxCellResult[]): BlackboxCellResult {
+  return {
+    rounds: runs.flatMap((r) => r.rounds),
+    cpuMs: runs.reduce((sum, r) => sum + r.cpuMs, 0),
+    probes: runs.reduce((sum, r) => sum + r.probes, 0),
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    failureSamples: runs.flatMap((r) => r.failureSamples).slice(0, 5),
+  };
 }
 
 /** CPU per probe over the measured rounds of a netprobe cell (ms). */

@@ -13,7 +13,14 @@ import { DNS_NAME, type Targets } from './targets.ts';
 
 const run = promisify(execFile);
 
-export const HTTP_PHASES = ['dns', 'connect', 'tls', 'ttfb', 'total'] as const satisfies readonly Phase[];
+export const HTTP_PHASES = [
+  'dns',
+  'connect',
+  'tls',
+  'ttfb',
+  'transfer',
+  'total',
+] as const satisfies readonly Phase[];
 export type HttpPhase = (typeof HTTP_PHASES)[number];
 
 export interface HttpFidelityCell {
@@ -48,6 +55,7 @@ const emptyPhases = (): Record<HttpPhase, number[]> => ({
   connect: [],
   tls: [],
   ttfb: [],
+  transfer: [],
   total: [],
 });
 
@@ -69,6 +77,7 @@ export function curlPhases(line: string, tls: boolean): Record<HttpPhase, number
     connect: (connect - namelookup) * 1000,
     tls: tls ? (appconnect - connect) * 1000 : Number.NaN,
     ttfb: (starttransfer - ready) * 1000,
+    transfer: (total - starttransfer) * 1000,
     total: total * 1000,
   };
 }

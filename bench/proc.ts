@@ -58,6 +58,11 @@ export function shutdown(): Promise<void> {
   return shuttingDown;
 }
 
+/** True once shutdown has begun: failures after that are the children being killed, not findings. */
+export function isShuttingDown(): boolean {
+  return shuttingDown !== undefined;
+}
+
 /** SIGINT/SIGTERM end the bench cleanly: children killed by PID, servers closed, temp files removed. */
 export function installSignalHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -29,6 +29,8 @@ export interface BenchResults {
   mixed?: MixedRun;
   coldStart: ColdStartRow[];
   initParts: InitPart[];
+  /** Load average at the start of each section, by the section's log line ("1. fidelity…"). */
+  sectionLoad: Record<string, string>;
 }
 
 export const GOALS = {
@@ -236,6 +238,10 @@ function machineSection(r: BenchResults): string {
       ['command', `\`${r.command}\` (${fmt(r.durationS, 0)} s)`],
       ['CPU', `${m.cpu}, ${m.cores} cores`],
       ['load average at start', `${m.loadAverage} (a shared machine: other work ran beside the bench)`],
+      ...Object.entries(r.sectionLoad).map(([name, load]) => [
+        `load average at section ${name.split(' ')[0]}`,
+        load,
+      ]),
       ['kernel', m.kernel],
       ['memory', `${m.memoryGb} GB`],
       ['Node', m.node],
@@ -396,7 +402,8 @@ function costSection(r: BenchResults): string {
     'ms CPU/probe',
   );
   return [
-    'Each cell: N probes at once, repeated for the measured rounds after warm-up rounds (N=1: 5 + 300, N=100: 1 + 3, N=1000: 1 + 1). ' +
+    'Each cell: N probes at once, repeated for the measured rounds after warm-up rounds (N=1: 5 + 300, N=100: 1 + 3, N=1000: 1 + 1); ' +
+      'the N=1 and N=100 cells run three times, netprobe, exporter and variant back to back each time, and the rounds are pooled (the rounds column counts them). ' +
       'netprobe runs in a fresh `node` process per cell (the esbuild bundle of bench/cell.ts, as Lambda runs bundled JS), CPU from `process.cpuUsage()` (user + sys, all threads) around the rounds, ' +
       'peak RSS from `process.resourceUsage().maxRSS` (whole process life). blackbox_exporter is a fresh process per cell with the generated module config, driven through `/probe?module=…&target=…` ' +
       'over keep-alive connections (N requests at once), its CPU from `/proc/<pid>/stat` utime + stime (10 ms ticks) around the same rounds, peak RSS from VmHWM. ' +
@@ -515,16 +522,17 @@ function mixedSection(m: MixedRun | undefined, r: BenchResults): string {
 
 function coldStartSection(rows: ColdStartRow[], parts: InitPart[]): string {
   return [
-    'Bundled as infra/constructs/probe-function.ts does (esbuild: ESM, node24, minify, AWS SDK bundled, source map beside the bundle, createRequire banner); ' +
-      'size of `index.mjs` (the source map is not counted); gzip is close to the uploaded zip. Init: a fresh `node` process with `NODE_OPTIONS=--enable-source-maps` ' +
-      '(as deployed) imports the bundle; the time of that import, median of 10 runs. Lambda adds its own runtime start on top; the ARM64 build is the same JS. ' +
+    'Bundled with infra’s own options (infra/bundling.ts `esbuildOptions`: ESM, node24, minify, source map beside the bundle, createRequire banner, ' +
+      '`@aws-sdk/*` and `@smithy/*` left to the nodejs24.x runtime); size of `index.mjs` (the source map is not counted); gzip is close to the uploaded zip. ' +
+      'Init: a fresh `node` process with `NODE_OPTIONS=--enable-source-maps` (as deployed) imports the bundle, the SDK resolving from a node_modules ' +
+      'linked to the project’s own copy (the runtime’s stand-in, loaded from disk as on Lambda); the time of that import, median of 10 runs. ' +
+      'Lambda adds its own runtime start on top; the ARM64 build is the same JS. ' +
       '"init as CJS bundle" is a diagnostic: the same entry bundled with `format: cjs` (not what infra deploys).',
     table(
       [
         'function',
         'bundle KB',
         'gzip KB',
-        'without @aws-sdk KB',
         'init median ms',
         'init min–max ms',
         'init as CJS bundle ms',
@@ -537,17 +545,16 @@ function coldStartSection(rows: ColdStartRow[], parts: InitPart[]): string {
               f.name,
               fmt((f.bundleBytes ?? Number.NaN) / 1024, 1),
               fmt((f.gzipBytes ?? Number.NaN) / 1024, 1),
-              fmt((f.withoutSdkBytes ?? Number.NaN) / 1024, 1),
               f.initMedianMs === undefined ? (f.error ?? 'n/a') : fmt(f.initMedianMs, 1),
               f.initMs ? `${fmt(Math.min(...f.initMs), 1)}–${fmt(Math.max(...f.initMs), 1)}` : '',
               fmt(f.cjsInitMedianMs, 1),
               `${passCell((f.bundleBytes ?? Number.POSITIVE_INFINITY) / 1024 <= GOALS.bundleKb)} / ${passCell(f.initMedianMs === undefined ? undefined : f.initMedianMs <= GOALS.initMs)}`,
               (f.topInputs ?? []).map((t) => `${t.name} ${fmt(t.kb, 0)}`).join(', '),
             ]
-          : [f.name, 'not yet built', '', '', '', '', '', `${f.entry} missing on main`, ''],
+          : [f.name, 'not yet built', '', '', '', '', `${f.entry} missing on main`, ''],
       ),
     ),
-    'What the parts cost on their own (each bundled alone the same way, import time median of 5 fresh processes):',
+    'What the parts cost on their own (each bundled alone the same way, import time median of 5 fresh processes; parts share built-ins, so they do not add up):',
     table(
       ['part', 'bundle KB', 'init median ms'],
       parts.map((p) => [p.name, fmt(p.bundleKb, 0), fmt(p.initMedianMs, 1)]),

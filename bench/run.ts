@@ -5,7 +5,7 @@
  * Every server and child process is closed or killed by PID at the end, on error and on Ctrl-C too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BLACKBOX_BIN, BLACKBOX_PACKAGE } from './blackbox.ts';
@@ -16,7 +16,7 @@ import { dnsFidelity, httpFidelity } from './fidelity.ts';
 import { writeFindings } from './findings.ts';
 import { measureLoad } from './load.ts';
 import { describeMachine } from './machine.ts';
-import { ensureTool, installSignalHandlers, onShutdown, shutdown } from './proc.ts';
+import { ensureTool, installSignalHandlers, isShuttingDown, onShutdown, shutdown } from './proc.ts';
 import { type BenchResults, renderReport } from './report.ts';
 import { startTargets } from './targets.ts';
 
@@ -44,6 +44,14 @@ Groups = X25519:P-256:P-384
 `;
 
 const log = (line: string) => console.log(line);
+/** Load average when each section starts: on a shared machine it says how much else was running. */
+const sectionLoad: Record<string, string> = {};
+const section = (name: string) => {
+  sectionLoad[name] = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+  log(name);
+};
 
 async function main(): Promise<void> {
   installSignalHandlers();
@@ -77,7 +85,7 @@ async function main(): Promise<void> {
   onShutdown(() => targets.close());
   const bundle = await bundleCell(dir);
 
-  log('1. fidelity against curl and dig');
+  section('1. fidelity against curl and dig');
   const http = tools.curl.path
     ? await httpFidelity(
         tools.curl.path,
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
     : [];
   const dns = tools.dig.path ? await dnsFidelity(tools.dig.path, targets, [0, 20], FIDELITY) : [];
 
-  log('2. cost per probe');
+  section('2. cost per probe');
   // Diagnostic: the same HTTPS probes offering only classical key exchange (X25519, P-256), as curl 7.88
   // and Go's crypto/tls in blackbox_exporter do; Node 24's OpenSSL 3.5 offers the X25519MLKEM768 hybrid first.
   const classicTls = join(dir, 'openssl-classic-groups.cnf');
@@ -109,7 +117,7 @@ async function main(): Promise<void> {
     log,
   });
 
-  log('3. measurement under load');
+  section('3. measurement under load');
   const load = await measureLoad({
     bundle,
     targets,
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
     caFile: targets.caFile,
   });
 
-  log('4. cold start');
+  section('4. cold start');
   const coldStart = await measureColdStart({ dir: join(dir, 'functions'), runs: 10, env: FUNCTION_ENV, log });
   const initParts = await measureInitParts({ dir: join(dir, 'parts'), runs: 5 });
 
@@ -162,6 +170,7 @@ async function main(): Promise<void> {
     mixed: { result: mixed, labels: [...mixedGroups.map((g) => g.label), 'tcp', 'dns'] },
     coldStart,
     initParts,
+    sectionLoad,
   };
   const report = renderReport(results, writeFindings(results));
   writeFileSync(REPORT, report);
@@ -172,7 +181,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  console.error(`bench failed: ${(err as Error).stack ?? err}`);
+  if (!isShuttingDown()) console.error(`bench failed: ${(err as Error).stack ?? err}`);
   process.exitCode = 1;
 } finally {
   await shutdown();

@@ -17,29 +17,6 @@ export function quantile(values: readonly number[], q: number): number {
 
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
-export function mean(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  return values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-export interface Summary {
-  n: number;
-  p50: number;
-  p99: number;
-  min: number;
-  max: number;
-}
-
-export function summarize(values: readonly number[]): Summary {
-  return {
-    n: values.length,
-    p50: median(values),
-    p99: quantile(values, 0.99),
-    min: values.length ? Math.min(...values) : Number.NaN,
-    max: values.length ? Math.max(...values) : Number.NaN,
-  };
-}
-
 /** |a[i] − b[i]| for paired samples (same target, same delay, taken back to back). */
 export function pairedAbsDiffs(a: readonly number[], b: readonly number[]): number[] {
   if (a.length !== b.length) {
