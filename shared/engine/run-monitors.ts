@@ -14,7 +14,7 @@ import type { Finding } from '../domain/finding.ts';
 import { type TriageOptions, triage } from '../domain/triage.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
-import type { TriageStep } from '../probes/types.ts';
+import type { Timings, TriageStep } from '../probes/types.ts';
 
 /** What triage may be tuned with; its signal and deadline always come from the run. */
 export type TriageSettings = Pick<TriageOptions, 'budgetMs' | 'resolvers'>;
@@ -138,7 +138,7 @@ async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding>
     location: ctx.location,
     startedAt,
     status: result.status,
-    timings: result.timings,
+    timings: toMicroseconds(result.timings),
     error: result.error,
     layer: result.layer,
     issueType: classify(result, {
@@ -150,4 +150,14 @@ async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding>
     details: result.details,
     ...(steps === undefined ? {} : { triage: steps }),
   };
+}
+
+/**
+ * Phases to the microsecond, curl's own resolution: performance.now()'s float noise
+ * (5.767614999999978) is not precision, and findings are stored and printed by the million.
+ */
+function toMicroseconds(timings: Timings): Timings {
+  return Object.fromEntries(
+    Object.entries(timings).map(([phase, ms]) => [phase, Math.round(ms * 1000) / 1000]),
+  ) as Timings;
 }

@@ -129,6 +129,9 @@ describe('runMonitors', () => {
       now: () => at,
     });
     const [up, oneRegion, twoRegions, behindCdn] = findings;
+    // Phases to the microsecond (curl's resolution), never performance.now()'s float tails.
+    for (const ms of Object.values(up?.timings ?? {})) expect(String(ms)).toMatch(/^\d+(\.\d{1,3})?$/);
+    expect(Object.keys(up?.timings ?? {}).sort()).toEqual(['connect', 'dns', 'total', 'transfer', 'ttfb']);
     expect(up).toMatchObject({
       monitorId: 'up',
       probe: 'http',
