@@ -7,6 +7,9 @@ import { cpuPerProbe } from './cost.ts';
 import { type BenchResults, GOALS, goalRows, httpPhaseDiffs, ttfbInflation } from './report.ts';
 import { fmt, median, quantile } from './stats.ts';
 
+/** A result within this fraction of its limit is reported as a close call even when it passes. */
+const CLOSE_CALL = 0.85;
+
 export function writeFindings(r: BenchResults): string {
   const goals = goalRows(r);
   const missed = (prefix: string) => goals.some((g) => g.goal.startsWith(prefix) && g.pass === false);
@@ -16,12 +19,14 @@ export function writeFindings(r: BenchResults): string {
   if (missed('DNS query time')) out.push(dnsFindings(r));
   if (missed('CPU per probe')) out.push(cpuFindings(r));
   if (missed('… with p99 ttfb') || missed('1000 mixed')) out.push(loadFindings(r));
-  if (
-    r.coldStart.some((f) => f.built) &&
-    (missed('probe-runner') || missed('probe-api') || missed('escalator'))
-  ) {
-    out.push(coldStartFindings(r));
-  }
+  // Also when a function passes by less than this machine's run-to-run spread: the next run may not.
+  const coldMissed = missed('probe-runner') || missed('probe-api') || missed('escalator');
+  const close = r.coldStart.some(
+    (f) =>
+      (f.initMedianMs ?? 0) > CLOSE_CALL * GOALS.initMs ||
+      (f.bundleBytes ?? 0) / 1024 > CLOSE_CALL * GOALS.bundleKb,
+  );
+  if (r.coldStart.some((f) => f.built) && (coldMissed || close)) out.push(coldStartFindings(r, !coldMissed));
   if (out.length === 0) return 'Every measured goal was met in this run.';
   out.push(
     'Numbers near a threshold move from run to run on this machine: two cores shared with other work ' +
@@ -159,7 +164,7 @@ function loadFindings(r: BenchResults): string {
   );
 }
 
-function coldStartFindings(r: BenchResults): string {
+function coldStartFindings(r: BenchResults, closeCallOnly: boolean): string {
   const built = r.coldStart.filter((f) => f.built && f.bundleBytes !== undefined);
   const part = (prefix: string) => r.initParts.find((p) => p.name.startsWith(prefix));
   const sdk = part('AWS SDK');
@@ -178,7 +183,7 @@ function coldStartFindings(r: BenchResults): string {
     .map((f) => `${f.name} ${fmt(f.initMedianMs, 0)} ms (${fmt(f.cjsInitMedianMs, 0)} ms bundled as CJS)`)
     .join(', ');
   return (
-    `**Bundle size and init.** Sizes: ${sizes}` +
+    `**Bundle size and init${closeCallOnly ? ' (met in this run, by less than the run-to-run spread here: medians of 10 imports move by ±30 ms between runs)' : ''}.** Sizes: ${sizes}` +
     (tooBig.length
       ? `; over ${GOALS.bundleKb} KB: ${tooBig.map((f) => f.name).join(', ')}. `
       : `, all within ${GOALS.bundleKb} KB since infra leaves the SDK to the runtime and shared/config imports zod as a namespace (tree-shaken); ` +
