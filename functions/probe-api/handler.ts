@@ -10,7 +10,8 @@
 import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { cloudWatchPublisher, dynamoStore } from '../shared/aws.ts';
+import { cloudWatchPublisher } from '../shared/aws/cloudwatch.ts';
+import { dynamoStore } from '../shared/aws/dynamo.ts';
 import { bundledConfig } from '../shared/config.ts';
 import { readEnv } from '../shared/env.ts';
 import { logInvocation } from '../shared/invocation.ts';
