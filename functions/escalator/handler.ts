@@ -28,8 +28,8 @@ import { snsNotifier } from '../shared/aws/sns.ts';
 import { bundledConfig } from '../shared/config.ts';
 import { readEnv, readTopicArns } from '../shared/env.ts';
 import { logInvocation } from '../shared/invocation.ts';
-import { type DepsSource, lazy } from '../shared/lazy.ts';
-import { createLogger, type Logger } from '../shared/logger.ts';
+import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
+import type { Logger } from '../shared/logger.ts';
 
 export interface EscalatorDeps {
   config: NetprobeConfig;
@@ -178,13 +178,8 @@ export async function escalate(
   );
 }
 
-export interface HandlerOptions {
-  logger?: Logger;
-}
-
 export function createHandler(source: DepsSource<EscalatorDeps>, options: HandlerOptions = {}) {
-  const deps = lazy(source);
-  const logger = options.logger ?? createLogger({ fields: { function: 'escalator' } });
+  const { deps, logger } = handlerSetup('escalator', source, options);
   return middy<EscalatorEvent, DynamoDBBatchResponse | TickSummary>()
     .use(
       logInvocation<EscalatorEvent, DynamoDBBatchResponse | TickSummary>(logger, {
@@ -200,10 +195,10 @@ export function createHandler(source: DepsSource<EscalatorDeps>, options: Handle
     .handler((event) => escalate(event, deps(), logger));
 }
 
-export function defaultDeps(): EscalatorDeps {
+/** The Lambda's: from the environment and the bundled config. */
+export function defaultDeps(logger: Logger): EscalatorDeps {
   const env = readEnv();
   const config = bundledConfig();
-  const logger = createLogger({ fields: { function: 'escalator' } });
   return {
     config,
     store: dynamoStore(env, config),

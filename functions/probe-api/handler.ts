@@ -10,14 +10,10 @@
 import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { cloudWatchPublisher } from '../shared/aws/cloudwatch.ts';
-import { dynamoStore } from '../shared/aws/dynamo.ts';
-import { bundledConfig } from '../shared/config.ts';
-import { readEnv } from '../shared/env.ts';
 import { logInvocation } from '../shared/invocation.ts';
-import { type DepsSource, lazy } from '../shared/lazy.ts';
-import { createLogger, type Logger } from '../shared/logger.ts';
+import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 import { flushMetrics } from '../shared/metrics.ts';
+import { probingDeps } from '../shared/probing-deps.ts';
 import type { ProbeApiDeps } from './deps.ts';
 import { ApiError, type ApiResponse, httpErrors, type RouteRequest, requireHttpApiEvent } from './http.ts';
 import { checkRoute } from './routes/check.ts';
@@ -36,10 +32,6 @@ export const ROUTES: readonly { method: 'GET' | 'POST'; path: string; run: Route
   { method: 'GET', path: '/incidents', run: incidentsRoute },
 ];
 
-export interface HandlerOptions {
-  logger?: Logger;
-}
-
 function describeRequest(
   event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: { iam?: { userArn?: string } } } },
 ) {
@@ -54,8 +46,7 @@ function describeRequest(
 }
 
 export function createHandler(source: DepsSource<ProbeApiDeps>, options: HandlerOptions = {}) {
-  const deps = lazy(source);
-  const logger = options.logger ?? createLogger({ fields: { function: 'probe-api' } });
+  const { deps, logger } = handlerSetup('probe-api', source, options);
   const routes: Route<APIGatewayProxyEventV2, ApiResponse>[] = ROUTES.map((route) => ({
     method: route.method,
     path: route.path,
@@ -89,16 +80,4 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
     .handler(router);
 }
 
-export function defaultDeps(): ProbeApiDeps {
-  const env = readEnv();
-  const config = bundledConfig();
-  const logger = createLogger({ fields: { function: 'probe-api' } });
-  return {
-    config,
-    region: env.region,
-    store: dynamoStore(env, config),
-    metrics: cloudWatchPublisher(env, logger),
-  };
-}
-
-export const handler = createHandler(defaultDeps);
+export const handler = createHandler(probingDeps);

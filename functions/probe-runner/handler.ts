@@ -14,32 +14,17 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
-import { type Clock, systemClock } from '../../shared/ports/clock.ts';
-import type { MetricsPublisher } from '../../shared/ports/metrics.ts';
-import type { Store } from '../../shared/ports/store.ts';
+import { systemClock } from '../../shared/ports/clock.ts';
 import type { ErrorCode, Status } from '../../shared/probes/types.ts';
-import { cloudWatchPublisher } from '../shared/aws/cloudwatch.ts';
-import { dynamoStore } from '../shared/aws/dynamo.ts';
-import { bundledConfig } from '../shared/config.ts';
-import { readEnv } from '../shared/env.ts';
 import { flushReserveMs, logInvocation, probeDeadline } from '../shared/invocation.ts';
-import { type DepsSource, lazy } from '../shared/lazy.ts';
-import { createLogger, type Logger } from '../shared/logger.ts';
+import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
+import type { Logger } from '../shared/logger.ts';
 import { flushMetrics, metricsOf } from '../shared/metrics.ts';
+import { type ProbingDeps, probingDeps } from '../shared/probing-deps.ts';
 
-export interface ProbeRunnerDeps {
-  config: NetprobeConfig;
-  /** The region this runner probes from (NETPROBE_REGION): its findings' location. */
-  region: string;
-  store: Store;
-  metrics: MetricsPublisher;
-  clock?: Clock;
-  /** ms kept back from the remaining time for writing results; default flushReserveMs. */
-  reserveMs?: (remainingMs: number) => number;
-}
+export type ProbeRunnerDeps = ProbingDeps;
 
 export interface ScheduledRunEvent {
   'detail-type'?: string;
@@ -138,13 +123,8 @@ export async function runScheduled(
   };
 }
 
-export interface HandlerOptions {
-  logger?: Logger;
-}
-
 export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: HandlerOptions = {}) {
-  const deps = lazy(source);
-  const logger = options.logger ?? createLogger({ fields: { function: 'probe-runner' } });
+  const { deps, logger } = handlerSetup('probe-runner', source, options);
   return middy<unknown, RunSummary>()
     .use(
       logInvocation<unknown, RunSummary>(logger, {
@@ -164,16 +144,4 @@ export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: Hand
     .handler((event, context, { signal }) => runScheduled(event, context, signal, deps(), logger));
 }
 
-export function defaultDeps(): ProbeRunnerDeps {
-  const env = readEnv();
-  const config = bundledConfig();
-  const logger = createLogger({ fields: { function: 'probe-runner' } });
-  return {
-    config,
-    region: env.region,
-    store: dynamoStore(env, config),
-    metrics: cloudWatchPublisher(env, logger),
-  };
-}
-
-export const handler = createHandler(defaultDeps);
+export const handler = createHandler(probingDeps);

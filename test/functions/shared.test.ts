@@ -1,8 +1,8 @@
 /** The handlers' shared pieces: environment parsing, redacting logger, lazy dependencies, time budget. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EnvError, readEnv, readTopicArns } from '../../functions/shared/env.ts';
 import { flushReserveMs, probeDeadline } from '../../functions/shared/invocation.ts';
-import { lazy } from '../../functions/shared/lazy.ts';
+import { handlerSetup, lazy } from '../../functions/shared/lazy.ts';
 import { createLogger, redact } from '../../functions/shared/logger.ts';
 import { lambdaContext } from './helpers.ts';
 
@@ -123,6 +123,44 @@ describe('lazy', () => {
     expect(built).toBe(1);
     const plain = { n: 7 };
     expect(lazy(plain)()).toBe(plain);
+  });
+
+  it('builds the dependencies with its own logger, on first use, retrying after a failure', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (line) => lines.push(line) });
+    const given: unknown[] = [];
+    let fail = true;
+    const { deps, logger: used } = handlerSetup(
+      'probe-runner',
+      (l) => {
+        given.push(l);
+        if (fail) throw new Error('environment: TABLE_NAME is not set');
+        return { n: given.length };
+      },
+      { logger },
+    );
+    expect(used).toBe(logger);
+    expect(given).toEqual([]);
+    expect(() => deps()).toThrow('TABLE_NAME');
+    fail = false;
+    expect(deps()).toBe(deps());
+    expect(given).toEqual([logger, logger]);
+  });
+
+  it('names the function in every line of its default logger', () => {
+    const plain = { n: 1 };
+    const { deps, logger } = handlerSetup('escalator', plain);
+    expect(deps()).toBe(plain);
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      logger.info('hello');
+      expect(JSON.parse(String(write.mock.calls[0]?.[0]))).toMatchObject({
+        function: 'escalator',
+        message: 'hello',
+      });
+    } finally {
+      write.mockRestore();
+    }
   });
 });
 
