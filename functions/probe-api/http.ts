@@ -4,7 +4,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { unknownKeyMessage } from '../../shared/config/validate.ts';
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
