@@ -1,13 +1,17 @@
 /**
  * Monthly AWS cost of a netprobe deployment, computed from stated prices and a stated scenario,
  * every line with its arithmetic. docs/cost.md is this script's output for the default scenario:
- *   node scripts/cost-estimate.ts            # markdown table
- *   node scripts/cost-estimate.ts --json     # the same lines as JSON
+ *   node scripts/cost-estimate.ts                        # markdown tables
+ *   node scripts/cost-estimate.ts --json                 # the same lines as JSON
+ *   node scripts/cost-estimate.ts --phase-latency ttfb   # with config metrics.phaseLatency: all, none, dns,ttfb…
  *
  * Prices: us-east-1 list prices (no free tier), as published on the AWS pricing pages for Lambda,
  * CloudWatch, DynamoDB, SNS, API Gateway and KMS. Check them before you budget: they change.
  */
-import { METRICS } from '../shared/domain/metrics.ts';
+import { formatPath } from '../shared/config/errors.ts';
+import { safeParse } from '../shared/config/issues.ts';
+import { phaseLatencySchema } from '../shared/config/schema.ts';
+import { LATENCY_PHASES, type LatencyPhase, METRICS } from '../shared/domain/metrics.ts';
 
 export const PRICES_US_EAST_1 = {
   lambdaArmGbSecond: 0.0000133334,
@@ -35,22 +39,25 @@ export const PRICES_US_EAST_1 = {
 
 export type Prices = typeof PRICES_US_EAST_1;
 
-/** The phases a successful run reports as PhaseLatency (total is the Latency metric). */
-const PHASES_BY_SHAPE = {
+export type MonitorShape = 'https' | 'http' | 'tcp' | 'dns';
+
+/** The phases a successful run reaches (total is the Latency metric), before metrics.phaseLatency picks. */
+const PHASES_BY_SHAPE: Record<MonitorShape, readonly LatencyPhase[]> = {
   https: ['dns', 'connect', 'tls', 'ttfb', 'transfer'],
   http: ['dns', 'connect', 'ttfb', 'transfer'],
   tcp: ['dns', 'connect'],
   dns: ['dns'],
-} as const;
-
-export type MonitorShape = keyof typeof PHASES_BY_SHAPE;
+};
 
 export interface MonitorGroup {
   readonly shape: MonitorShape;
   readonly count: number;
   /** CDN-fronted: one more metric (CdnCacheHit). */
   readonly cdn?: boolean;
-  /** Phase thresholds, each one latency alarm. */
+  /**
+   * Phase thresholds, each one latency alarm. A threshold on a phase needs that phase published, so
+   * with fewer phases read these as `total` thresholds (the Latency metric): same alarm count.
+   */
   readonly latencyThresholds: number;
 }
 
@@ -59,6 +66,8 @@ export interface Scenario {
   readonly regions: number;
   readonly intervalMinutes: number;
   readonly monitors: readonly MonitorGroup[];
+  /** Config `metrics.phaseLatency`: the phases published as PhaseLatency. */
+  readonly phaseLatency: readonly LatencyPhase[];
   /** Wall time of one runner invocation (all monitors of a region run concurrently). */
   readonly runnerSeconds: number;
   readonly runnerMemoryMb: number;
@@ -90,6 +99,7 @@ export const EXAMPLE_SCENARIO: Scenario = {
   name: '50 monitors × 5 regions, every minute',
   regions: 5,
   intervalMinutes: 1,
+  phaseLatency: LATENCY_PHASES,
   monitors: [
     { shape: 'https', count: 20, latencyThresholds: 1 },
     { shape: 'https', count: 10, cdn: true, latencyThresholds: 1 },
@@ -128,12 +138,35 @@ const usd = (value: number) => `$${value.toFixed(2)}`;
 const n = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
 /** Distinct CloudWatch metrics one monitor publishes in one region (see shared/domain/metrics.ts). */
-export function metricsPerMonitorRegion(group: Pick<MonitorGroup, 'shape' | 'cdn'>): string[] {
+export function metricsPerMonitorRegion(
+  group: Pick<MonitorGroup, 'shape' | 'cdn'>,
+  phaseLatency: readonly LatencyPhase[] = LATENCY_PHASES,
+): string[] {
   const names: string[] = [METRICS.up.name, METRICS.latency.name];
-  for (const phase of PHASES_BY_SHAPE[group.shape]) names.push(`${METRICS.phaseLatency.name}{${phase}}`);
+  for (const phase of PHASES_BY_SHAPE[group.shape]) {
+    if (phaseLatency.includes(phase)) names.push(`${METRICS.phaseLatency.name}{${phase}}`);
+  }
   if (group.shape === 'https') names.push(METRICS.certDaysRemaining.name);
   if (group.cdn) names.push(METRICS.cdnCacheHit.name);
   return names;
+}
+
+/** `shape` or `shape+cdn`, as the arithmetic names a group. */
+const groupName = (g: MonitorGroup) => `${g.shape}${g.cdn ? '+cdn' : ''}`;
+
+/** Distinct metrics of the whole scenario: per monitor and region, times monitors, times regions. */
+export function metricCount(s: Scenario): number {
+  return (
+    s.regions *
+    s.monitors.reduce((sum, g) => sum + g.count * metricsPerMonitorRegion(g, s.phaseLatency).length, 0)
+  );
+}
+
+/** The choice as written in the config: 'all', 'none' or the list. */
+export function phaseLatencyLabel(phases: readonly LatencyPhase[]): string {
+  if (LATENCY_PHASES.every((phase) => phases.includes(phase))) return "'all'";
+  if (phases.length === 0) return "'none'";
+  return `[${phases.map((phase) => `'${phase}'`).join(', ')}]`;
 }
 
 export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLine[] {
@@ -183,21 +216,19 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
   );
 
   // CloudWatch metrics
-  const perRegion = s.monitors.map((g) => ({ g, names: metricsPerMonitorRegion(g) }));
-  const metricCount = s.regions * perRegion.reduce((sum, { g, names }) => sum + g.count * names.length, 0);
-  const tierOne = Math.min(metricCount, 10_000);
-  const metricsUsd =
-    tierOne * p.metricPerMonth + Math.max(0, metricCount - 10_000) * p.metricPerMonthAfter10k;
-  const breakdown = perRegion
-    .map(({ g, names }) => `${g.count} ${g.shape}${g.cdn ? '+cdn' : ''} × ${names.length}`)
+  const metrics = metricCount(s);
+  const tierOne = Math.min(metrics, 10_000);
+  const metricsUsd = tierOne * p.metricPerMonth + Math.max(0, metrics - 10_000) * p.metricPerMonthAfter10k;
+  const breakdown = s.monitors
+    .map((g) => `${g.count} ${groupName(g)} × ${metricsPerMonitorRegion(g, s.phaseLatency).length}`)
     .join(' + ');
   add(
     'CloudWatch',
     'custom metrics',
-    `(${breakdown}) × ${s.regions} regions = ${n(metricCount)} metrics × $${p.metricPerMonth}`,
+    `(${breakdown}) × ${s.regions} regions = ${n(metrics)} metrics (phaseLatency ${phaseLatencyLabel(s.phaseLatency)}) × $${p.metricPerMonth}`,
     metricsUsd,
   );
-  const putRequests = invocations * Math.ceil(metricCount / s.regions / 1000);
+  const putRequests = invocations * Math.ceil(metrics / s.regions / 1000);
   add(
     'CloudWatch',
     'PutMetricData calls',
@@ -286,7 +317,7 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
   const remoteShare = (s.regions - 1) / s.regions;
   const transferGb =
     (remoteShare *
-      (findings * s.findingKb * 1024 + findings * (metricCount / s.regions / monitors) * s.datumBytes)) /
+      (findings * s.findingKb * 1024 + findings * (metrics / s.regions / monitors) * s.datumBytes)) /
     1024 ** 3;
   add(
     'Data transfer',
@@ -321,15 +352,87 @@ export function formatMarkdown(s: Scenario, lines: readonly CostLine[]): string 
   ].join('\n');
 }
 
+/** What docs/cost.md compares: every phase (the default), the one that tells server from network, none. */
+export const PHASE_LATENCY_CHOICES: readonly (readonly LatencyPhase[])[] = [LATENCY_PHASES, ['ttfb'], []];
+
+export interface PhaseLatencyRow {
+  readonly phaseLatency: string;
+  /** Metrics per monitor and region, per monitor group in scenario order. */
+  readonly perMonitorRegion: readonly number[];
+  readonly metrics: number;
+  readonly metricsUsd: number;
+  readonly totalUsd: number;
+}
+
+/** The same scenario under each `metrics.phaseLatency` choice. */
+export function comparePhaseLatency(
+  s: Scenario,
+  choices: readonly (readonly LatencyPhase[])[] = PHASE_LATENCY_CHOICES,
+  p: Prices = PRICES_US_EAST_1,
+): PhaseLatencyRow[] {
+  return choices.map((phaseLatency) => {
+    const variant = { ...s, phaseLatency };
+    const lines = estimateCost(variant, p);
+    return {
+      phaseLatency: phaseLatencyLabel(phaseLatency),
+      perMonitorRegion: s.monitors.map((g) => metricsPerMonitorRegion(g, phaseLatency).length),
+      metrics: metricCount(variant),
+      metricsUsd: lines
+        .filter((line) => line.item === 'custom metrics')
+        .reduce((sum, line) => sum + line.usd, 0),
+      totalUsd: total(lines),
+    };
+  });
+}
+
+export function formatPhaseLatencyComparison(s: Scenario, rows: readonly PhaseLatencyRow[]): string {
+  const groups = s.monitors.map(groupName).join(' / ');
+  return [
+    `| \`metrics.phaseLatency\` | metrics per monitor and region (${groups}) | metrics | custom metrics | total |`,
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (row) =>
+        `| \`${row.phaseLatency}\` | ${row.perMonitorRegion.join(' / ')} | ${n(row.metrics)} | ${usd(row.metricsUsd)} | ${usd(row.totalUsd)} |`,
+    ),
+  ].join('\n');
+}
+
+/** `--phase-latency all|none|ttfb|connect,ttfb`, checked by the config's own schema. */
+function phaseLatencyArgument(argv: readonly string[]): readonly LatencyPhase[] | undefined {
+  const at = argv.indexOf('--phase-latency');
+  if (at < 0) return undefined;
+  const text = argv[at + 1] ?? '';
+  const parsed = safeParse(phaseLatencySchema, text === 'all' || text === 'none' ? text : text.split(','));
+  if (parsed.ok) return parsed.value;
+  for (const issue of parsed.issues)
+    console.error(`--phase-latency${formatPath(issue.path)}: ${issue.message}`);
+  process.exit(2);
+}
+
 if (import.meta.main) {
-  const lines = estimateCost(EXAMPLE_SCENARIO);
+  const chosen = phaseLatencyArgument(process.argv);
+  const scenario: Scenario = chosen
+    ? {
+        ...EXAMPLE_SCENARIO,
+        name: `${EXAMPLE_SCENARIO.name}, phaseLatency ${phaseLatencyLabel(chosen)}`,
+        phaseLatency: chosen,
+      }
+    : EXAMPLE_SCENARIO;
+  const lines = estimateCost(scenario);
+  const comparison = comparePhaseLatency(scenario);
   console.log(
     process.argv.includes('--json')
       ? JSON.stringify(
-          { scenario: EXAMPLE_SCENARIO, prices: PRICES_US_EAST_1, lines, totalUsd: total(lines) },
+          {
+            scenario,
+            prices: PRICES_US_EAST_1,
+            lines,
+            totalUsd: total(lines),
+            phaseLatencyComparison: comparison,
+          },
           null,
           2,
         )
-      : formatMarkdown(EXAMPLE_SCENARIO, lines),
+      : `${formatMarkdown(scenario, lines)}\n\n${formatPhaseLatencyComparison(scenario, comparison)}`,
   );
 }

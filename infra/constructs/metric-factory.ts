@@ -1,7 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, Stats } from 'aws-cdk-lib/aws-cloudwatch';
 import type { MonitorConfig } from '../../shared/config/types.ts';
-import { DIMENSIONS, METRICS, type MetricKey } from '../../shared/domain/metrics.ts';
+import {
+  DIMENSIONS,
+  LATENCY_PHASES,
+  type LatencyPhase,
+  METRICS,
+  type MetricKey,
+} from '../../shared/domain/metrics.ts';
 import type { TlsOptions } from '../../shared/probes/spec.ts';
 import type { Phase } from '../../shared/probes/types.ts';
 
@@ -15,15 +21,38 @@ export interface MetricSelection {
   readonly period?: Duration;
 }
 
+export interface NetprobeMetricFactoryOptions {
+  /**
+   * Phases the runs publish as PhaseLatency (config `metrics.phaseLatency`).
+   * @default LATENCY_PHASES (every phase)
+   */
+  readonly phaseLatency?: readonly LatencyPhase[];
+}
+
 /**
  * Builds the CloudWatch metrics of shared/domain/metrics.ts for one monitor in one probing region.
- * It only builds metrics; alarms and widgets are wired by the constructs that use it.
+ * It only builds metrics; alarms and widgets are wired by the constructs that use it. It refuses a
+ * PhaseLatency series the runs do not publish: an alarm or graph on it would stay empty forever.
  */
 export class NetprobeMetricFactory {
   readonly namespace: string;
+  /** Phases published as PhaseLatency, in timing order. */
+  readonly phaseLatency: readonly LatencyPhase[];
 
-  constructor(namespace: string) {
+  constructor(namespace: string, options: NetprobeMetricFactoryOptions = {}) {
     this.namespace = namespace;
+    this.phaseLatency = options.phaseLatency ?? LATENCY_PHASES;
+  }
+
+  /** Whether runs publish this phase: `total` always (the Latency metric), others per the config. */
+  publishes(phase: Phase): boolean {
+    return phase === 'total' || this.phaseLatency.includes(phase);
+  }
+
+  /** The PhaseLatency phases this monitor's runs publish: those its probe reaches, among the enabled ones. */
+  phasesOf(monitor: MonitorConfig): LatencyPhase[] {
+    const reached = reachedPhases(monitor);
+    return this.phaseLatency.filter((phase) => reached.includes(phase));
   }
 
   up(selection: MetricSelection): Metric {
@@ -36,7 +65,14 @@ export class NetprobeMetricFactory {
 
   /** `total` is the Latency metric; every other phase is PhaseLatency with a Phase dimension. */
   phaseLatencyMs(selection: MetricSelection, phase: Phase): Metric {
-    return phase === 'total' ? this.latencyMs(selection) : this.metric('phaseLatency', selection, phase);
+    if (phase === 'total') return this.latencyMs(selection);
+    if (!this.publishes(phase)) {
+      throw new Error(
+        `metric ${METRICS.phaseLatency.name} ${phase} of ${selection.monitor.id}: not published ` +
+          `(metrics.phaseLatency: ${this.phaseLatency.join(', ') || 'none'})`,
+      );
+    }
+    return this.metric('phaseLatency', selection, phase);
   }
 
   certDaysRemaining(selection: MetricSelection): Metric {
@@ -81,4 +117,23 @@ export function certificateTls(monitor: MonitorConfig): TlsOptions | undefined {
   const probe = monitor.probe;
   if (probe.kind === 'http') return probe.url.startsWith('https:') ? probe.tls : undefined;
   return probe.kind === 'tcp' ? probe.tls : undefined;
+}
+
+/**
+ * The phases a run of this monitor reports when it succeeds (docs/metrics.md, per target): DNS only
+ * dns; TCP dns and connect, tls with TLS, ttfb and transfer with send or expect; HTTP all but tls,
+ * and tls where the monitor sees a certificate (https URLs, as for the certificate alarm).
+ */
+function reachedPhases(monitor: MonitorConfig): LatencyPhase[] {
+  const probe = monitor.probe;
+  if (probe.kind === 'dns') return ['dns'];
+  const tls = certificateTls(monitor) !== undefined;
+  const exchange = probe.kind === 'http' || probe.send !== undefined || probe.expect !== undefined;
+  return LATENCY_PHASES.filter(
+    (phase) =>
+      phase === 'dns' ||
+      phase === 'connect' ||
+      (phase === 'tls' && tls) ||
+      ((phase === 'ttfb' || phase === 'transfer') && exchange),
+  );
 }

@@ -47,7 +47,8 @@ export const CERTIFICATE_WINDOW_MINUTES = 60;
  *   one interval (every region, if it runs in fewer), or, for a monitor in fewer regions than that,
  *   for `confirmation.consecutiveRuns` intervals in a row;
  * - latency: one alarm per phase threshold of the probe (`probe.thresholds`, ms), firing when the
- *   slowest region's average is over it for `latencyDatapoints` intervals;
+ *   slowest region's average is over it for `latencyDatapoints` intervals (a phase threshold needs
+ *   that phase in metrics.phaseLatency; `total` reads Latency, always published);
  * - certificate, for monitors that report CertDaysRemaining (https, TCP with TLS): fires when a
  *   certificate with fewer than `tls.certWarnDays` days left was served in any region within the
  *   last CERTIFICATE_WINDOW_MINUTES. A warning ahead of time: the lapsed certificate itself is a
@@ -100,6 +101,12 @@ export class MonitorAlarms extends Construct {
       checkAlarm(name, regions.length, datapoints, monitor.intervalMinutes);
       if (!(Number.isFinite(thresholdMs) && thresholdMs > 0)) {
         throw new Error(`alarm ${name}: threshold ${thresholdMs} ms must be a positive number`);
+      }
+      // The config refuses this combination (shared/config/schema.ts); a hand-built config meets it here.
+      if (!metrics.publishes(phase as Phase)) {
+        throw new Error(
+          `alarm ${name}: reads PhaseLatency for ${phase}, which metrics.phaseLatency does not publish`,
+        );
       }
       const latency = perRegion((region) => metrics.phaseLatencyMs({ monitor, region }, phase as Phase));
       const alarm = new MathExpression({

@@ -11,6 +11,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { MonitorConfig } from '../../shared/config/types.ts';
+import type { LatencyPhase } from '../../shared/domain/metrics.ts';
 import { DASHBOARD_NAME } from '../naming.ts';
 import { certificateTls, type NetprobeMetricFactory } from './metric-factory.ts';
 
@@ -29,8 +30,10 @@ const THIRD_WIDTH = 8;
 const GRAPH_HEIGHT = 6;
 
 /**
- * The regional view: per monitor, latency and availability with one line per region; per region, the
- * CDN cache hit ratio of the CDN-fronted monitors; and the days left on every certificate probed.
+ * The regional view: per monitor, latency and availability with one line per region, and the time of
+ * each published phase in its slowest region (which phase got slow; only the phases config
+ * `metrics.phaseLatency` publishes, no widget without any); per region, the CDN cache hit ratio of
+ * the CDN-fronted monitors; and the days left on every certificate probed.
  */
 export class MonitoringDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -54,14 +57,17 @@ export class MonitoringDashboard extends Construct {
 
     for (const monitor of monitors) {
       const title = monitor.description ? `${monitor.id} (${monitor.description})` : monitor.id;
-      this.dashboard.addWidgets(
+      const phases = metrics.phasesOf(monitor);
+      // Two widgets per row, or three when the monitor has a phase graph.
+      const width = phases.length > 0 ? THIRD_WIDTH : HALF_WIDTH;
+      const row: IWidget[] = [
         new GraphWidget({
           title: `${title}: latency (ms)`,
           left: monitor.regions.map((region) =>
             metrics.latencyMs({ monitor, region }).with({ label: region, statistic: Stats.AVERAGE }),
           ),
           leftYAxis: { min: 0, label: 'ms', showUnits: false },
-          width: HALF_WIDTH,
+          width,
           height: GRAPH_HEIGHT,
         }),
         new GraphWidget({
@@ -70,10 +76,22 @@ export class MonitoringDashboard extends Construct {
             percent(`up${index}`, metrics.up({ monitor, region }), region, monitor.intervalMinutes),
           ),
           leftYAxis: { min: 0, max: 100, label: '%', showUnits: false },
-          width: HALF_WIDTH,
+          width,
           height: GRAPH_HEIGHT,
         }),
-      );
+      ];
+      if (phases.length > 0) {
+        row.push(
+          new GraphWidget({
+            title: `${title}: phases, slowest region (ms)`,
+            left: phases.map((phase) => slowestRegion(metrics, monitor, phase)),
+            leftYAxis: { min: 0, label: 'ms', showUnits: false },
+            width,
+            height: GRAPH_HEIGHT,
+          }),
+        );
+      }
+      this.dashboard.addWidgets(...row);
     }
 
     const cdnMonitors = monitors.filter((monitor) => monitor.cdn && monitor.probe.kind === 'http');
@@ -124,6 +142,29 @@ export class MonitoringDashboard extends Construct {
       );
     }
   }
+}
+
+/**
+ * One phase of a monitor as the highest of its regions' averages: the number the phase's latency
+ * alarm compares with its threshold (monitor-alarms.ts), one line per phase however many regions.
+ */
+function slowestRegion(
+  metrics: NetprobeMetricFactory,
+  monitor: MonitorConfig,
+  phase: LatencyPhase,
+): MathExpression {
+  const perRegion = Object.fromEntries(
+    monitor.regions.map((region, index) => [
+      `${phase}${index}`,
+      metrics.phaseLatencyMs({ monitor, region, statistic: Stats.AVERAGE }, phase),
+    ]),
+  );
+  return new MathExpression({
+    expression: `MAX([${Object.keys(perRegion).join(', ')}])`,
+    usingMetrics: perRegion,
+    label: phase,
+    period: Duration.minutes(monitor.intervalMinutes),
+  });
 }
 
 /** A 0/1 metric as a percentage line. The id must be unique within its widget. */

@@ -45,7 +45,7 @@ export class HomeStack extends Stack {
       description: 'netprobe home: findings table, escalation to team topics, HTTP API, alarms, dashboard',
     });
     const environment = functionEnvironment(config, config.homeRegion);
-    const metrics = new NetprobeMetricFactory(config.namespace);
+    const metrics = new NetprobeMetricFactory(config.namespace, config.metrics);
 
     this.table = new FindingsTable(this, 'Findings');
     this.topics = new TeamTopics(this, 'Teams', {

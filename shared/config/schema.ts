@@ -11,6 +11,7 @@ import {
   type EscalationTable,
 } from '../domain/escalation-table.ts';
 import { ISSUE_TYPES } from '../domain/finding.ts';
+import { LATENCY_PHASES, type LatencyPhase } from '../domain/metrics.ts';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds } from '../probes/spec.ts';
 import { checkDuration, formatDuration } from './duration.ts';
 import { check, manual, pushIssues, type RawIssue } from './issues.ts';
@@ -137,6 +138,44 @@ function resolveMonitor(v: z.output<typeof monitorObject>, ctx: z.RefinementCtx<
 
 export const monitorSchema = monitorObject.transform(resolveMonitor);
 
+// ---------------------------------------------------------------- metrics
+
+/** Which phases runs publish as PhaseLatency: `'all'`, `'none'` or a list like `['connect', 'ttfb']`. */
+export type PhaseLatencyInput = 'all' | 'none' | LatencyPhase[];
+
+const PHASE_NAMES = LATENCY_PHASES.join(', ');
+
+/**
+ * Resolves to the chosen phases in timing order (dns → transfer), so equal choices compare equal.
+ * Exported for tools that take the same choice on their command line (scripts/cost-estimate.ts).
+ */
+export const phaseLatencySchema = manual<PhaseLatencyInput, LatencyPhase[]>((value, issues) => {
+  if (value === 'all') return [...LATENCY_PHASES];
+  if (value === 'none') return [];
+  if (!Array.isArray(value)) {
+    issues.push({
+      path: [],
+      message: `expected "all", "none" or a list of ${PHASE_NAMES} (got ${JSON.stringify(value)})`,
+    });
+    return [];
+  }
+  // An empty list is more likely a half-edited list than a deliberate "none".
+  if (value.length === 0)
+    issues.push({ path: [], message: 'must not be empty (write "none" for no PhaseLatency)' });
+  value.forEach((phase: unknown, index) => {
+    if (!LATENCY_PHASES.includes(phase as LatencyPhase)) {
+      const why = phase === 'total' ? ': the total is the Latency metric, always published' : '';
+      issues.push({
+        path: [index],
+        message: `expected one of ${PHASE_NAMES} (got ${JSON.stringify(phase)}${why})`,
+      });
+    } else if (value.indexOf(phase as LatencyPhase) !== index) {
+      issues.push({ path: [index], message: `duplicate phase ${JSON.stringify(phase)}` });
+    }
+  });
+  return LATENCY_PHASES.filter((phase) => value.includes(phase));
+});
+
 // ---------------------------------------------------------------- top level
 
 const SEVERITIES = ['critical', 'high', 'medium'] as const satisfies readonly EscalationRule['severity'][];
@@ -206,6 +245,7 @@ const configObject = z.strictObject({
     .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, { error: 'expected 1-255 of A-Z a-z 0-9 . _ - / # :' })
     .refine((ns) => !ns.startsWith('AWS/'), { error: 'the AWS/ prefix is reserved for AWS services' })
     .default('Netprobe'),
+  metrics: z.strictObject({ phaseLatency: phaseLatencySchema.prefault('all') }).prefault({}),
   escalation: escalationOverrides.default({}),
   confirmation: z
     .strictObject({ minLocations: intRange(1, 100).default(2), consecutiveRuns: intRange(1, 100).default(2) })
@@ -270,6 +310,17 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
       }
     }
 
+    // A latency alarm reads its phase's PhaseLatency (infra/constructs/monitor-alarms.ts): if runs do
+    // not publish it, the alarm could never fire. `total` reads Latency, which is always published.
+    for (const phase of LATENCY_PHASES) {
+      if (monitor.probe.thresholds[phase] !== undefined && !v.metrics.phaseLatency.includes(phase)) {
+        issues.push({
+          path: at('thresholds', phase),
+          message: `its latency alarm needs PhaseLatency for ${phase}, which metrics.phaseLatency does not publish (add "${phase}" to it, or remove this threshold)`,
+        });
+      }
+    }
+
     // The runner also needs time to publish results after the probe's deadline.
     if (monitor.timeoutMs >= runnerBudgetMs) {
       issues.push({
@@ -301,6 +352,7 @@ function resolveConfig(v: z.output<typeof configObject>, ctx: z.RefinementCtx<un
     regions: v.regions,
     account: v.account,
     namespace: v.namespace,
+    metrics: v.metrics,
     escalation,
     confirmation: v.confirmation,
     classification: v.classification,

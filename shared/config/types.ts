@@ -5,6 +5,7 @@
  */
 import type { EscalationTable } from '../domain/escalation-table.ts';
 import type { IssueType } from '../domain/finding.ts';
+import type { LatencyPhase } from '../domain/metrics.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 
 export interface MonitorConfig {
@@ -41,6 +42,15 @@ export interface LambdaSettings {
   reservedConcurrency?: number;
 }
 
+/** Which of the optional CloudWatch series runs publish (docs/metrics.md). */
+export interface MetricsConfig {
+  /**
+   * Phases published as PhaseLatency, in timing order (dns → transfer); [] publishes none. Input
+   * `'all'` (the default) gives every phase, `'none'` gives [], a list gives those phases.
+   */
+  phaseLatency: LatencyPhase[];
+}
+
 export interface NetprobeConfig {
   /** Region of the home stack: table, escalator, topics, API, dashboard. */
   homeRegion: string;
@@ -50,6 +60,8 @@ export interface NetprobeConfig {
   account: string;
   /** CloudWatch namespace, default "Netprobe". */
   namespace: string;
+  /** Added for the PhaseLatency switch; default publishes every metric (docs/metrics.md). */
+  metrics: MetricsConfig;
   escalation: EscalationTable;
   confirmation: ConfirmationRule;
   /** Classification overrides: which issue type a failure maps to (see shared/domain/classify.ts). */

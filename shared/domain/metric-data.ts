@@ -2,14 +2,23 @@
  * Findings → metric datums (pure): the one place that decides what a run publishes. Names, units and
  * dimension sets come from METRICS, so the alarms in infra/ read exactly these series.
  *
- * Per finding: Up and Latency always; PhaseLatency for each phase the run reached except total;
- * CertDaysRemaining after a TLS handshake that showed a certificate; CdnCacheHit when a CDN cache
- * header was recognised. docs/metrics.md counts the distinct metrics this makes.
+ * Per finding: Up and Latency always; PhaseLatency for each phase the run reached except total,
+ * among the phases chosen (config `metrics.phaseLatency`, default all); CertDaysRemaining after a
+ * TLS handshake that showed a certificate; CdnCacheHit when a CDN cache header was recognised.
+ * docs/metrics.md counts the distinct metrics this makes.
  */
 import type { MetricDatum } from '../ports/metrics.ts';
-import { PHASES, type ProbeResult } from '../probes/types.ts';
+import type { ProbeResult } from '../probes/types.ts';
 import type { Finding } from './finding.ts';
-import { DIMENSIONS, METRICS, type MetricDefinition } from './metrics.ts';
+import { DIMENSIONS, LATENCY_PHASES, type LatencyPhase, METRICS, type MetricDefinition } from './metrics.ts';
+
+export interface MetricDataOptions {
+  /**
+   * Phases published as PhaseLatency (config `metrics.phaseLatency`; [] publishes none).
+   * @default LATENCY_PHASES (every phase)
+   */
+  readonly phaseLatency?: readonly LatencyPhase[];
+}
 
 /** Millisecond values keep microseconds: finer digits are noise, and CloudWatch rejects tiny magnitudes. */
 function ms(value: number): number {
@@ -22,7 +31,8 @@ function certDaysLeft(details: ProbeResult['details']): number | undefined {
   return details.tls?.certificate?.daysLeft;
 }
 
-export function findingDatums(finding: Finding): MetricDatum[] {
+export function findingDatums(finding: Finding, options: MetricDataOptions = {}): MetricDatum[] {
+  const phases = options.phaseLatency ?? LATENCY_PHASES;
   const timestamp = new Date(finding.startedAt);
   const base = {
     [DIMENSIONS.monitor]: finding.monitorId,
@@ -44,9 +54,9 @@ export function findingDatums(finding: Finding): MetricDatum[] {
   const datums = [datum(METRICS.up, finding.status === 'down' ? 0 : 1)];
   // CloudWatch refuses NaN and Infinity; a finding never carries them, a hand-edited replay file might.
   if (Number.isFinite(finding.timings.total)) datums.push(datum(METRICS.latency, ms(finding.timings.total)));
-  for (const phase of PHASES) {
+  for (const phase of LATENCY_PHASES) {
     const took = finding.timings[phase];
-    if (phase === 'total' || took === undefined || !Number.isFinite(took)) continue;
+    if (!phases.includes(phase) || took === undefined || !Number.isFinite(took)) continue;
     datums.push(datum(METRICS.phaseLatency, ms(took), { [DIMENSIONS.phase]: phase }));
   }
   const daysLeft = certDaysLeft(finding.details);
@@ -59,6 +69,6 @@ export function findingDatums(finding: Finding): MetricDatum[] {
 }
 
 /** Every datum of a run, in the findings' order. */
-export function metricDatums(findings: readonly Finding[]): MetricDatum[] {
-  return findings.flatMap(findingDatums);
+export function metricDatums(findings: readonly Finding[], options: MetricDataOptions = {}): MetricDatum[] {
+  return findings.flatMap((finding) => findingDatums(finding, options));
 }

@@ -12,6 +12,7 @@
  * watchdog select series by that exact set, and a datum with one dimension more or less is a
  * different metric that no alarm reads (and is billed separately).
  */
+import { PHASES, type Phase } from '../probes/types.ts';
 
 /** Dimension names. Values: monitor id, AWS region of the probe ("eu-west-1"), probe kind, phase. */
 export const DIMENSIONS = {
@@ -50,7 +51,9 @@ export const METRICS = {
     name: 'PhaseLatency',
     unit: 'Milliseconds',
     dimensions: [...BASE_DIMENSIONS, DIMENSIONS.phase],
-    description: 'One datum per phase the run reached except total (dns, connect, tls, ttfb, transfer).',
+    description:
+      'One datum per phase the run reached except total (dns, connect, tls, ttfb, transfer), ' +
+      'for the phases config metrics.phaseLatency publishes (default: all).',
   },
   certDaysRemaining: {
     name: 'CertDaysRemaining',
@@ -70,3 +73,14 @@ export type MetricKey = keyof typeof METRICS;
 
 /** Namespace when the config names none. */
 export const DEFAULT_METRICS_NAMESPACE = 'Netprobe';
+
+/** A phase published as PhaseLatency: every phase but `total`, which is the Latency metric. */
+export type LatencyPhase = Exclude<Phase, 'total'>;
+
+/**
+ * Every PhaseLatency phase, in PHASES order (bottom-up). PhaseLatency is most of the bill (5 of
+ * the 8 metrics of an HTTPS monitor), so config `metrics.phaseLatency` may publish fewer.
+ */
+export const LATENCY_PHASES: readonly LatencyPhase[] = PHASES.filter(
+  (phase): phase is LatencyPhase => phase !== 'total',
+);

@@ -43,6 +43,10 @@ const EXPECTED: Record<string, string> = {
     'monitors[0].regions[1]: "eu-west-3" is not in regions (us-east-1, eu-west-1)',
   'invalid-namespace.json': 'namespace: the AWS/ prefix is reserved for AWS services',
   'invalid-no-probe-kind.json': 'monitors[0]: expected exactly one of url, dns, tcp, http (got none)',
+  'invalid-phase-latency-phase.json':
+    'metrics.phaseLatency[1]: expected one of dns, connect, tls, ttfb, transfer (got "ttbf")',
+  'invalid-phase-latency-threshold.json':
+    'monitors[0].thresholds.ttfb: its latency alarm needs PhaseLatency for ttfb, which metrics.phaseLatency does not publish (add "ttfb" to it, or remove this threshold)',
   'invalid-regex.json':
     'monitors[0].http.assert.body[0].regex: regex "(" does not compile: Unterminated group',
   'invalid-status-code.json': 'monitors[0].http.assert.status: expected 100-599',

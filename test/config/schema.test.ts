@@ -24,6 +24,7 @@ describe('defaults', () => {
       regions: ['eu-west-1'],
       account: '000000000000',
       namespace: 'Netprobe',
+      metrics: { phaseLatency: ['dns', 'connect', 'tls', 'ttfb', 'transfer'] },
       escalation: DEFAULT_ESCALATION_TABLE,
       confirmation: { minLocations: 2, consecutiveRuns: 2 },
       classification: { allLocationsDown: 'connectivity' },
@@ -227,6 +228,104 @@ describe('probe blocks', () => {
     });
     expect(probeOf({ tcp: { host: 'h.example', port: 443 } })).not.toHaveProperty('tls');
     expect(probeOf({ tcp: { host: 'h.example', port: 443, tls: false } })).not.toHaveProperty('tls');
+  });
+});
+
+describe('metrics.phaseLatency', () => {
+  const phases = (phaseLatency: unknown) =>
+    parseConfig({ homeRegion: 'us-east-1', regions: REGIONS, metrics: { phaseLatency }, monitors: [] })
+      .metrics.phaseLatency;
+  const issues = (phaseLatency: unknown) =>
+    catchConfigError(() => phases(phaseLatency)).issues.map((i) => `${i.path}: ${i.message}`);
+
+  it.each([
+    ['all', ['dns', 'connect', 'tls', 'ttfb', 'transfer']],
+    ['none', []],
+    [['ttfb'], ['ttfb']],
+    // resolved in timing order, whatever the order written
+    [
+      ['ttfb', 'dns', 'connect'],
+      ['dns', 'connect', 'ttfb'],
+    ],
+  ])('%j publishes %j', (input, expected) => {
+    expect(phases(input)).toEqual(expected);
+  });
+
+  it('defaults to every phase when metrics or phaseLatency is left out', () => {
+    expect(config([], { metrics: {} }).metrics.phaseLatency).toEqual([
+      'dns',
+      'connect',
+      'tls',
+      'ttfb',
+      'transfer',
+    ]);
+  });
+
+  it.each<[unknown, string[]]>([
+    [
+      ['dns', 'ttbf'],
+      ['metrics.phaseLatency[1]: expected one of dns, connect, tls, ttfb, transfer (got "ttbf")'],
+    ],
+    [
+      ['total'],
+      [
+        'metrics.phaseLatency[0]: expected one of dns, connect, tls, ttfb, transfer (got "total": the total is the Latency metric, always published)',
+      ],
+    ],
+    [
+      ['TTFB', 3],
+      [
+        'metrics.phaseLatency[0]: expected one of dns, connect, tls, ttfb, transfer (got "TTFB")',
+        'metrics.phaseLatency[1]: expected one of dns, connect, tls, ttfb, transfer (got 3)',
+      ],
+    ],
+    [['ttfb', 'dns', 'ttfb'], ['metrics.phaseLatency[2]: duplicate phase "ttfb"']],
+    [[], ['metrics.phaseLatency: must not be empty (write "none" for no PhaseLatency)']],
+    [
+      'some',
+      [
+        'metrics.phaseLatency: expected "all", "none" or a list of dns, connect, tls, ttfb, transfer (got "some")',
+      ],
+    ],
+    [
+      false,
+      [
+        'metrics.phaseLatency: expected "all", "none" or a list of dns, connect, tls, ttfb, transfer (got false)',
+      ],
+    ],
+  ])('refuses %j', (input, expected) => {
+    expect(issues(input)).toEqual(expected);
+  });
+
+  it('refuses unknown keys under metrics', () => {
+    const err = catchConfigError(() => config([], { metrics: { phaseLatancy: 'none' } as never }));
+    expect(err.message).toBe('metrics.phaseLatancy: unknown key (did you mean "phaseLatency"?)');
+  });
+
+  it('refuses a phase threshold whose alarm would read an unpublished phase; total and published phases pass', () => {
+    const monitor = (thresholds: Record<string, string>): MonitorInput => ({
+      id: 'api',
+      interval: '1m',
+      url: 'https://api.example.com/',
+      thresholds,
+    });
+
+    expect(
+      config([monitor({ total: '2s', ttfb: '800ms' })], { metrics: { phaseLatency: ['ttfb'] } }).monitors[0]
+        ?.probe.thresholds,
+    ).toEqual({ total: 2000, ttfb: 800 });
+    expect(config([monitor({ total: '2s' })], { metrics: { phaseLatency: 'none' } }).monitors).toHaveLength(
+      1,
+    );
+    const err = catchConfigError(() =>
+      config([monitor({ connect: '100ms', tls: '200ms', ttfb: '800ms' })], {
+        metrics: { phaseLatency: ['ttfb'] },
+      }),
+    );
+    expect(err.issues.map((i) => i.path)).toEqual([
+      'monitors[0].thresholds.connect',
+      'monitors[0].thresholds.tls',
+    ]);
   });
 });
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { defineConfig } from '../../shared/config/define.ts';
 import type { dnsInput, httpInput, tcpInput, tlsInput } from '../../shared/config/probe-schema.ts';
 import type { netprobeConfigSchema } from '../../shared/config/schema.ts';
@@ -57,6 +57,19 @@ describe('the input type rejects what the schema rejects', () => {
         { id: 'match', interval: '1m', tcp: { host: 'db', port: 1, expect: { like: 'x' } } },
       ],
     });
+    expect(true).toBe(true);
+  });
+
+  it("metrics.phaseLatency: 'all', 'none' or a list of PhaseLatency phases", () => {
+    defineConfig({ ...base, metrics: { phaseLatency: 'all' }, monitors: [] });
+    defineConfig({ ...base, metrics: { phaseLatency: 'none' }, monitors: [] });
+    defineConfig({ ...base, metrics: { phaseLatency: ['dns', 'ttfb'] }, monitors: [] });
+    // @ts-expect-error a misspelt phase
+    defineConfig({ ...base, metrics: { phaseLatency: ['ttbf'] }, monitors: [] });
+    // @ts-expect-error total is the Latency metric, not a PhaseLatency phase
+    defineConfig({ ...base, metrics: { phaseLatency: ['total'] }, monitors: [] });
+    // @ts-expect-error neither 'all' nor 'none'
+    defineConfig({ ...base, metrics: { phaseLatency: 'some' }, monitors: [] });
     expect(true).toBe(true);
   });
 

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import {
+  comparePhaseLatency,
   EXAMPLE_SCENARIO,
   estimateCost,
   formatMarkdown,
+  formatPhaseLatencyComparison,
   MINUTES_PER_MONTH,
   metricsPerMonitorRegion,
   PRICES_US_EAST_1,
@@ -87,5 +92,86 @@ describe('cost estimate', () => {
       expect(text).toMatch(new RegExp(`^\\| ${component} \\| \\$\\d+\\.\\d\\d \\|$`, 'm'));
     }
     expect(PRICES_US_EAST_1.metricPerMonth).toBe(0.3);
+  });
+});
+
+describe('cost estimate with metrics.phaseLatency', () => {
+  it('counts only the chosen phases a monitor reaches', () => {
+    expect(metricsPerMonitorRegion({ shape: 'https', cdn: true }, ['ttfb'])).toEqual([
+      'Up',
+      'Latency',
+      'PhaseLatency{ttfb}',
+      'CertDaysRemaining',
+      'CdnCacheHit',
+    ]);
+    // a DNS run never reaches ttfb
+    expect(metricsPerMonitorRegion({ shape: 'dns' }, ['ttfb'])).toEqual(['Up', 'Latency']);
+    expect(metricsPerMonitorRegion({ shape: 'tcp' }, [])).toEqual(['Up', 'Latency']);
+  });
+
+  it("compares the example with every phase, ['ttfb'] and none: only the metric lines move", () => {
+    const [all, ttfb, none] = comparePhaseLatency(EXAMPLE_SCENARIO);
+
+    // 5 regions × (20 × 8 + 10 × 9 + 10 × 3 + 10 × 4), (20 × 4 + 10 × 5 + 10 × 2 + 10 × 2), (20 × 3 + 10 × 4 + 10 × 2 + 10 × 2)
+    expect([all?.metrics, ttfb?.metrics, none?.metrics]).toEqual([1600, 850, 700]);
+    expect(all?.metricsUsd).toBeCloseTo(480, 10);
+    expect(ttfb?.metricsUsd).toBeCloseTo(255, 10);
+    expect(none?.metricsUsd).toBeCloseTo(210, 10);
+    expect(all?.totalUsd).toBeCloseTo(total(estimateCost(EXAMPLE_SCENARIO)), 10);
+    expect([all?.phaseLatency, ttfb?.phaseLatency, none?.phaseLatency]).toEqual([
+      "'all'",
+      "['ttfb']",
+      "'none'",
+    ]);
+    expect(none?.perMonitorRegion).toEqual([3, 4, 2, 2]);
+
+    // Alarms, runs and writes do not depend on the choice; fewer datums cross regions.
+    const lines = estimateCost({ ...EXAMPLE_SCENARIO, phaseLatency: [] });
+    for (const item of ['monitor alarms', 'PutMetricData calls', 'writes', 'dashboard']) {
+      expect(line(lines, item).usd).toBe(line(estimateCost(EXAMPLE_SCENARIO), item).usd);
+    }
+    expect(line(lines, 'custom metrics').arithmetic).toContain("700 metrics (phaseLatency 'none')");
+    expect(line(lines, 'other regions → home').usd).toBeLessThan(
+      line(estimateCost(EXAMPLE_SCENARIO), 'other regions → home').usd,
+    );
+  });
+
+  it('prints the comparison as a table, one row per choice', () => {
+    const text = formatPhaseLatencyComparison(EXAMPLE_SCENARIO, comparePhaseLatency(EXAMPLE_SCENARIO));
+
+    expect(text.split('\n')).toEqual([
+      '| `metrics.phaseLatency` | metrics per monitor and region (https / https+cdn / dns / tcp) | metrics | custom metrics | total |',
+      '|---|---|---|---|---|',
+      expect.stringMatching(/^\| `'all'` \| 8 \/ 9 \/ 3 \/ 4 \| 1,600 \| \$480\.00 \| \$\d+\.\d\d \|$/),
+      expect.stringMatching(/^\| `\['ttfb'\]` \| 4 \/ 5 \/ 2 \/ 2 \| 850 \| \$255\.00 \|/),
+      expect.stringMatching(/^\| `'none'` \| 3 \/ 4 \/ 2 \/ 2 \| 700 \| \$210\.00 \|/),
+    ]);
+  });
+
+  const script = resolve(import.meta.dirname, '../../scripts/cost-estimate.ts');
+  const run = (...args: string[]) => promisify(execFile)(process.execPath, [script, ...args]);
+
+  it('takes the choice on the command line: --phase-latency connect,ttfb', async () => {
+    const { stdout } = await run('--phase-latency', 'ttfb,connect', '--json');
+    const out = JSON.parse(stdout) as {
+      scenario: { phaseLatency: string[] };
+      lines: { item: string; usd: number }[];
+    };
+
+    expect(out.scenario.phaseLatency).toEqual(['connect', 'ttfb']);
+    // 5 × (20 × 5 + 10 × 6 + 10 × 2 + 10 × 3) = 1,050 metrics
+    expect(out.lines.find((l) => l.item === 'custom metrics')?.usd).toBeCloseTo(1050 * 0.3, 10);
+  });
+
+  it('refuses a bad --phase-latency with the config message and exit code 2', async () => {
+    const failure = await run('--phase-latency', 'ttfb,ttbf').then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+
+    expect(failure?.code).toBe(2);
+    expect(failure?.stderr).toBe(
+      '--phase-latency[1]: expected one of dns, connect, tls, ttfb, transfer (got "ttbf")\n',
+    );
   });
 });

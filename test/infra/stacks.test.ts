@@ -528,7 +528,7 @@ describe('home stack', () => {
     });
   });
 
-  it('draws the dashboard: latency and availability per monitor and region, CDN hits, certificate days', () => {
+  it('draws the dashboard: latency, availability and phases per monitor and region, CDN hits, certificate days', () => {
     const [[, dashboard]] = resourcesOf(app.home, 'AWS::CloudWatch::Dashboard') as [
       [string, { DashboardName: string; DashboardBody: unknown }],
     ];
@@ -539,12 +539,16 @@ describe('home stack', () => {
     expect(titles).toEqual([
       'web (storefront): latency (ms)',
       'web (storefront): availability (%)',
+      'web (storefront): phases, slowest region (ms)',
       'api-dns: latency (ms)',
       'api-dns: availability (%)',
+      'api-dns: phases, slowest region (ms)',
       'db-port: latency (ms)',
       'db-port: availability (%)',
+      'db-port: phases, slowest region (ms)',
       'status: latency (ms)',
       'status: availability (%)',
+      'status: phases, slowest region (ms)',
       'CDN cache hit (%) in us-east-1',
       'CDN cache hit (%) in eu-west-1',
       'CDN cache hit (%) in ap-southeast-2',

@@ -1,0 +1,127 @@
+/**
+ * Findings → datums with the PhaseLatency switch (config `metrics.phaseLatency`): exactly the chosen
+ * phases the run reached, everything else unchanged. The request shape is tested at the SDK
+ * boundary in test/adapters/cloudwatch-metrics.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../shared/config/load.ts';
+import type { Finding } from '../../shared/domain/finding.ts';
+import { findingDatums, metricDatums } from '../../shared/domain/metric-data.ts';
+import type { LatencyPhase } from '../../shared/domain/metrics.ts';
+import type { MetricDatum } from '../../shared/ports/metrics.ts';
+
+const AT = '2026-03-01T12:00:00.000Z';
+
+const https: Finding = {
+  monitorId: 'api-health',
+  location: 'eu-west-1',
+  startedAt: AT,
+  probe: 'http',
+  target: 'https://api.example.com/health',
+  status: 'up',
+  timings: { dns: 3.5, connect: 11, tls: 24.125, ttfb: 61, transfer: 0.75, total: 100.375 },
+  error: null,
+  layer: null,
+  issueType: null,
+  diagnosis: null,
+  details: {
+    kind: 'http',
+    url: 'https://api.example.com/health',
+    method: 'GET',
+    statusCode: 200,
+    redirects: [],
+    tls: {
+      authorized: true,
+      certificate: {
+        subject: 'CN=api.example.com',
+        issuer: 'CN=Example CA',
+        sans: ['api.example.com'],
+        notBefore: '2026-01-01T00:00:00.000Z',
+        notAfter: '2026-05-30T00:00:00.000Z',
+        daysLeft: 89,
+      },
+    },
+    cdn: { source: 'cf-cache-status', cache: 'miss', raw: 'MISS', provider: 'Cloudflare' },
+  },
+};
+
+/** A connect that timed out: the run reached dns and connect, nothing after. */
+const tcpDown: Finding = {
+  monitorId: 'db-primary-port',
+  location: 'us-east-1',
+  startedAt: AT,
+  probe: 'tcp',
+  target: 'tcp://db.example.com:5432',
+  status: 'down',
+  timings: { dns: 1.25, connect: 5000, total: 5001.5 },
+  error: { code: 'TCP_TIMEOUT', message: 'no answer from 192.0.2.10:5432 within 5000 ms' },
+  layer: 'transport',
+  issueType: 'tcp',
+  diagnosis: 'Nothing answers on 192.0.2.10:5432.',
+  details: { kind: 'tcp', host: 'db.example.com', port: 5432, addresses: ['192.0.2.10'], attempts: [] },
+};
+
+const phasesOf = (datums: MetricDatum[]) =>
+  datums.filter((d) => d.name === 'PhaseLatency').map((d) => d.dimensions.Phase);
+const othersOf = (datums: MetricDatum[]) =>
+  datums.filter((d) => d.name !== 'PhaseLatency').map((d) => `${d.name}=${d.value}`);
+
+describe('PhaseLatency switch', () => {
+  it('publishes every phase the run reached when no choice is given (today’s behaviour)', () => {
+    const datums = findingDatums(https);
+
+    expect(phasesOf(datums)).toEqual(['dns', 'connect', 'tls', 'ttfb', 'transfer']);
+    expect(datums.find((d) => d.dimensions.Phase === 'tls')).toMatchObject({
+      name: 'PhaseLatency',
+      unit: 'Milliseconds',
+      value: 24.125,
+      dimensions: { Monitor: 'api-health', Region: 'eu-west-1', Probe: 'http', Phase: 'tls' },
+    });
+  });
+
+  it.each<[string, LatencyPhase[], string[]]>([
+    ['all', ['dns', 'connect', 'tls', 'ttfb', 'transfer'], ['dns', 'connect', 'tls', 'ttfb', 'transfer']],
+    ['none', [], []],
+    ['ttfb only', ['ttfb'], ['ttfb']],
+    ['connect and ttfb, given out of order', ['ttfb', 'connect'], ['connect', 'ttfb']],
+  ])('%s: exactly the chosen phases, in timing order', (_, phaseLatency, expected) => {
+    const datums = findingDatums(https, { phaseLatency });
+
+    expect(phasesOf(datums)).toEqual(expected);
+    // Up, Latency, CertDaysRemaining and CdnCacheHit do not depend on the switch.
+    expect(othersOf(datums)).toEqual(['Up=1', 'Latency=100.375', 'CertDaysRemaining=89', 'CdnCacheHit=0']);
+  });
+
+  it('publishes nothing for a chosen phase the run did not reach', () => {
+    expect(phasesOf(findingDatums(tcpDown, { phaseLatency: ['connect', 'tls', 'ttfb'] }))).toEqual([
+      'connect',
+    ]);
+    expect(phasesOf(findingDatums(tcpDown, { phaseLatency: ['tls', 'ttfb'] }))).toEqual([]);
+  });
+
+  it('applies the choice to every finding of a run', () => {
+    const datums = metricDatums([https, tcpDown], { phaseLatency: ['connect'] });
+
+    expect(
+      datums.filter((d) => d.name === 'PhaseLatency').map((d) => `${d.dimensions.Monitor} ${d.value}`),
+    ).toEqual(['api-health 11', 'db-primary-port 5000']);
+  });
+
+  it.each([
+    ['all', 9],
+    ['none', 4],
+    [['ttfb'], 5],
+  ] as const)(
+    'takes the resolved config as it is: metrics.phaseLatency %j → %i datums of an HTTPS run behind a CDN',
+    (choice, count) => {
+      const config = parseConfig({
+        homeRegion: 'us-east-1',
+        regions: ['us-east-1'],
+        metrics: { phaseLatency: typeof choice === 'string' ? choice : [...choice] },
+        monitors: [],
+      });
+
+      expect(metricDatums([https], config.metrics)).toHaveLength(count);
+    },
+  );
+});
