@@ -98,7 +98,7 @@ export async function runScheduled(
     logger.warn('monitors skipped: not enough time left in the invocation', { skipped });
   }
 
-  const datums = metricDatums(findings);
+  const datums = metricDatums(findings, config.metrics);
   metricsOf(context).add(datums);
   try {
     await deps.store.putFindings(findings);
