@@ -27,6 +27,7 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
+import { type CursorShape, cursorShapes } from './store-common.ts';
 import {
   ACTIVE_INCIDENTS_PK,
   canonicalTime,
@@ -187,10 +188,10 @@ export class DynamoDbStore implements Store {
     if (from && to && to.getTime() <= from.getTime()) return { items: [] };
     const values: Record<string, unknown> = {};
     let input: QueryCommandInput;
-    let cursorShape: { attributes: string[]; partition: { attribute: string; value: string } };
+    let cursorShape: CursorShape;
     if (query.location !== undefined) {
-      const pk = keys.findingLocation(monitorId, query.location);
-      values[':pk'] = pk;
+      cursorShape = cursorShapes.findingsIn(monitorId, query.location);
+      values[':pk'] = cursorShape.partition.value;
       let range = '';
       if (from) values[':from'] = from.toISOString();
       // gsi1sk is the bare timestamp: an exclusive `to` is the last millisecond before it.
@@ -203,13 +204,9 @@ export class DynamoDbStore implements Store {
         IndexName: byLocation.indexName,
         KeyConditionExpression: `gsi1pk = :pk${range}`,
       };
-      cursorShape = {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { attribute: 'gsi1pk', value: pk },
-      };
     } else {
-      const pk = keys.monitor(monitorId);
-      values[':pk'] = pk;
+      cursorShape = cursorShapes.findings(monitorId);
+      values[':pk'] = cursorShape.partition.value;
       values[':from'] = from ? keys.findingBound(from) : 'FINDING#';
       // '$' sorts right after '#': the end of every FINDING# key.
       values[':to'] = to ? keys.findingBound(to) : 'FINDING$';
@@ -218,7 +215,6 @@ export class DynamoDbStore implements Store {
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ConsistentRead: true,
       };
-      cursorShape = { attributes: ['pk', 'sk'], partition: { attribute: 'pk', value: pk } };
     }
     const out = await this.#db.send(
       new QueryCommand({
@@ -304,10 +300,7 @@ export class DynamoDbStore implements Store {
 
   async #listActive(request: PageRequest, openOnly: boolean): Promise<Page<Incident>> {
     const limit = checkPageSize(request.limit);
-    const cursorShape = {
-      attributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
-      partition: { attribute: 'gsi2pk', value: ACTIVE_INCIDENTS_PK },
-    };
+    const cursorShape = cursorShapes.activeIncidents();
     const out = await this.#db.send(
       new QueryCommand({
         TableName: this.#table,

@@ -15,6 +15,7 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
+import { cursorShapes } from './store-common.ts';
 import { ACTIVE_INCIDENTS_PK, canonicalTime, decodeCursor, encodeCursor, keys } from './table-design.ts';
 
 interface FindingRow {
@@ -57,15 +58,11 @@ export class MemoryStore implements Store {
     const { from, to } = query;
     let rows = [...(this.#findings.get(monitorId)?.values() ?? [])];
     let sortAttr: 'sk' | 'gsi1sk' = 'sk';
-    let shape = { attributes: ['pk', 'sk'], partition: { attribute: 'pk', value: keys.monitor(monitorId) } };
+    let shape = cursorShapes.findings(monitorId);
     if (query.location !== undefined) {
-      const gsi1pk = keys.findingLocation(monitorId, query.location);
-      rows = rows.filter((r) => r.key.gsi1pk === gsi1pk);
+      shape = cursorShapes.findingsIn(monitorId, query.location);
+      rows = rows.filter((r) => r.key.gsi1pk === shape.partition.value);
       sortAttr = 'gsi1sk';
-      shape = {
-        attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
-        partition: { attribute: 'gsi1pk', value: gsi1pk },
-      };
     }
     const start = query.cursor ? decodeCursor(query.cursor, shape) : undefined;
     rows = rows.filter((r) => {
@@ -115,11 +112,7 @@ export class MemoryStore implements Store {
 
   async #listActive(request: PageRequest, keep: (i: Incident) => boolean): Promise<Page<Incident>> {
     const limit = checkPageSize(request.limit);
-    const shape = {
-      attributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
-      partition: { attribute: 'gsi2pk', value: ACTIVE_INCIDENTS_PK },
-    };
-    const start = request.cursor ? decodeCursor(request.cursor, shape) : undefined;
+    const start = request.cursor ? decodeCursor(request.cursor, cursorShapes.activeIncidents()) : undefined;
     const sortKey = ({ incident: i }: IncidentRow) =>
       keys.activeIncidentSort(i.openedAt, i.monitorId, i.incidentId);
     const rows = [...this.#incidents.values()].filter((r) => r.active && keep(r.incident));
