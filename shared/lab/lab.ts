@@ -196,7 +196,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabRun> {
       concurrency: LAB_CONCURRENCY,
       classification: lab.config.classification,
     });
-    const datums = metricDatums(findings);
+    const datums = metricDatums(findings, lab.config.metrics);
     await opts.metrics(lab.config.namespace).publish(datums);
     const storeOn = (tableName: string) =>
       new DynamoDbStore({ client: db.doc, tableName, findingsTtlDays: lab.config.findingsTtlDays });

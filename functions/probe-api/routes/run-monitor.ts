@@ -42,7 +42,7 @@ export async function runMonitorRoute(req: RouteRequest<ProbeApiDeps>): Promise<
   }
   const counts = monitor.regions.includes(deps.region);
   if (counts) {
-    metricsOf(context).add(metricDatums(findings));
+    metricsOf(context).add(metricDatums(findings, deps.config.metrics));
     await deps.store.putFindings(findings);
   }
   return json(200, {
