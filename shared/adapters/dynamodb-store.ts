@@ -27,7 +27,7 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
-import { type CursorShape, cursorShapes } from './store-common.ts';
+import { type CursorShape, cursorShapes, newestPerLocation } from './store-common.ts';
 import {
   ACTIVE_INCIDENTS_PK,
   canonicalTime,
@@ -107,18 +107,14 @@ export class DynamoDbStore implements Store {
 
   async putFindings(findings: readonly Finding[]): Promise<void> {
     const items = new Map<string, Record<string, unknown>>();
-    const newest = new Map<string, Finding>();
     for (const f of findings) {
       const key = keys.finding(f.monitorId, f.location, f.startedAt);
       items.set(`${key.pk}\u0000${key.sk}`, this.#findingItem(f, key));
-      const group = `${f.monitorId}\u0000${f.location}`;
-      const seen = newest.get(group);
-      if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) newest.set(group, f);
     }
     const all = [...items.values()];
     for (let i = 0; i < all.length; i += BATCH_SIZE) await this.#batchPut(all.slice(i, i + BATCH_SIZE));
     const limit = pLimit(LATEST_CONCURRENCY);
-    await Promise.all([...newest.values()].map((f) => limit(() => this.#advanceLatest(f))));
+    await Promise.all(newestPerLocation(findings).map((f) => limit(() => this.#advanceLatest(f))));
   }
 
   #findingItem(f: Finding, key: { pk: string; sk: string }): Record<string, unknown> {

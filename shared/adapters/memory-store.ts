@@ -15,7 +15,7 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
-import { cursorShapes } from './store-common.ts';
+import { cursorShapes, newestPerLocation } from './store-common.ts';
 import { ACTIVE_INCIDENTS_PK, canonicalTime, decodeCursor, encodeCursor, keys } from './table-design.ts';
 
 interface FindingRow {
@@ -39,17 +39,23 @@ export class MemoryStore implements Store {
   readonly #open = new Map<string, string>();
 
   async putFindings(findings: readonly Finding[]): Promise<void> {
-    for (const f of findings) {
-      const key = keys.finding(f.monitorId, f.location, f.startedAt);
+    // Every key is built before anything is written: a bad startedAt writes nothing, as in DynamoDB.
+    const rows = findings.map((f): FindingRow => {
       const startedAt = canonicalTime(f.startedAt);
-      const row: FindingRow = {
-        key: { ...key, gsi1pk: keys.findingLocation(f.monitorId, f.location), gsi1sk: startedAt },
+      return {
+        key: {
+          ...keys.finding(f.monitorId, f.location, startedAt),
+          gsi1pk: keys.findingLocation(f.monitorId, f.location),
+          gsi1sk: startedAt,
+        },
         finding: copy({ ...f, startedAt }),
       };
-      mapOf(this.#findings, f.monitorId).set(key.sk, row);
+    });
+    for (const row of rows) mapOf(this.#findings, row.finding.monitorId).set(row.key.sk as string, row);
+    for (const f of newestPerLocation(rows.map((row) => row.finding))) {
       const latest = mapOf(this.#latest, f.monitorId);
       const seen = latest.get(f.location);
-      if (!seen || seen.startedAt < startedAt) latest.set(f.location, copy({ ...f, startedAt }));
+      if (!seen || seen.startedAt < f.startedAt) latest.set(f.location, copy(f));
     }
   }
 

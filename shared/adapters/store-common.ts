@@ -1,8 +1,9 @@
 /**
  * What both Store adapters (dynamodb-store.ts, memory-store.ts) must do alike beyond the keys
  * (table-design.ts), written once so their semantics agree by construction: the key each paged query
- * hands out as its cursor.
+ * hands out as its cursor, and which finding of a batch a location's latest status moves to.
  */
+import type { Finding } from '../domain/finding.ts';
 import { ACTIVE_INCIDENTS_PK, keys } from './table-design.ts';
 
 /** What decodeCursor checks a cursor against: the exact key attributes and the query's partition. */
@@ -32,3 +33,18 @@ export const cursorShapes = {
     partition: { attribute: 'gsi2pk', value: ACTIVE_INCIDENTS_PK },
   }),
 } as const;
+
+/**
+ * Per monitor and location of a batch, the finding its latest status moves to: the newest, and of two
+ * with the same startedAt the later one, as a second write of the same key replaces the first. The
+ * store then moves a latest status only to a strictly newer startedAt (never backwards).
+ */
+export function newestPerLocation(findings: readonly Finding[]): Finding[] {
+  const newest = new Map<string, Finding>();
+  for (const f of findings) {
+    const group = `${f.monitorId}\u0000${f.location}`;
+    const seen = newest.get(group);
+    if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) newest.set(group, f);
+  }
+  return [...newest.values()];
+}

@@ -133,6 +133,23 @@ describe.each<[string, () => Promise<Store>]>([
     expect((await store.queryFindings('db')).items).toEqual([f]);
   });
 
+  it('lets the later of two findings with one key win, in the findings and the latest status alike', async () => {
+    const up = finding('db', 'eu-west-1', 0);
+    const down = finding('db', 'eu-west-1', 0, true);
+    await store.putFindings([up, down]);
+    expect((await store.queryFindings('db')).items).toEqual([down]);
+    expect(await store.latestStatus('db')).toEqual([down]);
+  });
+
+  it('writes nothing of a batch with a startedAt that is not a timestamp', async () => {
+    const bad = { ...finding('db', 'us-east-1', 1), startedAt: 'yesterday' };
+    await expect(store.putFindings([finding('db', 'eu-west-1', 0), bad])).rejects.toThrow(
+      'startedAt: not a timestamp: "yesterday"',
+    );
+    expect((await store.queryFindings('db')).items).toEqual([]);
+    expect(await store.latestStatus('db')).toEqual([]);
+  });
+
   it('queries by location and time range, [from, to), newest first unless asked', async () => {
     const all: Finding[] = [];
     for (let m = 0; m < 10; m++)
