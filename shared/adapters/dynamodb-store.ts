@@ -13,6 +13,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
+  type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
 import type { Finding, IssueType } from '../domain/finding.ts';
@@ -84,8 +85,17 @@ function plain<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (error as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+/**
+ * A conditional write's output, or undefined when its condition failed: a lost race or a state that
+ * moved on, which the Store reports as an outcome, never as an error. Any other error is thrown.
+ */
+async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return undefined;
+    throw error;
+  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -155,8 +165,8 @@ export class DynamoDbStore implements Store {
   /** Latest status only moves forward in time, whatever order findings are written in. */
   async #advanceLatest(f: Finding): Promise<void> {
     const startedAt = canonicalTime(f.startedAt);
-    try {
-      await this.#db.send(
+    await unlessConditionFails(
+      this.#db.send(
         new PutCommand({
           TableName: this.#table,
           Item: {
@@ -172,10 +182,8 @@ export class DynamoDbStore implements Store {
           ExpressionAttributeNames: { '#startedAt': 'startedAt' },
           ExpressionAttributeValues: { ':startedAt': startedAt },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   async queryFindings(monitorId: string, query: FindingQuery = {}): Promise<Page<Finding>> {
@@ -320,8 +328,8 @@ export class DynamoDbStore implements Store {
 
   async openIncident(incident: Incident): Promise<OpenResult> {
     const opening = plain(incident);
-    try {
-      await this.#db.send(
+    const pointed = await unlessConditionFails(
+      this.#db.send(
         new PutCommand({
           TableName: this.#table,
           Item: {
@@ -332,9 +340,9 @@ export class DynamoDbStore implements Store {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      ),
+    );
+    if (!pointed) {
       return { opened: false, existing: await this.getOpenIncident(incident.monitorId, incident.issueType) };
     }
     if (await this.#putIncidentRecord(opening)) return { opened: true };
@@ -347,8 +355,8 @@ export class DynamoDbStore implements Store {
 
   /** False when a record with this id exists already (a repair from the pointer, or an id reused). */
   async #putIncidentRecord(incident: Incident): Promise<boolean> {
-    try {
-      await this.#db.send(
+    const put = await unlessConditionFails(
+      this.#db.send(
         new PutCommand({
           TableName: this.#table,
           Item: {
@@ -360,28 +368,23 @@ export class DynamoDbStore implements Store {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return false;
-    }
+      ),
+    );
+    return put !== undefined;
   }
 
   async #deletePointer(monitorId: string, issueType: IssueType, incidentId: string): Promise<void> {
-    try {
-      await this.#db.send(
+    // Not deleted when already gone, or pointing at a newer incident now: not ours to delete.
+    await unlessConditionFails(
+      this.#db.send(
         new DeleteCommand({
           TableName: this.#table,
           Key: keys.openPointer(monitorId, issueType),
           ConditionExpression: 'incidentId = :id',
           ExpressionAttributeValues: { ':id': incidentId },
         }),
-      );
-    } catch (error) {
-      // Already gone, or it points at a newer incident now: not ours to delete.
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   moveFirstSeen(monitorId: string, incidentId: string, firstSeen: string): Promise<boolean> {
@@ -431,22 +434,16 @@ export class DynamoDbStore implements Store {
     }
     // Nothing owed (never escalated): it leaves the active index in the same write.
     const remove = !close.notification && !close.sawEscalated ? ' REMOVE gsi2pk, gsi2sk' : '';
-    const input: Omit<UpdateCommandInput, 'TableName'> = {
+    const out = await this.#update({
       Key: keys.incident(monitorId, incidentId),
       UpdateExpression: `SET ${set.join(', ')}${remove}`,
       ConditionExpression: `#status = :open AND ${close.sawEscalated ? 'attribute_exists' : 'attribute_not_exists'}(escalatedAt)`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: values,
       ReturnValues: 'ALL_NEW',
-    };
-    let closed: Incident;
-    try {
-      const out = await this.#db.send(new UpdateCommand({ TableName: this.#table, ...input }));
-      closed = itemToIncident(out.Attributes ?? {});
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    });
+    if (!out) return false;
+    const closed = itemToIncident(out.Attributes ?? {});
     await this.#deletePointer(monitorId, closed.issueType, incidentId);
     return true;
   }
@@ -474,24 +471,16 @@ export class DynamoDbStore implements Store {
     deliveredAt: string,
   ): Promise<void> {
     const key = keys.incident(monitorId, incidentId);
-    let after: Incident;
-    try {
-      const out = await this.#db.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression: 'REMOVE outbox.#kind SET delivered.#kind = :at',
-          ConditionExpression: 'attribute_exists(outbox.#kind)',
-          ExpressionAttributeNames: { '#kind': kind },
-          ExpressionAttributeValues: { ':at': deliveredAt },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      after = itemToIncident(out.Attributes ?? {});
-    } catch (error) {
-      if (isConditionFailure(error)) return;
-      throw error;
-    }
+    const out = await this.#update({
+      Key: key,
+      UpdateExpression: 'REMOVE outbox.#kind SET delivered.#kind = :at',
+      ConditionExpression: 'attribute_exists(outbox.#kind)',
+      ExpressionAttributeNames: { '#kind': kind },
+      ExpressionAttributeValues: { ':at': deliveredAt },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (!out) return;
+    const after = itemToIncident(out.Attributes ?? {});
     if (after.status === 'open' || Object.keys(after.outbox ?? {}).length > 0) return;
     await this.#conditionalUpdate({
       Key: key,
@@ -505,14 +494,13 @@ export class DynamoDbStore implements Store {
 
   // ------------------------------------------------------------------ helpers
 
+  /** A conditional update: its output, or undefined when its condition failed. */
+  #update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateCommandOutput | undefined> {
+    return unlessConditionFails(this.#db.send(new UpdateCommand({ TableName: this.#table, ...input })));
+  }
+
   async #conditionalUpdate(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
-    try {
-      await this.#db.send(new UpdateCommand({ TableName: this.#table, ...input }));
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return (await this.#update(input)) !== undefined;
   }
 
   /** For the small per-monitor collections (locations, open pointers); bounded all the same. */
