@@ -13,7 +13,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   batchMetricData,
-  CloudWatchMetricsPublisher,
+  type CloudWatchMetricsPublisher,
   MAX_REQUEST_BYTES,
   MetricsPublishError,
   toMetricData,
@@ -23,6 +23,7 @@ import { RetriesExhaustedError } from '../../shared/adapters/retry.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import type { MetricDatum } from '../../shared/ports/metrics.ts';
+import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
 
 const AT = '2026-03-01T12:00:00.000Z';
 
@@ -102,14 +103,7 @@ const fastRetry = {
 };
 
 function publisher(): CloudWatchMetricsPublisher {
-  return new CloudWatchMetricsPublisher({
-    client: new CloudWatchClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    }),
-    namespace: 'Netprobe',
-    retry: fastRetry,
-  });
+  return mockedCloudWatchPublisher(fastRetry);
 }
 
 function throttling(): Error {

@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbStore, itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
-import { createTableInput, type LocalDynamo, startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
+import { startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
 import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import { encodeCursor, keys, TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
 import { EscalationEngine } from '../../shared/domain/escalation.ts';
@@ -16,23 +16,9 @@ import { readNdjsonFindings } from '../../shared/domain/replay.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
 import { InvalidCursorError, type Page, type Store } from '../../shared/ports/store.ts';
+import { useDynalite } from '../fixtures/dynalite.ts';
 
-let local: LocalDynamo;
-let tables = 0;
-
-beforeAll(async () => {
-  local = await startLocalDynamo();
-});
-afterAll(async () => {
-  await local?.close();
-});
-
-/** A fresh table per test: the active-incidents index is table-wide, so tests must not share one. */
-async function freshDynamoStore(): Promise<DynamoDbStore> {
-  const tableName = `netprobe-test-${++tables}`;
-  await local.client.send(new CreateTableCommand(createTableInput(tableName)));
-  return new DynamoDbStore({ client: local.doc, tableName, findingsTtlDays: 30 });
-}
+const dynalite = useDynalite('netprobe-test');
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
 const MIN = 60_000;
@@ -119,7 +105,7 @@ async function readAll<T>(
 
 describe.each<[string, () => Promise<Store>]>([
   ['MemoryStore', async () => new MemoryStore()],
-  ['DynamoDbStore on dynalite', freshDynamoStore],
+  ['DynamoDbStore on dynalite', dynalite.freshStore],
 ])('Store contract: %s', (_name, makeStore) => {
   let store: Store;
   beforeEach(async () => {
@@ -350,12 +336,12 @@ describe('DynamoDbStore on dynalite', () => {
   let store: DynamoDbStore;
   let tableName: string;
   beforeEach(async () => {
-    store = await freshDynamoStore();
-    tableName = `netprobe-test-${tables}`;
+    tableName = await dynalite.freshTable();
+    store = dynalite.storeOn(tableName);
   });
 
   it('creates the table from TABLE_DESIGN', async () => {
-    const { Table } = await local.client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await dynalite.local.client.send(new DescribeTableCommand({ TableName: tableName }));
     expect(Table?.KeySchema).toEqual([
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },
@@ -370,14 +356,14 @@ describe('DynamoDbStore on dynalite', () => {
   it('sets the TTL attribute: epoch seconds of startedAt + findingsTtlDays', async () => {
     const f = finding('db', 'eu-west-1', 0, true);
     await store.putFindings([f]);
-    const raw = await local.doc.send(
+    const raw = await dynalite.local.doc.send(
       new GetCommand({ TableName: tableName, Key: keys.finding('db', 'eu-west-1', f.startedAt) }),
     );
     expect(raw.Item?.expiresAt).toBe(Math.floor(Date.parse(f.startedAt) / 1000) + 30 * 86_400);
     expect(raw.Item?.gsi1pk).toBe('MONITOR#db#LOCATION#eu-west-1');
     // What the escalator gets from a stream record's NewImage.
     expect(itemToFinding(raw.Item ?? {})).toEqual(f);
-    const latest = await local.doc.send(
+    const latest = await dynalite.local.doc.send(
       new GetCommand({ TableName: tableName, Key: keys.latest('db', 'eu-west-1') }),
     );
     expect(latest.Item?.expiresAt).toBe(raw.Item?.expiresAt);
@@ -424,12 +410,14 @@ describe('DynamoDbStore on dynalite', () => {
   it('repairs a pointer whose record write was lost, and drops a pointer left by an interrupted close', async () => {
     const i = incident('db', 'tcp', 1);
     await store.openIncident(i);
-    await local.doc.send(new DeleteCommand({ TableName: tableName, Key: keys.incident('db', i.incidentId) }));
+    await dynalite.local.doc.send(
+      new DeleteCommand({ TableName: tableName, Key: keys.incident('db', i.incidentId) }),
+    );
     expect(await store.getOpenIncident('db', 'tcp')).toEqual(i);
     expect((await store.listOpenIncidents()).items).toEqual([i]);
 
     // Closed record, pointer still there (crash between the two writes of a close).
-    await local.doc.send(
+    await dynalite.local.doc.send(
       new UpdateCommand({
         TableName: tableName,
         Key: keys.incident('db', i.incidentId),
@@ -439,7 +427,7 @@ describe('DynamoDbStore on dynalite', () => {
       }),
     );
     expect(await store.getOpenIncidents('db')).toEqual([]);
-    const pointer = await local.doc.send(
+    const pointer = await dynalite.local.doc.send(
       new GetCommand({ TableName: tableName, Key: keys.openPointer('db', 'tcp') }),
     );
     expect(pointer.Item).toBeUndefined();
@@ -474,7 +462,7 @@ describe('DynamoDbStore on dynalite', () => {
   });
 
   it('lets other DynamoDB errors through (a missing table is not a lost race)', async () => {
-    const broken = new DynamoDbStore({ client: local.doc, tableName: 'no-such-table', findingsTtlDays: 30 });
+    const broken = dynalite.storeOn('no-such-table');
     const missing = { name: 'ResourceNotFoundException' };
     await expect(broken.openIncident(incident('db', 'tcp', 1))).rejects.toMatchObject(missing);
     const page = notification(incident('db', 'tcp', 1), 'escalate', 2);

@@ -8,11 +8,11 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalNotifier } from '../../shared/adapters/local-notifier.ts';
 import { RetriesExhaustedError } from '../../shared/adapters/retry.ts';
-import { consoleLinks, SnsNotifier, UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
+import { consoleLinks, type SnsNotifier, UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
+import { CONSOLE_LINKS as LINKS, mockedSnsNotifier } from '../fixtures/mocked-aws.ts';
 
 const NETWORK_TOPIC = 'arn:aws:sns:us-east-1:123456789012:netprobe-network-team';
-const LINKS = { region: 'us-east-1', namespace: 'Netprobe', dashboardName: 'netprobe' };
 
 const escalation: Notification = {
   kind: 'escalate',
@@ -34,16 +34,11 @@ const sns = mockClient(SNSClient);
 const sleeps: number[] = [];
 
 function notifier(topicArns: Record<string, string> = { 'network-team': NETWORK_TOPIC }): SnsNotifier {
-  return new SnsNotifier({
-    client: new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-    topicArns,
-    links: LINKS,
-    retry: {
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-      random: () => 0.5,
+  return mockedSnsNotifier(topicArns, {
+    sleep: async (ms) => {
+      sleeps.push(ms);
     },
+    random: () => 0.5,
   });
 }
 

@@ -2,34 +2,26 @@
  * escalator invoked in-process with the events/ samples (DynamoDB stream batches and the 1-minute
  * tick): findings in dynalite, pages at the SNS SDK boundary, time on a ManualClock.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type EscalatorDeps, type TickSummary } from '../../functions/escalator/handler.ts';
-import { DynamoDbStore, itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
-import { createTableInput, type LocalDynamo, startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
-import { SnsNotifier } from '../../shared/adapters/sns-notifier.ts';
+import { itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
 import { keys } from '../../shared/adapters/table-design.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Store } from '../../shared/ports/store.ts';
+import { useDynalite } from '../fixtures/dynalite.ts';
+import { mockedSnsNotifier } from '../fixtures/mocked-aws.ts';
 import { captureLogger, lambdaContext, loadEvent } from './helpers.ts';
 
 const sns = mockClient(SNSClient);
-let local: LocalDynamo;
-let tables = 0;
+const dynalite = useDynalite('escalator');
 
-beforeAll(async () => {
-  local = await startLocalDynamo();
-});
-afterAll(async () => {
-  await local?.close();
-});
 beforeEach(() => {
   sns.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm' });
@@ -53,22 +45,13 @@ const config = parseConfig({
   ],
 });
 
-async function freshStore(): Promise<DynamoDbStore> {
-  const tableName = `escalator-${++tables}`;
-  await local.client.send(new CreateTableCommand(createTableInput(tableName)));
-  return new DynamoDbStore({ client: local.doc, tableName, findingsTtlDays: 30 });
-}
-
 function deps(store: Store, clock: ManualClock): EscalatorDeps {
   return {
     config,
     store,
     clock,
-    notifier: new SnsNotifier({
-      client: new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-      topicArns: Object.fromEntries(TEAMS.map((team) => [team, topic(team)])),
-      links: { region: 'us-east-1', namespace: 'Netprobe', dashboardName: 'netprobe' },
-      retry: { sleep: async () => {} },
+    notifier: mockedSnsNotifier(Object.fromEntries(TEAMS.map((team) => [team, topic(team)])), {
+      sleep: async () => {},
     }),
   };
 }
@@ -137,7 +120,7 @@ function published() {
 
 describe('escalator', () => {
   it('DNS outage in 3 regions: one page to network-team at +10 min, none on redelivery, one all-clear', async () => {
-    const store = await freshStore();
+    const store = await dynalite.freshStore();
     const clock = new ManualClock(new Date(T0 + 30_000));
     const handler = createHandler(deps(store, clock), { logger: captureLogger() });
 
@@ -201,7 +184,7 @@ describe('escalator', () => {
   });
 
   it('skips what is not a finding (latest status, TTL removal, unreadable image) without failing the batch', async () => {
-    const store = await freshStore();
+    const store = await dynalite.freshStore();
     const logger = captureLogger();
     const handler = createHandler(deps(store, new ManualClock(new Date(T0 + 30_000))), { logger });
     const result = await handler(loadEvent('dynamodb-stream/mixed-batch'), lambdaContext());
@@ -221,7 +204,7 @@ describe('escalator', () => {
   });
 
   it("reports only the failing monitor's records in batchItemFailures", async () => {
-    const real = await freshStore();
+    const real = await dynalite.freshStore();
     // The store fails for one monitor only (e.g. a throttled partition): its records are retried, the rest are done.
     const store = new Proxy(real, {
       get(target, name, receiver) {
@@ -262,7 +245,7 @@ describe('escalator', () => {
   });
 
   it('keeps a page SNS refused and sends it on a later tick, once', async () => {
-    const store = await freshStore();
+    const store = await dynalite.freshStore();
     const clock = new ManualClock(new Date(T0 + 30_000));
     const handler = createHandler(deps(store, clock), { logger: captureLogger() });
     // The outage runs its course with a tick every minute: the incident opens at once, due at +10 min.
@@ -297,7 +280,7 @@ describe('escalator', () => {
   });
 
   it('refuses an event it does not know, naming what it expects', async () => {
-    const store = await freshStore();
+    const store = await dynalite.freshStore();
     const handler = createHandler(deps(store, new ManualClock(new Date(T0))), { logger: captureLogger() });
     await expect(handler(loadEvent('apigw/incidents'), lambdaContext())).rejects.toThrow(
       'not a DynamoDB stream batch (Records[]) nor a scheduled event (source "aws.events"); see events/dynamodb-stream/ and events/eventbridge/escalator-tick.json',

@@ -6,50 +6,38 @@ import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type ProbeApiDeps } from '../../functions/probe-api/handler.ts';
-import { CloudWatchMetricsPublisher } from '../../shared/adapters/cloudwatch-metrics.ts';
-import { DynamoDbStore } from '../../shared/adapters/dynamodb-store.ts';
-import { createTableInput, type LocalDynamo, startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import type { Incident } from '../../shared/domain/incident.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import { PROBES } from '../../shared/probes/index.ts';
+import { useDynalite } from '../fixtures/dynalite.ts';
+import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
 import { captureLogger, type LoopbackServer, lambdaContext, loadEvent, startServer } from './helpers.ts';
 
 const cw = mockClient(CloudWatchClient);
-let local: LocalDynamo;
+const dynalite = useDynalite('api');
 let web: LoopbackServer;
-let tables = 0;
 
 beforeAll(async () => {
-  [local, web] = await Promise.all([
-    startLocalDynamo(),
-    startServer((_req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end('{"status":"ok"}');
-    }),
-  ]);
+  web = await startServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end('{"status":"ok"}');
+  });
 });
 afterAll(async () => {
-  await Promise.all([local?.close(), web?.close()]);
+  await web?.close();
 });
 beforeEach(() => {
   cw.reset();
   cw.on(PutMetricDataCommand).resolves({});
 });
-
-async function freshStore(): Promise<DynamoDbStore> {
-  const tableName = `api-${++tables}`;
-  await local.client.send(new CreateTableCommand(createTableInput(tableName)));
-  return new DynamoDbStore({ client: local.doc, tableName, findingsTtlDays: 30 });
-}
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 
@@ -74,14 +62,8 @@ async function deps(
       ],
     }),
     region: 'eu-west-1',
-    store: await freshStore(),
-    metrics: new CloudWatchMetricsPublisher({
-      client: new CloudWatchClient({
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-      }),
-      namespace: 'Netprobe',
-    }),
+    store: await dynalite.freshStore(),
+    metrics: mockedCloudWatchPublisher(),
     clock: new ManualClock(NOW),
     ...extra,
   };
@@ -454,7 +436,7 @@ describe('requests the API cannot serve', () => {
 
   it('500 without internals when the store fails; the log has the error and the caller, not the signature', async () => {
     const d = await deps([], {
-      store: new DynamoDbStore({ client: local.doc, tableName: 'missing', findingsTtlDays: 30 }),
+      store: dynalite.storeOn('missing'),
     });
     const logger = captureLogger();
     const context = lambdaContext();

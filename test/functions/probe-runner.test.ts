@@ -3,59 +3,39 @@
  * findings in dynalite, metrics at the CloudWatch SDK boundary, and the invocation's time budget.
  */
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type ProbeRunnerDeps } from '../../functions/probe-runner/handler.ts';
-import { CloudWatchMetricsPublisher } from '../../shared/adapters/cloudwatch-metrics.ts';
-import { DynamoDbStore } from '../../shared/adapters/dynamodb-store.ts';
-import { createTableInput, type LocalDynamo, startLocalDynamo } from '../../shared/adapters/local-dynamo.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { MonitorInput } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
+import { useDynalite } from '../fixtures/dynalite.ts';
+import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
 import { captureLogger, type LoopbackServer, lambdaContext, loadEvent, startServer } from './helpers.ts';
 
 const cw = mockClient(CloudWatchClient);
-let local: LocalDynamo;
+const dynalite = useDynalite('runner');
 let fast: LoopbackServer;
 let hung: LoopbackServer;
-let tables = 0;
 
 beforeAll(async () => {
-  [local, fast, hung] = await Promise.all([startLocalDynamo(), startServer(true), startServer(false)]);
+  [fast, hung] = await Promise.all([startServer(true), startServer(false)]);
 });
 afterAll(async () => {
-  await Promise.all([local?.close(), fast?.close(), hung?.close()]);
+  await Promise.all([fast?.close(), hung?.close()]);
 });
 beforeEach(() => {
   cw.reset();
   cw.on(PutMetricDataCommand).resolves({});
 });
 
-async function freshStore(): Promise<DynamoDbStore> {
-  const tableName = `runner-${++tables}`;
-  await local.client.send(new CreateTableCommand(createTableInput(tableName)));
-  return new DynamoDbStore({ client: local.doc, tableName, findingsTtlDays: 30 });
-}
-
 function config(monitors: MonitorInput[]): NetprobeConfig {
   return parseConfig(
     { homeRegion: 'us-east-1', regions: ['eu-west-1', 'us-east-1'], monitors },
     'test config',
   );
-}
-
-function publisher(): CloudWatchMetricsPublisher {
-  return new CloudWatchMetricsPublisher({
-    client: new CloudWatchClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    }),
-    namespace: 'Netprobe',
-    retry: { sleep: async () => {} },
-  });
 }
 
 const CLOCK_START = new Date('2026-03-01T12:00:00.000Z');
@@ -67,8 +47,8 @@ async function deps(
   return {
     config: config(monitors),
     region: 'eu-west-1',
-    store: await freshStore(),
-    metrics: publisher(),
+    store: await dynalite.freshStore(),
+    metrics: mockedCloudWatchPublisher({ sleep: async () => {} }),
     clock: new ManualClock(CLOCK_START),
     ...extra,
   };
@@ -195,7 +175,7 @@ describe('probe-runner', () => {
 
   it('fails the invocation when the findings cannot be written, after logging them and publishing the metrics', async () => {
     const d = await deps([{ id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/` }], {
-      store: new DynamoDbStore({ client: local.doc, tableName: 'no-such-table', findingsTtlDays: 30 }),
+      store: dynalite.storeOn('no-such-table'),
     });
     const logger = captureLogger();
     await expect(
