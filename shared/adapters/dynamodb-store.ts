@@ -233,46 +233,23 @@ export class DynamoDbStore implements Store {
   }
 
   async latestStatus(monitorId: string): Promise<Finding[]> {
-    const items = await this.#queryAll({
-      TableName: this.#table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.monitor(monitorId), ':prefix': 'LATEST#' },
-      ConsistentRead: true,
-    });
-    return items.map(itemToFinding);
+    return (await this.#monitorItems(monitorId, 'LATEST#')).map(itemToFinding);
   }
 
   // ------------------------------------------------------------------ incidents: reads
 
   async getIncident(monitorId: string, incidentId: string): Promise<Incident | null> {
-    const out = await this.#db.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: keys.incident(monitorId, incidentId),
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? itemToIncident(out.Item) : null;
+    const item = await this.#get(keys.incident(monitorId, incidentId));
+    return item ? itemToIncident(item) : null;
   }
 
   async getOpenIncident(monitorId: string, issueType: IssueType): Promise<Incident | null> {
-    const out = await this.#db.send(
-      new GetCommand({
-        TableName: this.#table,
-        Key: keys.openPointer(monitorId, issueType),
-        ConsistentRead: true,
-      }),
-    );
-    return out.Item ? this.#followPointer(out.Item) : null;
+    const pointer = await this.#get(keys.openPointer(monitorId, issueType));
+    return pointer ? this.#followPointer(pointer) : null;
   }
 
   async getOpenIncidents(monitorId: string): Promise<Incident[]> {
-    const pointers = await this.#queryAll({
-      TableName: this.#table,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': keys.monitor(monitorId), ':prefix': 'OPEN#' },
-      ConsistentRead: true,
-    });
+    const pointers = await this.#monitorItems(monitorId, 'OPEN#');
     const incidents = await Promise.all(pointers.map((p) => this.#followPointer(p)));
     return incidents.filter((i): i is Incident => i !== null);
   }
@@ -501,6 +478,23 @@ export class DynamoDbStore implements Store {
 
   async #conditionalUpdate(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     return (await this.#update(input)) !== undefined;
+  }
+
+  async #get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
+    const out = await this.#db.send(
+      new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+    );
+    return out.Item;
+  }
+
+  /** A monitor's small collections: its LATEST# items (one per location) or its OPEN# pointers. */
+  #monitorItems(monitorId: string, prefix: 'LATEST#' | 'OPEN#'): Promise<Record<string, unknown>[]> {
+    return this.#queryAll({
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': keys.monitor(monitorId), ':prefix': prefix },
+      ConsistentRead: true,
+    });
   }
 
   /** For the small per-monitor collections (locations, open pointers); bounded all the same. */
