@@ -7,7 +7,12 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TABLE_DESIGN } from './table-design.ts';
 
@@ -103,6 +108,12 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   try {
     await client.send(new CreateTableCommand(createTableInput(tableName)));
+    // With a path, dynalite marks the table ACTIVE only after a disk write: a write sent before
+    // then fails with ResourceNotFoundException. Wait for it (bounded: a few 50 ms polls in practice).
+    await waitUntilTableExists(
+      { client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
+      { TableName: tableName },
+    );
   } catch (error) {
     // A persisted demo table already exists from an earlier run: reuse it.
     if ((error as { name?: string }).name !== 'ResourceInUseException') {
