@@ -44,6 +44,9 @@ export interface HopOptions {
 
 export interface Hop {
   timings: Timings;
+  /** performance.now() at the hop's start and end marks: the probe's total runs from the first to the last. */
+  startedAt: number;
+  endedAt: number;
   /** "ip:port" actually connected to. */
   remoteAddress?: string;
   tls?: TlsInfo;
@@ -71,7 +74,7 @@ interface Marks {
 /** Never rejects: every failure comes back as `hop.failure` with the timings reached so far. */
 export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
   const marks: Marks = { start: performance.now() };
-  const hop: Hop = { timings: { total: 0 } };
+  const hop: Hop = { timings: { total: 0 }, startedAt: marks.start, endedAt: marks.start };
   let socket: net.Socket | undefined;
   try {
     const host = req.url.hostname.replace(/^\[|\]$/g, '');
@@ -99,7 +102,8 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
       });
       if (!handshake.ok) return finish(hop, marks, handshake.failure);
       socket = handshake.socket;
-      marks.appconnect = performance.now();
+      // The handshake's own mark: describing and judging the certificate afterwards is not TLS time.
+      marks.appconnect = handshake.completedAt;
       hop.tls = handshake.info;
       hop.tlsVerdict = handshake.verdict;
       // Like curl, a certificate that fails verification ends the hop before any request is sent.
@@ -154,19 +158,24 @@ function request(
 ): Promise<NetFailure | undefined> {
   return new Promise((resolvePromise) => {
     let settled = false;
-    const settle = (failure?: NetFailure) => {
+    /** `at`: the end mark; a failure ends the hop when it is noticed. */
+    const settle = (failure?: NetFailure, at = performance.now()) => {
       if (settled) return;
       settled = true;
-      marks.end = performance.now();
+      marks.end = at;
       opts.signal.removeEventListener('abort', onAbort);
-      socket.off('data', onFirstByte);
+      socket.off('data', onRead);
+      socket.off('end', onRead);
       outgoing.destroy();
       socket.destroy();
       resolvePromise(failure);
     };
-    const onFirstByte = () => {
-      marks.starttransfer ??= performance.now();
-      socket.off('data', onFirstByte);
+    // Every read off the wire, before node:http parses it: the first is the first byte; the last before
+    // the response completes carried its last byte (or is the EOF that ends a body delimited by close).
+    let lastRead: number | undefined;
+    const onRead = () => {
+      lastRead = performance.now();
+      marks.starttransfer ??= lastRead;
     };
     const onAbort = () => {
       const waited = Math.round(performance.now() - marks.start);
@@ -187,7 +196,8 @@ function request(
       joinDuplicateHeaders: true,
     });
     // Prepended after request() so node:http's parser is already queued to attach: it still sees every byte.
-    socket.prependListener('data', onFirstByte);
+    socket.prependListener('data', onRead);
+    socket.prependListener('end', onRead);
 
     outgoing.on('response', (res) => {
       hop.statusCode = res.statusCode;
@@ -214,7 +224,8 @@ function request(
       });
       res.on('end', () => {
         if (opts.keepBody) hop.body = Buffer.concat(kept);
-        settle();
+        // End at the read that completed the response, not after node:http parsed it and emitted 'end'.
+        settle(undefined, lastRead);
       });
       res.on('error', (err) => settle(responseError(err, shown, hop)));
       res.on('close', () => {
@@ -282,6 +293,7 @@ function finish(hop: Hop, marks: Marks, failure?: NetFailure): Hop {
     if (marks.end !== undefined) t.transfer = marks.end - starttransfer;
   }
   hop.timings = { ...t, total: end - start };
+  hop.endedAt = end;
   if (failure) hop.failure = failure;
   return hop;
 }

@@ -131,7 +131,7 @@ async function run(
   }
 
   const last = hops[hops.length - 1];
-  const timings = sumTimings(hops, performance.now() - started);
+  const timings = sumTimings(hops);
   fillDetails(details, last);
   if (failure) return result('down', timings, errorOf(failure), failure.layer);
 
@@ -211,8 +211,12 @@ function redirectHop(url: URL, status: number, location: string, timings: Timing
   return { url: redactUrl(url.href), status, location: redactUrl(location), timings };
 }
 
-/** Each phase summed over the hops that reached it; total is the wall time of the whole probe. */
-function sumTimings(hops: Hop[], total: number): Timings {
+/**
+ * Each phase summed over the hops that reached it. Total is curl's time_total: from the first hop's start
+ * to the last hop's end (its last body byte, or where it failed), so URL parsing, header building and
+ * the checks on the result are not in it, while the moments between redirect hops are.
+ */
+function sumTimings(hops: Hop[]): Timings {
   const sum: Partial<Timings> = {};
   for (const phase of PHASES) {
     for (const hop of hops) {
@@ -220,6 +224,9 @@ function sumTimings(hops: Hop[], total: number): Timings {
       if (ms !== undefined && phase !== 'total') sum[phase] = (sum[phase] ?? 0) + ms;
     }
   }
+  const first = hops[0];
+  const last = hops[hops.length - 1];
+  const total = first && last ? last.endedAt - first.startedAt : 0;
   return { ...sum, total };
 }
 

@@ -33,7 +33,18 @@ export interface TlsVerdict {
 }
 
 export type TlsHandshakeResult =
-  | { ok: true; socket: tls.TLSSocket; info: TlsInfo; verdict: TlsVerdict; durationMs: number }
+  | {
+      ok: true;
+      socket: tls.TLSSocket;
+      info: TlsInfo;
+      verdict: TlsVerdict;
+      durationMs: number;
+      /**
+       * performance.now() when the handshake completed ('secureConnect'), before the certificate was
+       * described and judged: curl's time_appconnect mark, so that work is not billed to the handshake.
+       */
+      completedAt: number;
+    }
   | { ok: false; failure: NetFailure; durationMs: number };
 
 /**
@@ -66,15 +77,16 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
     const onAbort = () => fail(timeoutFailure('tls', opts.address, performance.now() - started));
     const onError = (err: Error) => fail(classifyNetError(err, { phase: 'tls', address: opts.address }));
     const onSecure = () => {
-      const durationMs = performance.now() - started;
+      const completedAt = performance.now();
       cleanup();
-      const info = describeSession(secure, serverName);
+      const info = describeSession(secure, serverName, peer);
       resolve({
         ok: true,
         socket: secure,
         info,
         verdict: judgeCertificate(info, opts.tls, opts.address),
-        durationMs,
+        durationMs: completedAt - started,
+        completedAt,
       });
     };
     const cleanup = () => {
@@ -85,14 +97,20 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
       secure.on('error', () => {});
     };
 
+    // The peer certificate as Node decoded it for checkServerIdentity (called only when the chain verified).
+    let peer: tls.PeerCertificate | undefined;
     const secure = tls.connect({
       socket,
       // SNI must be a DNS name (RFC 6066); Node warns when given an IP literal.
       servername: isIP(serverName) === 0 ? serverName : undefined,
       rejectUnauthorized: false,
       // Node would check the name against `host`/'localhost' (we hand it a socket, not a host) and fold the
-      // result into authorizationError; describeSession checks the right name itself.
-      checkServerIdentity: () => undefined,
+      // result into authorizationError; describeSession checks the right name itself. Node builds the
+      // certificate object for this call whatever we do (~0.2 ms): keep it rather than decode it again.
+      checkServerIdentity: (_host, cert) => {
+        peer = cert;
+        return undefined;
+      },
       ALPNProtocols: opts.alpn,
       secureContext,
     });
@@ -103,9 +121,16 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
   });
 }
 
-/** What the session negotiated and whom it talks to; `authorized` also requires the name to match. */
-export function describeSession(secure: tls.TLSSocket, serverName: string): TlsInfo {
-  const peer = secure.getPeerCertificate();
+/**
+ * What the session negotiated and whom it talks to; `authorized` also requires the name to match.
+ * `peer` is the certificate object Node already built during the handshake, when it did (a verified
+ * chain); otherwise it is read from the socket here. Either way the certificate is decoded once.
+ */
+export function describeSession(
+  secure: tls.TLSSocket,
+  serverName: string,
+  peer: tls.PeerCertificate = secure.getPeerCertificate(),
+): TlsInfo {
   const hasCert = peer !== null && typeof peer === 'object' && 'raw' in peer && peer.raw !== undefined;
   const nameError = hasCert ? tls.checkServerIdentity(serverName, peer) : undefined;
   const chainError = secure.authorizationError ? String(secure.authorizationError) : undefined;
@@ -117,21 +142,29 @@ export function describeSession(secure: tls.TLSSocket, serverName: string): TlsI
     alpn: typeof alpn === 'string' ? alpn : undefined,
     authorized: secure.authorized && nameError === undefined,
     validationError,
-    certificate: hasCert ? inspectCertificate(peer.raw) : undefined,
+    certificate: hasCert ? certificateInfo(peer) : undefined,
   };
 }
 
 /** Subject, issuer, names, validity and fingerprint of a DER (or PEM) certificate. */
 export function inspectCertificate(certificate: Buffer | string, now = Date.now()): CertificateInfo {
-  const cert = new X509Certificate(certificate);
-  const notAfter = new Date(cert.validTo);
+  return certificateInfo(new X509Certificate(certificate).toLegacyObject(), now);
+}
+
+/**
+ * CertificateInfo from Node's certificate object (getPeerCertificate's shape): no second decode. Its
+ * subjectaltname, validity and fingerprint strings are the ones X509Certificate prints; names come as
+ * objects and are printed as X509Certificate would (see distinguishedName).
+ */
+function certificateInfo(cert: tls.PeerCertificate, now = Date.now()): CertificateInfo {
+  const notAfter = new Date(cert.valid_to).toISOString();
   return {
-    subject: oneLine(cert.subject),
-    issuer: oneLine(cert.issuer),
-    sans: parseSubjectAltName(cert.subjectAltName),
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter: notAfter.toISOString(),
-    daysLeft: daysLeftAt(notAfter.toISOString(), now),
+    subject: distinguishedName(cert.subject),
+    issuer: distinguishedName(cert.issuer),
+    sans: parseSubjectAltName(cert.subjectaltname),
+    notBefore: new Date(cert.valid_from).toISOString(),
+    notAfter,
+    daysLeft: daysLeftAt(notAfter, now),
     fingerprint256: cert.fingerprint256,
   };
 }
@@ -232,6 +265,37 @@ function withExpiryDate(failure: NetFailure, cert: CertificateInfo | undefined):
   return { ...failure, message: `${failure.message} on ${cert.notAfter}` };
 }
 
-function oneLine(distinguishedName: string): string {
-  return distinguishedName.split('\n').filter(Boolean).join(', ');
+/**
+ * "C=US, O=Acme\, Inc., CN=a.example": X509Certificate#subject on one line (OpenSSL's RFC 2253 escaping).
+ * Node's object groups a repeated attribute under one key, so the string is the same unless the name
+ * interleaves repeats (OU=a, O=x, OU=b prints OU=a, OU=b, O=x) or has a multi-valued RDN (CN=a + O=b
+ * prints CN=a, O=b): rare in server certificates, and every value is still there.
+ */
+function distinguishedName(name: tls.Certificate | undefined): string {
+  if (name === undefined) return '';
+  const parts: string[] = [];
+  for (const [attribute, values] of Object.entries(name as Record<string, string | string[]>)) {
+    for (const value of Array.isArray(values) ? values : [values]) {
+      parts.push(`${attribute}=${escapeDnValue(value)}`);
+    }
+  }
+  return parts.join(', ');
+}
+
+/** RFC 2253 specials, a leading '#' or space and a trailing space get a backslash; control characters \XX. */
+function escapeDnValue(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charAt(i);
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) out += `\\${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    else if (
+      ',+"\\<>;'.includes(c) ||
+      (i === 0 && (c === '#' || c === ' ')) ||
+      (i === value.length - 1 && c === ' ')
+    )
+      out += `\\${c}`;
+    else out += c;
+  }
+  return out;
 }

@@ -1,6 +1,10 @@
+// Before @peculiar/x509 (used here for names the lab's certificates do not have): it needs the Reflect API.
+import 'reflect-metadata';
+import { webcrypto, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as x509 from '@peculiar/x509';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 import type { TlsOptions } from '../../shared/probes/spec.ts';
 import { connectTcp } from '../../shared/probes/tcp.ts';
@@ -79,6 +83,53 @@ describe('tlsHandshake over a caller-connected socket', () => {
     });
     expect(result.info.certificate?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     expect(result.durationMs).toBeGreaterThan(0);
+  });
+
+  it('decodes the peer certificate once: Node’s own object when the chain verified, one read otherwise', async () => {
+    const leaf = await issueCert(ca, { hosts: ['localhost'] });
+    const untrusted = await selfSigned({ hosts: ['localhost'] });
+    const verified = await tlsServer(leaf);
+    const unverified = await tlsServer(untrusted);
+    const reads = vi.spyOn(tls.TLSSocket.prototype, 'getPeerCertificate');
+    try {
+      const trusted = succeeded(await handshake(verified, tlsOptions({ ca: leaf.caPem })));
+      // Node's call for checkServerIdentity (the whole chain); describing the session reuses that object.
+      expect(reads.mock.calls).toEqual([[true]]);
+      expect(trusted.info.certificate).toEqual(inspectCertificate(leaf.certPem));
+
+      reads.mockClear();
+      const selfSignedResult = succeeded(await handshake(unverified, tlsOptions()));
+      // A failed chain skips Node's call: the prober reads the certificate itself, once.
+      expect(reads.mock.calls).toEqual([[]]);
+      expect(selfSignedResult.info.certificate).toEqual(inspectCertificate(untrusted.certPem));
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('marks completion when the handshake completes, before the certificate is described', async () => {
+    const leaf = await issueCert(ca, { hosts: ['localhost'] });
+    const port = await tlsServer(leaf);
+    const SLOW_MS = 200;
+    const original = tls.checkServerIdentity;
+    // The name check made slow on purpose: it runs after the mark, so it is in neither number.
+    const check = vi.spyOn(tls, 'checkServerIdentity').mockImplementation((host, cert) => {
+      const until = performance.now() + SLOW_MS;
+      while (performance.now() < until);
+      return original(host, cert);
+    });
+    try {
+      const started = performance.now();
+      const result = succeeded(await handshake(port, tlsOptions({ ca: leaf.caPem })));
+      const returned = performance.now();
+
+      expect(check).toHaveBeenCalledOnce();
+      expect(returned - result.completedAt).toBeGreaterThanOrEqual(SLOW_MS);
+      expect(result.completedAt).toBeGreaterThan(started);
+      expect(result.durationMs).toBeLessThan(returned - started - SLOW_MS);
+    } finally {
+      check.mockRestore();
+    }
   });
 
   it('verifies an IP target against IP SANs and sends no SNI for it', async () => {
@@ -282,6 +333,41 @@ describe('certificate parsing', () => {
     });
   });
 
+  it('prints subject and issuer as X509Certificate does, RFC 2253 escapes included', async () => {
+    const leaf = await issueCert(await createCa({ commonName: 'Names CA' }), { hosts: ['a.example'] });
+    const special = await certificateNamed([
+      { CN: [' Acme, Inc. <x>; a+b tab\t\u0001 ünï ✓ '] },
+      { L: ['a"quote'] },
+    ]);
+    const named = await certificateNamed('C=US, O=Acme\\, Inc., OU=ops, OU=web, L=\\#1, CN=svc.example');
+    const oneLine = (name: string) => name.split('\n').join(', ');
+
+    for (const pem of [leaf.certPem, special, named]) {
+      const reference = new X509Certificate(pem);
+      const cert = inspectCertificate(pem);
+      expect(cert.subject).toBe(oneLine(reference.subject));
+      expect(cert.issuer).toBe(oneLine(reference.issuer));
+    }
+    expect(inspectCertificate(leaf.certPem)).toMatchObject({
+      subject: 'CN=a.example',
+      issuer: 'CN=Names CA',
+    });
+    expect(inspectCertificate(special).subject).toBe(
+      'CN=\\ Acme\\, Inc. \\<x\\>\\; a\\+b tab\\09\\01 ünï ✓\\ , L=a\\"quote',
+    );
+    expect(inspectCertificate(named).subject).toBe(
+      'C=US, O=Acme\\, Inc., OU=ops, OU=web, L=\\#1, CN=svc.example',
+    );
+  });
+
+  it('keeps every value of a name that interleaves a repeated attribute, grouped by attribute', async () => {
+    // Node's certificate object groups repeats under one key: the known difference from X509Certificate.
+    const pem = await certificateNamed('OU=a, O=x, OU=b, CN=y');
+
+    expect(new X509Certificate(pem).subject).toBe('OU=a\nO=x\nOU=b\nCN=y');
+    expect(inspectCertificate(pem).subject).toBe('OU=a, OU=b, O=x, CN=y');
+  });
+
   it('parses Node subjectAltName strings, quoted values included', () => {
     expect(parseSubjectAltName(undefined)).toEqual([]);
     expect(parseSubjectAltName('DNS:a.example, DNS:*.b.example, IP Address:192.0.2.1')).toEqual([
@@ -296,3 +382,11 @@ describe('certificate parsing', () => {
     ]);
   });
 });
+
+/** A self-signed certificate with the given subject, for names the lab does not mint. */
+async function certificateNamed(name: string | x509.JsonName): Promise<string> {
+  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({ name, keys, signingAlgorithm: alg });
+  return cert.toString('pem');
+}
