@@ -67,13 +67,10 @@ function httpFindings(r: BenchResults): string {
   return (
     `**HTTP phases vs curl** (${over.join('; ')}). netprobe takes each mark in a JavaScript callback, one libuv → JS hop after the ` +
     `kernel event that curl reads straight from poll(): against curl’s medians at https with no delay, ${hops} ms. ` +
-    '`total` adds those up, plus JS work outside every phase: `shared/probes/http.ts` computes total as `performance.now() − started` after the result ' +
-    `is assembled, with \`started\` taken before URL parsing and header building; netprobe’s total exceeded the sum of its own phases by ${fmt(outside)} ms ` +
-    `(median), where curl’s phases add up to its total exactly. Two fixes, together worth about ${fmt(outside + 0.2, 1)} ms of the gap: (a) owner of shared/probes/http.ts: end ` +
-    '`total` at the last hop’s `end` mark and start it at the first hop’s `start` mark (http-exchange.ts `marks`), as curl’s time_total spans the ' +
-    'transfer only; redirects stay summed. (b) http-exchange.ts takes `marks.appconnect` after `await tlsHandshake(…)`, which resolves only after ' +
-    '`describeSession` decoded the certificate (~0.2 ms, see the HTTPS CPU finding below), so that work lands in `tls`; the certificate fix below removes ' +
-    'most of it from every phase and from `total`. The rest is Node’s event loop and node:http, one hop per phase. ' +
+    `\`total\` spans the first hop's start mark to the last hop's end mark, as curl's time_total does, and the appconnect mark is taken at ` +
+    `secureConnect, before any certificate work; netprobe's total exceeds the sum of its own phases by ${fmt(outside)} ms (median). ` +
+    'What remains: `connect` carries ~0.2–0.3 ms of socket setup in `shared/probes/tcp.ts`, and https `ttfb` ~0.3–0.6 ms of node:http building the ' +
+    'request and Node’s TLS read/write path; building and queueing the request during the handshake would save ~0.1 ms. ' +
     'A phase that fails while its Δ of medians is small is the two tools’ jitter on a busy machine, not a bias (see the p99 column).'
   );
 }
@@ -113,13 +110,9 @@ function cpuFindings(r: BenchResults): string {
     'alternating batches of 300 handshakes, classical groups saved 0.15–0.3 ms of client CPU per handshake; the cells here carry the machine’s ' +
     `noise). Fix, if classical key exchange is acceptable for a monitor: \`ecdhCurve: 'X25519:P-256:P-384'\` in ` +
     '`tls.createSecureContext` inside `secureContextWithExtraCa`, and a cached context with the same option when no `ca` is set (a `secureContext` handed to ' +
-    '`tls.connect` makes its own `ecdhCurve` option ignored). (2) The peer certificate is decoded three times per probe: Node’s `onConnectSecure` calls ' +
-    '`getPeerCertificate(true)` (the whole chain as JS objects) to feed `checkServerIdentity`, which netprobe sets to a no-op; `describeSession` calls ' +
-    '`getPeerCertificate()` again and `inspectCertificate` re-parses `raw` with `X509Certificate`. In a CPU profile of 1200 HTTPS probes Node’s own ' +
-    'call took 0.20 ms per probe (unavoidable through `tls.connect`), the second call 0.07 ms and the re-parse with its field reads 0.12 ms. Fix for the ' +
-    'last two: let the `checkServerIdentity` option capture the object Node already built (`(host, cert) => { peer = cert; return undefined; }`), use ' +
-    'it in `describeSession` (with `tls.checkServerIdentity(serverName, peer)` as now), and fill CertificateInfo from its `subject`, `issuer`, ' +
-    '`subjectaltname`, `valid_from`, `valid_to` and `fingerprint256` instead of parsing the DER again. What remains is Node’s TLSSocket machinery and OpenSSL 3 ' +
+    '`tls.connect` makes its own `ecdhCurve` option ignored); netprobe keeps Node’s default, post-quantum groups included. (2) Fixed: the peer ' +
+    'certificate is decoded once per probe (the object Node builds for `checkServerIdentity` is reused; ~130 µs → ~8 µs). What remains is Node’s ' +
+    'TLSSocket machinery and OpenSSL 3 ' +
     'itself, slower per handshake than Go’s crypto/tls.'
   );
 }
@@ -190,10 +183,9 @@ function coldStartFindings(r: BenchResults, closeCallOnly: boolean): string {
         'the closest to the limit has only the margin shown, so a new dependency in shared/ should be checked with `npm run bench` or infra/bundle-analysis.ts. ') +
     `Init: ${inits}. What the parts cost alone: the four SDK clients loaded from node_modules as the runtime loads them ${fmt(sdk?.initMedianMs, 0)} ms, ` +
     `the probers ${fmt(probers?.initMedianMs, 0)} ms, zod ${fmt(zod?.initMedianMs, 0)} ms, and the Node built-ins ${fmt(esm?.initMedianMs, 0)} ms as ESM ` +
-    `imports against ${fmt(cjs?.initMedianMs, 0)} ms through require() (the parts share the built-ins, so they do not add up). Two fixes: ` +
-    '(1) functions/shared/aws.ts imports DynamoDB, lib-dynamodb, CloudWatch and SNS statically, so every function loads all four at init; importing each ' +
-    'client where it is used (or `await import()` inside the adapter factories, which the lazy deps in functions/shared/lazy.ts already call on first use) ' +
-    'saves the clients a function never calls. Deferring a client the first invocation needs anyway only moves its cost out of the init phase, not out of ' +
+    `imports against ${fmt(cjs?.initMedianMs, 0)} ms through require() (the parts share the built-ins, so they do not add up). Two levers: ` +
+    '(1) done: each function imports only the SDK clients it calls (functions/shared/aws/*; runner and API: DynamoDB and CloudWatch, escalator: ' +
+    'DynamoDB and SNS), created on first use. Deferring a client the first invocation needs anyway would only move its cost out of the init phase, not out of ' +
     'the cold start. (2) An ESM `import` of a built-in builds a facade that reads every export, and one lazy export of node:http loads Node’s bundled ' +
     'undici (the runtime’s SDK is CommonJS and require()s them). `format: cjs` in infra/bundling.ts (and no createRequire banner) has esbuild emit require() ' +
     'for every built-in: the "init as CJS bundle" column is that fix measured (medians of 10 imports move by ±30 ms between runs on this machine, so ' +
