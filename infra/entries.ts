@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root: the lock file esbuild resolves dependencies from, and where the handlers live. */
@@ -10,11 +9,6 @@ export const FUNCTION_ENTRIES: FunctionEntries = {
   probeApi: fileURLToPath(new URL('../functions/probe-api/handler.ts', import.meta.url)),
   escalator: fileURLToPath(new URL('../functions/escalator/handler.ts', import.meta.url)),
 };
-
-/** The entries not written yet (the bundling test skips itself while any is missing). */
-export function missingEntries(): string[] {
-  return Object.values(FUNCTION_ENTRIES).filter((entry) => !existsSync(entry));
-}
 
 export interface FunctionEntries {
   readonly probeRunner: string;

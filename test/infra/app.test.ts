@@ -12,7 +12,7 @@ import {
   RUNTIME_PROVIDED_MODULES,
   repoRelative,
 } from '../../infra/bundling.ts';
-import { FUNCTION_ENTRIES, missingEntries, REPO_ROOT } from '../../infra/entries.ts';
+import { FUNCTION_ENTRIES, REPO_ROOT } from '../../infra/entries.ts';
 import { FUNCTION_NAMES } from '../../infra/naming.ts';
 import { addNagChecks, buildNetprobeApp } from '../../infra/netprobe-app.ts';
 import { loadConfig } from '../../shared/config/load.ts';
@@ -106,61 +106,57 @@ describe('the app', () => {
     expect(formatBundleSizes(sizes).split('\n')).toHaveLength(sizes.length + 1);
   }, 120_000);
 
-  // The one test that bundles the real handlers: skipped until every entry exists.
-  it.skipIf(missingEntries().length > 0)(
-    'synthesizes the real app with the real handlers bundled',
-    async () => {
-      const config = await loadConfig(ROOT_CONFIG);
-      const { app: real, outdir } = app(true);
-      buildNetprobeApp(real, config);
-      addNagChecks(real);
-      real.synth();
-      const sizes = bundleSizes(outdir);
-      console.log(
-        `bundle sizes (${Object.keys(FUNCTION_ENTRIES).length} handlers):\n${formatBundleSizes(sizes)}`,
+  // The one test that bundles the real handlers.
+  it('synthesizes the real app with the real handlers bundled', async () => {
+    const config = await loadConfig(ROOT_CONFIG);
+    const { app: real, outdir } = app(true);
+    buildNetprobeApp(real, config);
+    addNagChecks(real);
+    real.synth();
+    const sizes = bundleSizes(outdir);
+    console.log(
+      `bundle sizes (${Object.keys(FUNCTION_ENTRIES).length} handlers):\n${formatBundleSizes(sizes)}`,
+    );
+    expect(sizes).toHaveLength(2 * config.regions.length + 2);
+    provideRuntimeModules(outdir);
+    const checked = new Set<string>();
+    for (const { asset, functionName } of sizes) {
+      if (checked.has(asset)) continue;
+      checked.add(asset);
+      const dir = join(outdir, asset);
+      const code = readFileSync(join(dir, 'index.mjs'));
+      // Bundled, not shipped as source: no relative .ts import is left to resolve at run time.
+      expect(code.toString('utf8')).not.toMatch(/from"\.\.?\/[^"]+\.ts"/);
+      // Every file that went in, read from the source map: no lab, test or CLI code, no AWS SDK.
+      const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      const sources = map.sources.map((source) => repoRelative(dir, source));
+      expect(sources).toContain('monitors.config.ts');
+      expect(forbiddenInputs(sources)).toEqual([]);
+      // bundle-analysis.ts builds the very same bytes, so what it reports is what is deployed.
+      const entry = ENTRY_OF_FUNCTION[functionName];
+      if (!entry) throw new Error(`no entry known for ${functionName}`);
+      const analysis = await analyzeBundle(entry);
+      expect(Buffer.from(analysis.code).equals(code)).toBe(true);
+      // At run time it imports Node built-ins and what the runtime provides, nothing else.
+      expect(analysis.externals.filter((name) => !isBuiltin(name) && !providedByRuntime(name))).toEqual([]);
+      expect(analysis.externals).toContain('@aws-sdk/client-dynamodb');
+      // The bundle loads on its own, as Lambda loads it: ESM, CommonJS dependencies, the SDK from
+      // the runtime, no other missing module.
+      const loaded = execFileSync(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "const m = await import('./index.mjs'); console.log(typeof m.handler);",
+        ],
+        {
+          cwd: dir,
+          env: { ...LAMBDA_ENV, PATH: process.env.PATH ?? '' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
       );
-      expect(sizes).toHaveLength(2 * config.regions.length + 2);
-      provideRuntimeModules(outdir);
-      const checked = new Set<string>();
-      for (const { asset, functionName } of sizes) {
-        if (checked.has(asset)) continue;
-        checked.add(asset);
-        const dir = join(outdir, asset);
-        const code = readFileSync(join(dir, 'index.mjs'));
-        // Bundled, not shipped as source: no relative .ts import is left to resolve at run time.
-        expect(code.toString('utf8')).not.toMatch(/from"\.\.?\/[^"]+\.ts"/);
-        // Every file that went in, read from the source map: no lab, test or CLI code, no AWS SDK.
-        const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
-        const sources = map.sources.map((source) => repoRelative(dir, source));
-        expect(sources).toContain('monitors.config.ts');
-        expect(forbiddenInputs(sources)).toEqual([]);
-        // bundle-analysis.ts builds the very same bytes, so what it reports is what is deployed.
-        const entry = ENTRY_OF_FUNCTION[functionName];
-        if (!entry) throw new Error(`no entry known for ${functionName}`);
-        const analysis = await analyzeBundle(entry);
-        expect(Buffer.from(analysis.code).equals(code)).toBe(true);
-        // At run time it imports Node built-ins and what the runtime provides, nothing else.
-        expect(analysis.externals.filter((name) => !isBuiltin(name) && !providedByRuntime(name))).toEqual([]);
-        expect(analysis.externals).toContain('@aws-sdk/client-dynamodb');
-        // The bundle loads on its own, as Lambda loads it: ESM, CommonJS dependencies, the SDK from
-        // the runtime, no other missing module.
-        const loaded = execFileSync(
-          process.execPath,
-          [
-            '--input-type=module',
-            '-e',
-            "const m = await import('./index.mjs'); console.log(typeof m.handler);",
-          ],
-          {
-            cwd: dir,
-            env: { ...LAMBDA_ENV, PATH: process.env.PATH ?? '' },
-            encoding: 'utf8',
-            timeout: 60_000,
-          },
-        );
-        expect(loaded.trim()).toBe('function');
-      }
-    },
-    180_000,
-  );
+      expect(loaded.trim()).toBe('function');
+    }
+  }, 180_000);
 });
