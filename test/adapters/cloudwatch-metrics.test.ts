@@ -20,65 +20,29 @@ import {
 } from '../../shared/adapters/cloudwatch-metrics.ts';
 import { LocalMetricsPublisher } from '../../shared/adapters/local-metrics.ts';
 import { RetriesExhaustedError } from '../../shared/adapters/retry.ts';
-import type { Finding } from '../../shared/domain/finding.ts';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import type { MetricDatum } from '../../shared/ports/metrics.ts';
+import { dnsDownFinding, FINDING_AT, upHttpsFinding } from '../fixtures/findings.ts';
 import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
 
-const AT = '2026-03-01T12:00:00.000Z';
+const AT = FINDING_AT;
 
-const httpsFinding: Finding = {
+const httpsFinding = upHttpsFinding({
   monitorId: 'www-cdn-asset',
   location: 'eu-west-1',
-  startedAt: AT,
-  probe: 'http',
-  target: 'https://www.example.com/cdn/logo.svg',
-  status: 'up',
   timings: { dns: 12.3456, connect: 20.1, tls: 30.25, ttfb: 40, transfer: 5.5, total: 108.1956 },
-  error: null,
-  layer: null,
-  issueType: null,
-  diagnosis: null,
+  certificate: { daysLeft: 39 },
   details: {
-    kind: 'http',
     url: 'https://www.example.com/cdn/logo.svg',
-    method: 'GET',
-    statusCode: 200,
-    redirects: [],
-    tls: {
-      authorized: true,
-      certificate: {
-        subject: 'CN=www.example.com',
-        issuer: 'CN=Example CA',
-        sans: ['www.example.com'],
-        notBefore: '2026-01-01T00:00:00.000Z',
-        notAfter: '2026-04-10T00:00:00.000Z',
-        daysLeft: 39,
-      },
-    },
     cdn: { source: 'x-cache', cache: 'hit', raw: 'Hit from cloudfront', provider: 'CloudFront' },
   },
-};
+});
 
-const dnsDown: Finding = {
+const dnsDown = dnsDownFinding({
   monitorId: 'dns-example-com',
   location: 'us-east-1',
-  startedAt: AT,
-  probe: 'dns',
-  target: 'dns://1.1.1.1/example.com?type=A',
-  status: 'down',
   timings: { dns: 2000, total: 2001.5 },
-  error: { code: 'DNS_TIMEOUT', message: 'no answer from 1.1.1.1:53 within 2000 ms' },
-  layer: 'dns',
-  issueType: 'dns',
-  diagnosis: 'The resolver 1.1.1.1 does not answer.',
-  details: {
-    kind: 'dns',
-    name: 'example.com',
-    type: 'A',
-    query: { server: '1.1.1.1:53', transport: 'udp', answers: [] },
-  },
-};
+});
 
 const dims = (
   monitor: string,
@@ -203,13 +167,9 @@ describe('metric datums of a run', () => {
   });
 
   it('reports a CDN miss as 0 and publishes no cert or CDN metric for a plain DNS run', () => {
-    const miss: Finding = {
-      ...httpsFinding,
-      details: {
-        ...httpsFinding.details,
-        cdn: { source: 'cf-cache-status', cache: 'miss', raw: 'MISS' },
-      } as Finding['details'],
-    };
+    const miss = upHttpsFinding({
+      details: { cdn: { source: 'cf-cache-status', cache: 'miss', raw: 'MISS' } },
+    });
     const names = metricDatums([miss]).filter((d) => d.name === 'CdnCacheHit');
     expect(names.map((d) => d.value)).toEqual([0]);
     expect(metricDatums([dnsDown]).map((d) => d.name)).toEqual(['Up', 'Latency', 'PhaseLatency']);

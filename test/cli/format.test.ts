@@ -7,42 +7,23 @@ import { colored, colorsFor, plain } from '../../cli/format/style.ts';
 import { triageLines } from '../../cli/format/triage.ts';
 import { createOutput } from '../../cli/output.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
+import { dnsDownFinding, tcpDownFinding, upHttpsFinding } from '../fixtures/findings.ts';
 
 const BASE = { location: 'local:test', startedAt: '2026-11-24T10:00:00.000Z', triage: undefined };
 
-const up: Finding = {
+const up = upHttpsFinding({
   ...BASE,
   monitorId: 'api-health',
-  probe: 'http',
-  target: 'https://127.0.0.1:8443/health',
-  status: 'up',
   timings: { dns: 0, connect: 0.25, tls: 3.14, ttfb: 1.05, transfer: 0.1, total: 4.54 },
-  error: null,
-  layer: null,
-  issueType: null,
-  diagnosis: null,
+  certificate: {
+    issuer: 'CN=netprobe lab CA',
+    sans: ['IP:127.0.0.1', 'DNS:web.example.test'],
+    daysLeft: 30,
+  },
   details: {
-    kind: 'http',
     url: 'https://127.0.0.1:8443/health',
-    method: 'GET',
     remoteAddress: '127.0.0.1:8443',
-    httpVersion: '1.1',
-    statusCode: 200,
     bodyBytes: 16,
-    redirects: [],
-    tls: {
-      protocol: 'TLSv1.3',
-      cipher: 'TLS_AES_128_GCM_SHA256',
-      authorized: true,
-      certificate: {
-        subject: 'CN=127.0.0.1',
-        issuer: 'CN=netprobe lab CA',
-        sans: ['IP:127.0.0.1', 'DNS:web.example.test'],
-        notBefore: '2026-11-24T09:00:00.000Z',
-        notAfter: '2026-12-24T10:00:00.000Z',
-        daysLeft: 30,
-      },
-    },
     cdn: {
       source: 'x-cache',
       cache: 'hit',
@@ -52,28 +33,12 @@ const up: Finding = {
       ageSeconds: 42,
     },
   },
-};
+});
 
-const down: Finding = {
+const down = tcpDownFinding({
   ...BASE,
   monitorId: 'db-port',
-  probe: 'tcp',
-  target: 'tcp://127.0.0.1:5432',
-  status: 'down',
   timings: { connect: 0.4, total: 0.6 },
-  error: { code: 'TCP_REFUSED', message: '127.0.0.1:5432 refused the connection' },
-  layer: 'transport',
-  issueType: 'tcp',
-  diagnosis: 'Connect refused by 127.0.0.1:5432; check the listener or security group.',
-  details: {
-    kind: 'tcp',
-    host: '127.0.0.1',
-    port: 5432,
-    addresses: ['127.0.0.1'],
-    attempts: [
-      { address: '127.0.0.1', family: 4, port: 5432, error: { code: 'TCP_REFUSED', message: 'refused' } },
-    ],
-  },
   triage: [
     {
       layer: 'transport',
@@ -84,7 +49,7 @@ const down: Finding = {
       error: { code: 'TCP_REFUSED', message: 'refused' },
     },
   ],
-};
+});
 
 describe('findingsTable', () => {
   it('prints phases with one decimal, absent phases as -, and the diagnosis under a failure', () => {
@@ -160,19 +125,15 @@ describe('details and triage', () => {
   });
 
   it('prints DNS answers as dig does, and each nameserver in authoritative mode', () => {
-    const dns: Finding = {
+    const dns = dnsDownFinding({
       ...BASE,
       monitorId: 'zone',
-      probe: 'dns',
       target: 'dns://127.0.0.1:5300/example.test?type=SOA&mode=authoritative',
       status: 'degraded',
       timings: { dns: 1.2, total: 2.5 },
       error: { code: 'DNS_SERIAL_MISMATCH', message: 'serials differ' },
-      layer: 'dns',
-      issueType: 'dns',
       diagnosis: 'ns2 serves serial 2026112300',
       details: {
-        kind: 'dns',
         name: 'example.test',
         type: 'SOA',
         query: {
@@ -214,7 +175,7 @@ describe('details and triage', () => {
           },
         ],
       },
-    };
+    });
     const text = findingDetails(dns, plain).join('\n');
     expect(text).toContain('server 127.0.0.1:5300 (udp), status NOERROR, flags aa, query time 1.2 ms');
     expect(text).toContain('example.test.\t3600\tIN\tSOA\tns1.example.test.');

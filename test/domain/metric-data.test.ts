@@ -5,61 +5,30 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../shared/config/load.ts';
-import type { Finding } from '../../shared/domain/finding.ts';
 import { findingDatums, metricDatums } from '../../shared/domain/metric-data.ts';
 import type { LatencyPhase } from '../../shared/domain/metrics.ts';
 import type { MetricDatum } from '../../shared/ports/metrics.ts';
+import { tcpDownFinding, upHttpsFinding } from '../fixtures/findings.ts';
 
-const AT = '2026-03-01T12:00:00.000Z';
-
-const https: Finding = {
+const https = upHttpsFinding({
   monitorId: 'api-health',
   location: 'eu-west-1',
-  startedAt: AT,
-  probe: 'http',
-  target: 'https://api.example.com/health',
-  status: 'up',
   timings: { dns: 3.5, connect: 11, tls: 24.125, ttfb: 61, transfer: 0.75, total: 100.375 },
-  error: null,
-  layer: null,
-  issueType: null,
-  diagnosis: null,
+  certificate: { daysLeft: 89 },
   details: {
-    kind: 'http',
     url: 'https://api.example.com/health',
-    method: 'GET',
-    statusCode: 200,
-    redirects: [],
-    tls: {
-      authorized: true,
-      certificate: {
-        subject: 'CN=api.example.com',
-        issuer: 'CN=Example CA',
-        sans: ['api.example.com'],
-        notBefore: '2026-01-01T00:00:00.000Z',
-        notAfter: '2026-05-30T00:00:00.000Z',
-        daysLeft: 89,
-      },
-    },
     cdn: { source: 'cf-cache-status', cache: 'miss', raw: 'MISS', provider: 'Cloudflare' },
   },
-};
+});
 
 /** A connect that timed out: the run reached dns and connect, nothing after. */
-const tcpDown: Finding = {
+const tcpDown = tcpDownFinding({
   monitorId: 'db-primary-port',
-  location: 'us-east-1',
-  startedAt: AT,
-  probe: 'tcp',
-  target: 'tcp://db.example.com:5432',
-  status: 'down',
   timings: { dns: 1.25, connect: 5000, total: 5001.5 },
-  error: { code: 'TCP_TIMEOUT', message: 'no answer from 192.0.2.10:5432 within 5000 ms' },
-  layer: 'transport',
-  issueType: 'tcp',
-  diagnosis: 'Nothing answers on 192.0.2.10:5432.',
-  details: { kind: 'tcp', host: 'db.example.com', port: 5432, addresses: ['192.0.2.10'], attempts: [] },
-};
+  error: { code: 'TCP_TIMEOUT', message: 'no answer from 127.0.0.1:5432 within 5000 ms' },
+  diagnosis: 'Nothing answers on 127.0.0.1:5432.',
+  details: { attempts: [] },
+});
 
 const phasesOf = (datums: MetricDatum[]) =>
   datums.filter((d) => d.name === 'PhaseLatency').map((d) => d.dimensions.Phase);
