@@ -14,7 +14,7 @@ import { TRIAGE_BUDGET_MS, triage } from '../../shared/domain/triage.ts';
 import { createCa, daysFromNow, issueCert } from '../../shared/lab/certs.ts';
 import { type DnsServerHandle, startDnsServer, type ZoneRecord } from '../../shared/lab/dns-server.ts';
 import { runProbe } from '../../shared/probes/index.ts';
-import type { DnsSpec, HttpSpec, ProbeSpec, TcpSpec } from '../../shared/probes/spec.ts';
+import type { ProbeSpec } from '../../shared/probes/spec.ts';
 import type {
   ConnectAttempt,
   ErrorCode,
@@ -22,43 +22,7 @@ import type {
   ProbeResult,
   TriageStep,
 } from '../../shared/probes/types.ts';
-
-const TLS = { insecure: false, certWarnDays: 21, certCriticalDays: 7 };
-
-function httpSpec(url: string, extra: Partial<HttpSpec> = {}): HttpSpec {
-  return {
-    kind: 'http',
-    url,
-    method: 'GET',
-    headers: {},
-    maxRedirects: 5,
-    maxBodyBytes: 1024 * 1024,
-    tls: TLS,
-    timeoutMs: 3000,
-    assert: {},
-    thresholds: {},
-    ...extra,
-  };
-}
-
-function dnsSpec(
-  name: string,
-  server?: { host: string; port: number },
-  extra: Partial<DnsSpec> = {},
-): DnsSpec {
-  return {
-    kind: 'dns',
-    name,
-    type: 'A',
-    server,
-    mode: 'recursive',
-    recursionDesired: true,
-    timeoutMs: 1500,
-    assert: {},
-    thresholds: {},
-    ...extra,
-  };
-}
+import { dnsSpec, httpSpec, tcpSpec, tlsOptions } from '../fixtures/specs.ts';
 
 // ---------------------------------------------------------------- the sentence, from hand-built results
 
@@ -287,7 +251,7 @@ describe('diagnose (pure)', () => {
       'Nameservers disagree: ns1.example.com says 192.0.2.1; ns2.example.com says 192.0.2.99; check which copy of the zone is current and resync the others.',
     ],
   ])('authoritative mode: %s', (_name, code, nameservers, sentence) => {
-    const spec = dnsSpec('www.example.com', undefined, { mode: 'authoritative' });
+    const spec = dnsSpec(undefined, { name: 'www.example.com', mode: 'authoritative' });
     const result: ProbeResult = {
       probe: 'dns',
       target: 'dns:www.example.com?type=A&mode=authoritative',
@@ -383,13 +347,13 @@ describe('diagnose (pure)', () => {
   });
 
   it.each<[ProbeSpec, ReturnType<typeof endpointOf>]>([
-    [httpSpec('https://[::1]:8443/x'), { host: '::1', port: 8443, tls: TLS, literal: true }],
+    [httpSpec('https://[::1]:8443/x'), { host: '::1', port: 8443, tls: tlsOptions(), literal: true }],
     [
       httpSpec('http://api.example.com/'),
       { host: 'api.example.com', port: 80, tls: undefined, literal: false },
     ],
     [httpSpec('not a url'), null],
-    [dnsSpec('example.com'), null],
+    [dnsSpec(undefined, { name: 'example.com' }), null],
   ])('endpointOf(%j)', (spec, endpoint) => {
     expect(endpointOf(spec)).toEqual(endpoint);
   });
@@ -496,7 +460,7 @@ describe('triage against real servers', () => {
   });
 
   it('HTTPS with an expired certificate: the sentence names the host, the expiry and the fix', async () => {
-    const spec = httpSpec(`https://localhost:${portOf(expired)}/`, { tls: { ...TLS, ca: caPem } });
+    const spec = httpSpec(`https://localhost:${portOf(expired)}/`, { tls: tlsOptions({ ca: caPem }) });
     const { result, steps, diagnosis } = await probeAndTriage(spec, { resolvers: [] });
     expect(result.error?.code).toBe('TLS_CERT_EXPIRED');
     // TLS failed: triage checks below it (resolve, connect), not the handshake again.
@@ -506,7 +470,7 @@ describe('triage against real servers', () => {
   });
 
   it('DNS SERVFAIL from the configured server, the other resolver answers: blames that server', async () => {
-    const spec = dnsSpec('www.example.test', lab(brokenDns));
+    const spec = dnsSpec(lab(brokenDns));
     const { result, steps, diagnosis } = await probeAndTriage(spec, { resolvers: [lab(goodDns)] });
     expect(result.error?.code).toBe('DNS_SERVFAIL');
     expect(steps).toHaveLength(1);
@@ -526,7 +490,7 @@ describe('triage against real servers', () => {
   });
 
   it('DNS SERVFAIL everywhere: points at the zone', async () => {
-    const spec = dnsSpec('www.example.test', lab(brokenDns));
+    const spec = dnsSpec(lab(brokenDns));
     const { diagnosis } = await probeAndTriage(spec, { resolvers: [lab(brokenDns2)] });
     expect(diagnosis).toContain('answered SERVFAIL for www.example.test A');
     expect(diagnosis).toContain('fails too (SERVFAIL)');
@@ -534,11 +498,7 @@ describe('triage against real servers', () => {
   });
 
   it('DNS timeout from a named server: tries TCP to it, and says nothing listens there', async () => {
-    const spec = dnsSpec(
-      'www.example.test',
-      { host: '127.0.0.1', port: silentUdp.address().port },
-      { timeoutMs: 400 },
-    );
+    const spec = dnsSpec({ host: '127.0.0.1', port: silentUdp.address().port }, { timeoutMs: 400 });
     const { result, steps, diagnosis } = await probeAndTriage(spec, { resolvers: [lab(goodDns)] });
     expect(result.error?.code).toBe('DNS_TIMEOUT');
     expect(steps.find((s) => s.layer === 'transport')?.error?.code).toBe('TCP_REFUSED');
@@ -574,14 +534,7 @@ describe('triage against real servers', () => {
   });
 
   it('nothing to triage for an up result', async () => {
-    const tcp: TcpSpec = {
-      kind: 'tcp',
-      host: '127.0.0.1',
-      port: portOf(unavailable),
-      allAddresses: false,
-      timeoutMs: 1000,
-      thresholds: {},
-    };
+    const tcp = tcpSpec(portOf(unavailable), { timeoutMs: 1000 });
     const result = await runProbe(tcp);
     expect(result.status).toBe('up');
     expect(await triage(tcp, result)).toEqual([]);
