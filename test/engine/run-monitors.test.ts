@@ -9,22 +9,8 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../shared/config/types.ts';
 import { checkOnce, runMonitors } from '../../shared/engine/run-monitors.ts';
-import type { HttpSpec, ProbeSpec } from '../../shared/probes/spec.ts';
-
-function httpSpec(url: string, timeoutMs = 2000): HttpSpec {
-  return {
-    kind: 'http',
-    url,
-    method: 'GET',
-    headers: {},
-    maxRedirects: 5,
-    maxBodyBytes: 1024 * 1024,
-    tls: { insecure: false, certWarnDays: 21, certCriticalDays: 7 },
-    timeoutMs,
-    assert: {},
-    thresholds: {},
-  };
-}
+import type { ProbeSpec } from '../../shared/probes/spec.ts';
+import { httpSpec } from '../fixtures/specs.ts';
 
 function monitor(id: string, probe: ProbeSpec, extra: Partial<MonitorConfig> = {}): MonitorConfig {
   return { id, probe, intervalMinutes: 1, regions: ['eu-west-1', 'us-east-1'], cdn: false, ...extra };
@@ -172,7 +158,9 @@ describe('runMonitors', () => {
 
   it('starts a monitor only while its whole timeout fits before the deadline; the rest are skipped', async () => {
     slow.reset();
-    const monitors = Array.from({ length: 4 }, (_, i) => monitor(`s${i}`, httpSpec(slow.url, 1000)));
+    const monitors = Array.from({ length: 4 }, (_, i) =>
+      monitor(`s${i}`, httpSpec(slow.url, { timeoutMs: 1000 })),
+    );
     // 1200 ms left: s0 starts; it takes ~400 ms, after which less than its 1000 ms timeout remains.
     const { findings, skipped } = await runMonitors(monitors, {
       location: 'local:test',
@@ -187,7 +175,7 @@ describe('runMonitors', () => {
   it("a probe cut by the caller's signal still yields a finding; monitors not started are skipped", async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 300);
-    const monitors = ['a', 'b', 'c'].map((id) => monitor(id, httpSpec(silentUrl(), 10_000)));
+    const monitors = ['a', 'b', 'c'].map((id) => monitor(id, httpSpec(silentUrl(), { timeoutMs: 10_000 })));
     const start = performance.now();
     const { findings, skipped } = await runMonitors(monitors, {
       location: 'eu-west-1',
@@ -203,7 +191,7 @@ describe('runMonitors', () => {
 
   it('triage is cut at the run deadline too', async () => {
     // Fails at once (refused), then triage would wait on a silent resolver for its full budget.
-    const spec = httpSpec(`http://localhost:${closedPort}/`, 500);
+    const spec = httpSpec(`http://localhost:${closedPort}/`, { timeoutMs: 500 });
     const start = performance.now();
     const deadline = start + 800;
     const { findings } = await runMonitors([monitor('m', spec)], {
@@ -221,7 +209,7 @@ describe('runMonitors', () => {
 
   it('refuses a bad run before starting anything, naming what and where', async () => {
     const good = monitor('good', httpSpec(counting.url));
-    const bad = monitor('bad', { ...httpSpec(counting.url), timeoutMs: -1 });
+    const bad = monitor('bad', httpSpec(counting.url, { timeoutMs: -1 }));
     counting.reset();
     await expect(runMonitors([good, bad], { location: 'x', concurrency: 2 })).rejects.toThrow(
       'monitors[1] (bad): runProbe: http spec timeoutMs must be a positive number of ms, got -1',
