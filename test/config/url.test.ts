@@ -1,33 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseTargetUrl, type TargetOptions, urlToProbeInput } from '../../shared/config/url.ts';
-import { DEFAULT_TIMEOUT_MS, type ProbeSpec } from '../../shared/probes/spec.ts';
+import { DEFAULT_TIMEOUT_MS, type DnsSpec, type ProbeSpec, type TcpSpec } from '../../shared/probes/spec.ts';
+import { dnsSpec, httpSpec, tcpSpec, tlsOptions } from '../fixtures/specs.ts';
 import { catchConfigError } from './catch-config-error.ts';
 
-const DEFAULT_TLS = { insecure: false, certWarnDays: 21, certCriticalDays: 7 };
-const budget = { timeoutMs: DEFAULT_TIMEOUT_MS, thresholds: {} };
-const dns = (fields: object): ProbeSpec =>
-  ({
-    kind: 'dns',
-    type: 'A',
-    mode: 'recursive',
-    recursionDesired: true,
-    assert: {},
-    ...budget,
-    ...fields,
-  }) as ProbeSpec;
-const tcp = (fields: object): ProbeSpec =>
-  ({ kind: 'tcp', allAddresses: false, ...budget, ...fields }) as ProbeSpec;
-const http = (url: string): ProbeSpec => ({
-  kind: 'http',
-  url,
-  method: 'GET',
-  headers: {},
-  maxRedirects: 5,
-  maxBodyBytes: 1024 * 1024,
-  tls: DEFAULT_TLS,
-  assert: {},
-  ...budget,
-});
+/** What parsing a bare URL resolves to: the shared test specs with the config's default timeout. */
+const PARSED = { timeoutMs: DEFAULT_TIMEOUT_MS };
+const dns = (fields: Partial<DnsSpec>): ProbeSpec => dnsSpec(undefined, { ...PARSED, ...fields });
+const tcp = ({ port, ...fields }: Partial<TcpSpec> & { port: number }): ProbeSpec =>
+  tcpSpec(port, { ...PARSED, ...fields });
+const http = (url: string): ProbeSpec => httpSpec(url, PARSED);
 
 describe('parseTargetUrl: every accepted form', () => {
   it.each<[string, ProbeSpec]>([
@@ -60,7 +42,7 @@ describe('parseTargetUrl: every accepted form', () => {
     ['tcp://db.example.net:5432/', tcp({ host: 'db.example.net', port: 5432 })],
     ['tcp://192.0.2.10:22', tcp({ host: '192.0.2.10', port: 22 })],
     ['tcp://[2001:db8::1]:22', tcp({ host: '2001:db8::1', port: 22 })],
-    ['tls://mail.example.net:465', tcp({ host: 'mail.example.net', port: 465, tls: DEFAULT_TLS })],
+    ['tls://mail.example.net:465', tcp({ host: 'mail.example.net', port: 465, tls: tlsOptions() })],
     ['https://example.com', http('https://example.com/')],
     ['https://EXAMPLE.com:8443/health?full=1', http('https://example.com:8443/health?full=1')],
     ['http://[::1]:8080/status', http('http://[::1]:8080/status')],
