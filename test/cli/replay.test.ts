@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding } from '../../shared/domain/finding.ts';
+import { REPLAY_JSON_KEYS } from '../fixtures/replay.ts';
 import { runCli, STACK_FRAME } from './run-cli.ts';
 
 const T0 = Date.parse('2026-11-24T10:00:00.000Z');
@@ -79,15 +80,7 @@ describe('netprobe replay', () => {
       ['resolve', 'network-team', 'dns', 'www-dns'],
     ]);
     const [escalate, resolve] = lines as [Line, Line];
-    expect(Object.keys(escalate)).toEqual([
-      'at',
-      'kind',
-      'team',
-      'issueType',
-      'monitorId',
-      'incidentId',
-      'locations',
-    ]);
+    expect(Object.keys(escalate)).toEqual(REPLAY_JSON_KEYS);
     expect(escalate.incidentId).toBe(resolve.incidentId);
     expect([...escalate.locations].sort()).toEqual([...LOCATIONS].sort());
     // Paged at first failure + 10 min (dns row of the table), within one interval.

@@ -12,6 +12,7 @@ import {
   replay,
 } from '../../shared/domain/replay.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
+import { REPLAY_JSON_KEYS } from '../fixtures/replay.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/timelines/${name}.ndjson`, import.meta.url), 'utf8');
@@ -49,15 +50,7 @@ describe('replay', () => {
     expect(Date.parse(resolve.at)).toBeGreaterThanOrEqual(DNS_OUTAGE_END);
     expect(Date.parse(resolve.at)).toBeLessThan(DNS_OUTAGE_END + MIN);
     // Exactly the documented keys of `netprobe replay --json`.
-    expect(Object.keys(escalate)).toEqual([
-      'at',
-      'kind',
-      'team',
-      'issueType',
-      'monitorId',
-      'incidentId',
-      'locations',
-    ]);
+    expect(Object.keys(escalate)).toEqual(REPLAY_JSON_KEYS);
   });
 
   // Degraded findings with a paging code are failures: the tcp and dns rows of the table are for them.
