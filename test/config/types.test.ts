@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
-import { defineConfig } from '../../shared/config/define.ts';
+import { defineConfig, type MonitorInput, type NetprobeConfigInput } from '../../shared/config/define.ts';
+import { ConfigError } from '../../shared/config/errors.ts';
+import { parseConfig } from '../../shared/config/load.ts';
 import type { dnsInput, httpInput, tcpInput, tlsInput } from '../../shared/config/probe-schema.ts';
 import type { netprobeConfigSchema } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
@@ -31,8 +33,15 @@ describe('schema output types equal the contract', () => {
 describe('the input type rejects what the schema rejects', () => {
   const base = { homeRegion: 'us-east-1', regions: ['us-east-1'] };
 
+  // Each case is checked twice: by tsc (the @ts-expect-error lines, last test) and by the schema at
+  // run time, so the input type and the schema cannot disagree in either direction.
+  const accepted = (input: NetprobeConfigInput) =>
+    expect(parseConfig(defineConfig(input)).regions).toEqual(base.regions);
+  const rejected = (input: unknown) => expect(() => parseConfig(input)).toThrow(ConfigError);
+  const one = (monitor: MonitorInput) => defineConfig({ ...base, monitors: [monitor] });
+
   it('exactly one probe kind per monitor, no unknown keys', () => {
-    defineConfig({
+    accepted({
       ...base,
       monitors: [
         { id: 'ok-url', interval: '1m', url: 'https://example.com' },
@@ -47,30 +56,42 @@ describe('the input type rejects what the schema rejects', () => {
           interval: '1m',
           http: { url: 'https://example.com', assert: { status: '2xx', body: 'ok' } },
         },
-        // @ts-expect-error two probe kinds
-        { id: 'two', interval: '1m', url: 'https://example.com', dns: { name: 'example.com' } },
-        // @ts-expect-error no probe kind
-        { id: 'none', interval: '1m' },
-        // @ts-expect-error misspelt key
-        { id: 'typo', intrval: '1m', url: 'https://example.com' },
-        // @ts-expect-error a Match is a string or one of {equals} {contains} {regex}
-        { id: 'match', interval: '1m', tcp: { host: 'db', port: 1, expect: { like: 'x' } } },
       ],
     });
-    expect(true).toBe(true);
+    rejected(
+      // @ts-expect-error two probe kinds
+      one({ id: 'two', interval: '1m', url: 'https://example.com', dns: { name: 'example.com' } }),
+    );
+    // @ts-expect-error no probe kind
+    rejected(one({ id: 'none', interval: '1m' }));
+    rejected(
+      one({
+        id: 'typo',
+        // @ts-expect-error misspelt key
+        intrval: '1m',
+        url: 'https://example.com',
+      }),
+    );
+    rejected(
+      one({
+        id: 'match',
+        interval: '1m',
+        // @ts-expect-error a Match is a string or one of {equals} {contains} {regex}
+        tcp: { host: 'db', port: 1, expect: { like: 'x' } },
+      }),
+    );
   });
 
   it("metrics.phaseLatency: 'all', 'none' or a list of PhaseLatency phases", () => {
-    defineConfig({ ...base, metrics: { phaseLatency: 'all' }, monitors: [] });
-    defineConfig({ ...base, metrics: { phaseLatency: 'none' }, monitors: [] });
-    defineConfig({ ...base, metrics: { phaseLatency: ['dns', 'ttfb'] }, monitors: [] });
+    accepted({ ...base, metrics: { phaseLatency: 'all' }, monitors: [] });
+    accepted({ ...base, metrics: { phaseLatency: 'none' }, monitors: [] });
+    accepted({ ...base, metrics: { phaseLatency: ['dns', 'ttfb'] }, monitors: [] });
     // @ts-expect-error a misspelt phase
-    defineConfig({ ...base, metrics: { phaseLatency: ['ttbf'] }, monitors: [] });
+    rejected(defineConfig({ ...base, metrics: { phaseLatency: ['ttbf'] }, monitors: [] }));
     // @ts-expect-error total is the Latency metric, not a PhaseLatency phase
-    defineConfig({ ...base, metrics: { phaseLatency: ['total'] }, monitors: [] });
+    rejected(defineConfig({ ...base, metrics: { phaseLatency: ['total'] }, monitors: [] }));
     // @ts-expect-error neither 'all' nor 'none'
-    defineConfig({ ...base, metrics: { phaseLatency: 'some' }, monitors: [] });
-    expect(true).toBe(true);
+    rejected(defineConfig({ ...base, metrics: { phaseLatency: 'some' }, monitors: [] }));
   });
 
   it('tsc agrees (so these assertions run under npm test)', async () => {
