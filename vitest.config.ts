@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Timing assertions run against real sockets; keep files from starving each other on 2 cores.
     maxWorkers: 2,
+    // Every skipped test is listed with its reason after the summary.
+    reporters: ['default', './test/reporters/skip-reasons.ts'],
   },
 });

@@ -3,7 +3,7 @@ import { createSocket } from 'node:dgram';
 import dns from 'node:dns';
 import { promisify } from 'node:util';
 import * as dnsPacket from 'dns-packet';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type DnsFaults,
   type DnsServerHandle,
@@ -13,6 +13,7 @@ import {
 import { dnsProbe, dnsTarget } from '../../shared/probes/dns.ts';
 import type { DnsSpec } from '../../shared/probes/spec.ts';
 import type { DnsRecordType, ProbeResult } from '../../shared/probes/types.ts';
+import { command, ipv6Loopback, skipUnless } from '../fixtures/requirements.ts';
 import { dnsSpec } from '../fixtures/specs.ts';
 
 const SOA = 'ns1.example.test. hostmaster.example.test. 2024010101 7200 3600 1209600 300';
@@ -384,15 +385,10 @@ describe('dnsProbe wire client edge cases', () => {
   });
 });
 
-const ipv6Loopback = await startDnsServer({ host: '::1', records: ZONE }).then(
-  async (server) => {
-    await server.close();
-    return true;
-  },
-  () => false,
-);
+const ipv6 = await ipv6Loopback();
 
-describe.skipIf(!ipv6Loopback)('dnsProbe over IPv6 loopback', () => {
+describe('dnsProbe over IPv6 loopback', () => {
+  beforeEach((ctx) => skipUnless(ctx, ipv6));
   it('queries [::1] over UDP, and over TCP after a truncation', async () => {
     const server = await startDnsServer({ host: '::1', records: ZONE });
     try {
@@ -702,12 +698,10 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
   });
 });
 
-const hasDig = await promisify(execFile)('dig', ['-v']).then(
-  () => true,
-  () => false,
-);
+const digTool = await command('dig', ['-v'], 'apt-get install dnsutils');
 
-describe.skipIf(!hasDig)('agreement with dig on the same server', () => {
+describe('agreement with dig on the same server', () => {
+  beforeEach((ctx) => skipUnless(ctx, digTool));
   let server: DnsServerHandle;
   beforeAll(async () => {
     server = await startDnsServer({ records: ZONE });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 import { httpProbe } from '../../shared/probes/http.ts';
 import { redactHeaders, redactUrl } from '../../shared/probes/http-redact.ts';
@@ -20,6 +20,7 @@ import {
   type TestServer,
   type TlsFixture,
 } from '../fixtures/http-servers.ts';
+import { command, skipUnless } from '../fixtures/requirements.ts';
 import { httpSpec, TEST_TIMEOUT_MS, tlsOptions } from '../fixtures/specs.ts';
 
 /** The timeoutMs of every spec httpSpec() builds: what "within its deadline" is measured against. */
@@ -829,12 +830,10 @@ describe('httpProbe over HTTPS', () => {
 
 // ------------------------------------------------------------------ against curl -w on the same target
 
-const curl = await promisify(execFile)('curl', ['--version']).then(
-  () => true,
-  () => false,
-);
+const curl = await command('curl', ['--version'], 'apt-get install curl');
 
-describe.skipIf(!curl)('phases agree with curl -w', () => {
+describe('phases agree with curl -w', () => {
+  beforeEach((ctx) => skipUnless(ctx, curl));
   const run = promisify(execFile);
   const FORMAT = '%{time_namelookup} %{time_connect} %{time_appconnect} %{time_starttransfer} %{time_total}';
   let dir: string;

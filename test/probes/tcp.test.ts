@@ -8,18 +8,14 @@ import { createTcpProbe, type LookupAll, tcpProbe, tcpTarget } from '../../share
 import type { ErrorCode, Layer, Probe, ProbeResult, TcpDetails } from '../../shared/probes/types.ts';
 import { deferred } from '../fixtures/deferred.ts';
 import { closedPort, filteredPort, trackServers } from '../fixtures/net-servers.ts';
+import { ipv6Loopback, skipUnless } from '../fixtures/requirements.ts';
 import { tcpSpec, tlsOptions } from '../fixtures/specs.ts';
 
 /** The contract asks for ~50 ms after the deadline; CI machines are slow and shared, so allow more. */
 const LATE_MS = 250;
 const servers = trackServers();
 const { listen } = servers;
-/** IPv6 loopback cases run where ::1 exists (some CI containers have IPv6 disabled). */
-const ipv6 = await new Promise<boolean>((resolve) => {
-  const server = net.createServer();
-  server.once('error', () => resolve(false));
-  server.listen(0, '::1', () => server.close(() => resolve(true)));
-});
+const ipv6 = await ipv6Loopback();
 
 afterEach(servers.closeAll);
 
@@ -88,7 +84,8 @@ describe('tcpProbe: connect', () => {
     ]);
   });
 
-  it.runIf(ipv6)('connects over IPv6 to ::1', async () => {
+  it('connects over IPv6 to ::1', async (ctx) => {
+    skipUnless(ctx, ipv6);
     const port = await listen(net.createServer(), '::1');
 
     const result = await run(tcpSpec(port, { host: '::1' }));
@@ -151,34 +148,32 @@ describe('tcpProbe: connect', () => {
     }
   });
 
-  it.runIf(ipv6)(
-    'with allAddresses, connects to every address and fails on the one that refuses',
-    async () => {
-      const port = await listen(net.createServer());
-      const lookup: LookupAll = async () => [
-        { address: '127.0.0.1', family: 4 },
-        { address: '::1', family: 6 },
-      ];
-      const probe = createTcpProbe({ lookup });
+  it('with allAddresses, connects to every address and fails on the one that refuses', async (ctx) => {
+    skipUnless(ctx, ipv6);
+    const port = await listen(net.createServer());
+    const lookup: LookupAll = async () => [
+      { address: '127.0.0.1', family: 4 },
+      { address: '::1', family: 6 },
+    ];
+    const probe = createTcpProbe({ lookup });
 
-      const one = await run(tcpSpec(port, { host: 'svc.test' }), { probe });
-      const all = await run(tcpSpec(port, { host: 'svc.test', allAddresses: true }), { probe });
+    const one = await run(tcpSpec(port, { host: 'svc.test' }), { probe });
+    const all = await run(tcpSpec(port, { host: 'svc.test', allAddresses: true }), { probe });
 
-      expect(one.status).toBe('up');
-      expect(one.details.attempts).toHaveLength(1);
-      expectDown(all, 'TCP_REFUSED', 'transport', 3000);
-      expect(all.error?.message).toContain(`svc.test ([::1]:${port})`);
-      expect(all.details.addresses).toEqual(['127.0.0.1', '::1']);
-      expect(all.details.attempts.map((a) => [a.address, a.connectMs !== undefined, a.error?.code])).toEqual([
-        ['127.0.0.1', true, undefined],
-        ['::1', false, 'TCP_REFUSED'],
-      ]);
-    },
-  );
+    expect(one.status).toBe('up');
+    expect(one.details.attempts).toHaveLength(1);
+    expectDown(all, 'TCP_REFUSED', 'transport', 3000);
+    expect(all.error?.message).toContain(`svc.test ([::1]:${port})`);
+    expect(all.details.addresses).toEqual(['127.0.0.1', '::1']);
+    expect(all.details.attempts.map((a) => [a.address, a.connectMs !== undefined, a.error?.code])).toEqual([
+      ['127.0.0.1', true, undefined],
+      ['::1', false, 'TCP_REFUSED'],
+    ]);
+  });
 
   it('resolves names with the system resolver and times the lookup', async () => {
     const port = await listen(net.createServer());
-    if (ipv6) await listen(net.createServer(), '::1', port).catch(() => undefined);
+    if (ipv6.met) await listen(net.createServer(), '::1', port).catch(() => undefined);
 
     const result = await run(tcpSpec(port, { host: 'localhost' }));
 
