@@ -1,6 +1,6 @@
 /**
  * `netprobe lab` (npm start): the offline demo. Starts the lab's servers on loopback, runs the
- * monitors of monitors.config.ts (pointed at the lab) and three lab-only ones once through the same
+ * monitors of monitors.config.ts (pointed at the lab) and the lab-only ones once through the same
  * engine as `netprobe run`, takes the findings down the Lambdas' path (metrics, DynamoDB, escalation
  * engine, SNS messages), prints what happened, stops everything.
  *

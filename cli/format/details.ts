@@ -127,6 +127,11 @@ function tlsLines(tls: TlsInfo, paint: Paint): string[] {
     const left = c.daysLeft < 0 ? paint('red', words) : words;
     out.push(`valid ${c.notBefore} → ${c.notAfter} (${left})`);
   }
+  for (const issuer of tls.intermediates ?? []) {
+    const words = daysLeftWords(issuer.daysLeft);
+    const left = issuer.daysLeft < 0 ? paint('red', words) : words;
+    out.push(`intermediate ${issuer.subject}, valid until ${issuer.notAfter} (${left})`);
+  }
   return out;
 }
 

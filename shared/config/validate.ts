@@ -2,8 +2,8 @@
  * Pure value checks shared by the config schema and the URL parser. Each returns the reason a
  * value is invalid (a message without a path: callers know where the value sits), or undefined.
  */
-import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import { parsePemBundle } from '../probes/pem.ts';
 
 // Partitions (commercial, gov, iso, China, EU sovereign) all follow <area>[-<sub>]-<direction>-<n>.
 const AWS_REGION =
@@ -91,21 +91,10 @@ export function regexError(source: string): string | undefined {
   }
 }
 
-const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
-
-/** A CA bundle: one or more PEM certificates, each of which must parse. */
+/** A CA bundle: one or more PEM certificates, each of which must parse (the TLS prober's own reader). */
 export function pemBundleError(text: string): string | undefined {
-  const blocks = text.match(PEM_BLOCK);
-  if (!blocks) return 'expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name';
-  for (const [index, block] of blocks.entries()) {
-    try {
-      new X509Certificate(block);
-    } catch (err) {
-      const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length}` : 'certificate';
-      return `${which} does not parse: ${(err as Error).message}`;
-    }
-  }
-  return undefined;
+  const bundle = parsePemBundle(text);
+  return bundle.ok ? undefined : bundle.reason;
 }
 
 // RFC 9110 token.

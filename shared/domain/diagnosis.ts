@@ -5,7 +5,7 @@
  *
  * Shape: what is known fine below; what broke, naming the address, name or certificate; what to check.
  */
-import { expiryLevel, expiryWords } from '../probes/cert-expiry.ts';
+import { expiryLevel, expiryWords, soonestExpiring } from '../probes/cert-expiry.ts';
 import { formatAddress } from '../probes/net-errors.ts';
 import type { ProbeSpec, TlsOptions } from '../probes/spec.ts';
 import type {
@@ -387,19 +387,22 @@ function tlsSentence(spec: ProbeSpec, failure: Failure, prefix: string, note: st
   const name = endpoint?.tls?.serverName ?? endpoint?.host ?? '';
   const cert = failure.tls?.certificate;
   if (cert !== undefined) {
-    const date = cert.notAfter.slice(0, 10);
+    // Expiry follows the chain's first certificate to lapse, which may be an intermediate: name it.
+    const soonest = soonestExpiring(failure.tls ?? {}) ?? { certificate: cert, depth: 0 };
+    const lapsing =
+      soonest.depth === 0
+        ? `Certificate for ${name}`
+        : `Intermediate certificate ${soonest.certificate.subject} in the chain served for ${name}`;
+    const { daysLeft } = soonest.certificate;
+    const date = soonest.certificate.notAfter.slice(0, 10);
     switch (failure.code) {
       case 'TLS_CERT_EXPIRED':
-        return sentence(
-          `Certificate for ${name} ${expiryWords(cert.daysLeft)} (notAfter ${date})${note}`,
-          'renew it',
-        );
+        return sentence(`${lapsing} ${expiryWords(daysLeft)} (notAfter ${date})${note}`, 'renew it');
       case 'TLS_CERT_EXPIRING': {
         // The prober's own rule, so "renew it now" appears exactly when its message says "critical".
-        const critical =
-          endpoint?.tls !== undefined && expiryLevel(cert.daysLeft, endpoint.tls) === 'critical';
+        const critical = endpoint?.tls !== undefined && expiryLevel(daysLeft, endpoint.tls) === 'critical';
         return sentence(
-          `Certificate for ${name} ${expiryWords(cert.daysLeft)} (notAfter ${date})`,
+          `${lapsing} ${expiryWords(daysLeft)} (notAfter ${date})`,
           critical ? 'renew it now' : 'renew it',
         );
       }

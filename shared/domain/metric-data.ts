@@ -3,11 +3,12 @@
  * dimension sets come from METRICS, so the alarms in infra/ read exactly these series.
  *
  * Per finding: Up and Latency always; PhaseLatency for each phase the run reached except total,
- * among the phases chosen (config `metrics.phaseLatency`, default all); CertDaysRemaining after a
- * TLS handshake that showed a certificate; CdnCacheHit when a CDN cache header was recognised.
+ * among the phases chosen (config `metrics.phaseLatency`, default all); CertDaysRemaining (the chain's
+ * first expiry, leaf or intermediate) after a TLS handshake that showed a certificate; CdnCacheHit when a CDN cache header was recognised.
  * docs/metrics.md counts the distinct metrics this makes.
  */
 import type { MetricDatum } from '../ports/metrics.ts';
+import { soonestExpiring } from '../probes/cert-expiry.ts';
 import type { ProbeResult } from '../probes/types.ts';
 import type { Finding } from './finding.ts';
 import { DIMENSIONS, LATENCY_PHASES, type LatencyPhase, METRICS, type MetricDefinition } from './metrics.ts';
@@ -25,10 +26,10 @@ function ms(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Days left of the served certificate, when a handshake got that far. */
+/** Days left of the served chain's first certificate to expire (leaf or intermediate), when a handshake got that far. */
 function certDaysLeft(details: ProbeResult['details']): number | undefined {
-  if (details.kind === 'dns') return undefined;
-  return details.tls?.certificate?.daysLeft;
+  if (details.kind === 'dns' || details.tls === undefined) return undefined;
+  return soonestExpiring(details.tls)?.certificate.daysLeft;
 }
 
 export function findingDatums(finding: Finding, options: MetricDataOptions = {}): MetricDatum[] {

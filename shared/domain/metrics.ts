@@ -59,7 +59,8 @@ export const METRICS = {
     name: 'CertDaysRemaining',
     unit: 'Count',
     dimensions: BASE_DIMENSIONS,
-    description: 'Days until the served certificate expires; only for runs that completed a TLS handshake.',
+    description:
+      'Days until the first certificate of the served chain (leaf or intermediate) expires; only for runs that completed a TLS handshake.',
   },
   cdnCacheHit: {
     name: 'CdnCacheHit',

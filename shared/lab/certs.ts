@@ -52,22 +52,47 @@ export interface SelfSignedCert {
   keyPem: string;
 }
 
-export async function createCa(opts: { commonName?: string } = {}): Promise<Ca> {
+/**
+ * A CA certificate: self-signed (a root) by default, or an intermediate signed by `issuer`, which a
+ * server sends after its leaf. `notAfter` (default a year from now) makes an expiring or expired one.
+ */
+export async function createCa(
+  opts: { commonName?: string; issuer?: Ca; notAfter?: Date } = {},
+): Promise<Ca> {
   const commonName = opts.commonName ?? 'netprobe test CA';
   const keys = await generateKeys();
   const now = Date.now();
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    name: distinguishedName(commonName),
-    keys,
-    notBefore: new Date(now - DEFAULT_BACKDATE_MS),
-    notAfter: new Date(now + DEFAULT_CA_DAYS * DAY_MS),
-    signingAlgorithm: SIGNING,
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
+  const notBefore = new Date(now - DEFAULT_BACKDATE_MS);
+  const notAfter = opts.notAfter ?? new Date(now + DEFAULT_CA_DAYS * DAY_MS);
+  const extensions = [
+    // A root may sign intermediates (no path length limit); an intermediate signs leaves only.
+    new x509.BasicConstraintsExtension(true, opts.issuer === undefined ? undefined : 0, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  const cert =
+    opts.issuer === undefined
+      ? await x509.X509CertificateGenerator.createSelfSigned({
+          name: distinguishedName(commonName),
+          keys,
+          notBefore,
+          notAfter,
+          signingAlgorithm: SIGNING,
+          extensions,
+        })
+      : await x509.X509CertificateGenerator.create({
+          subject: distinguishedName(commonName),
+          issuer: opts.issuer.cert.subject,
+          publicKey: keys.publicKey,
+          signingKey: opts.issuer.privateKey,
+          notBefore,
+          notAfter,
+          signingAlgorithm: SIGNING,
+          extensions: [
+            ...extensions,
+            await x509.AuthorityKeyIdentifierExtension.create(opts.issuer.cert.publicKey),
+          ],
+        });
   return {
     commonName,
     certPem: cert.toString('pem'),

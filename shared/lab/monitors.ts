@@ -1,7 +1,7 @@
 /**
  * The lab's monitors: every monitor of the root monitors.config.ts, pointed at the lab's loopback
  * targets (same id, assertions, thresholds, interval, team: only where it connects changes), plus
- * three lab-only monitors for failures the example targets do not show. Editing monitors.config.ts
+ * lab-only monitors for failures the example targets do not show. Editing monitors.config.ts
  * changes the demo; a monitor the lab has no target for is left out with a note, never an error.
  *
  * Where each kind of monitor goes:
@@ -16,7 +16,7 @@ import type { MonitorInput } from '../config/schema.ts';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import type { DnsServer, DnsSpec, HttpSpec, ProbeSpec, TcpSpec, TlsOptions } from '../probes/spec.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
-import { LAB_HOST, LAB_PATHS, type LabTargets, MAIL_CERT_DAYS } from './targets.ts';
+import { INTERMEDIATE_CERT_DAYS, LAB_HOST, LAB_PATHS, type LabTargets, MAIL_CERT_DAYS } from './targets.ts';
 import { LAB_SERIAL, LAB_STALE_SERIAL, LAB_ZONE, labName } from './zone.ts';
 
 /** What a lab monitor is built to find. */
@@ -100,6 +100,20 @@ function labOnly(t: LabTargets, slowMs: number): LabOnly[] {
         http: { url: `${t.expired.origin}${LAB_PATHS.health}`, ca: t.caPem },
       },
       expected: { status: 'down', code: 'TLS_CERT_EXPIRED', why: 'its certificate has expired, on purpose' },
+    },
+    {
+      input: {
+        id: 'partner-api',
+        description: 'the partner API over HTTPS, whole chain checked',
+        interval: '5m',
+        timeout: '3s',
+        http: { url: `${t.chain.origin}${LAB_PATHS.health}`, ca: t.caPem },
+      },
+      expected: {
+        status: 'degraded',
+        code: 'TLS_CERT_EXPIRING',
+        why: `its leaf is fine but the intermediate it sends expires in ${INTERMEDIATE_CERT_DAYS} days, on purpose`,
+      },
     },
   ];
 }

@@ -2,8 +2,9 @@
  * The lab's non-DNS targets, on 127.0.0.1 ephemeral ports: one plain HTTP and one HTTPS server (leaf
  * from the lab CA) with a home page, a healthy, a slow, a failing (503) and a CDN-fronted endpoint
  * each (plain HTTP's home page redirects to HTTPS); an HTTPS server whose certificate has expired; a
- * TLS mail server (SMTPS) that greets with a banner and whose certificate expires soon; and a TCP
- * port with nothing listening. Faults are real: the slow endpoint really waits before its headers,
+ * TLS mail server (SMTPS) that greets with a banner and whose certificate expires soon; an HTTPS
+ * server whose leaf is fine but whose intermediate certificate expires within days; and a TCP port
+ * with nothing listening. Faults are real: the slow endpoint really waits before its headers,
  * the expired certificate really is expired.
  *
  * Shared by `netprobe lab` (npm start) and the CLI tests, so what the demo shows is what is tested.
@@ -23,6 +24,8 @@ export const DEFAULT_SLOW_MS = 400;
 const LEAF_DAYS = 90;
 /** The mail server's certificate runs out in this many days: inside a 30-day warning window. */
 export const MAIL_CERT_DAYS = 20;
+/** The partner server's intermediate CA certificate runs out in this many days (its leaf has LEAF_DAYS). */
+export const INTERMEDIATE_CERT_DAYS = 5;
 export const MAIL_BANNER = '220 mail.example.test ESMTP netprobe-lab';
 
 /** The endpoints every lab web server answers. */
@@ -50,7 +53,9 @@ export interface LabTargets {
   mail: { port: number };
   /** A port that was just released on 127.0.0.1: connects are refused. */
   closedPort: number;
-  /** The lab CA certificate (PEM): the trust anchor for `https` and `expired`. */
+  /** Sends its leaf and an intermediate CA certificate expiring in INTERMEDIATE_CERT_DAYS days. */
+  chain: LabServer;
+  /** The lab CA certificate (PEM): the trust anchor for `https`, `expired` and `chain`. */
   caPem: string;
   /** Requests answered so far, by path. */
   hits(path: string): number;
@@ -67,10 +72,17 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
   const slowMs = opts.slowMs ?? DEFAULT_SLOW_MS;
   const ca = await createCa({ commonName: 'netprobe lab CA' });
   const hosts = [LAB_HOST, ...LAB_CERT_NAMES];
-  const [leaf, expiredLeaf, mailLeaf] = await Promise.all([
+  const intermediate = await createCa({
+    commonName: 'netprobe lab intermediate CA',
+    issuer: ca,
+    // Half a day more, so the probe reads INTERMEDIATE_CERT_DAYS whole days left.
+    notAfter: daysFromNow(INTERMEDIATE_CERT_DAYS + 0.5),
+  });
+  const [leaf, expiredLeaf, mailLeaf, chainLeaf] = await Promise.all([
     issueCert(ca, { hosts, notAfter: daysFromNow(LEAF_DAYS) }),
     issueCert(ca, { hosts, notBefore: daysFromNow(-90), notAfter: daysFromNow(-1) }),
     issueCert(ca, { hosts: [LAB_HOST, 'mail.example.test'], notAfter: daysFromNow(MAIL_CERT_DAYS) }),
+    issueCert(intermediate, { hosts: [LAB_HOST, 'partner.example.test'], notAfter: daysFromNow(LEAF_DAYS) }),
   ]);
 
   const hitCounts = new Map<string, number>();
@@ -88,11 +100,14 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
       await listen(https.createServer({ cert: expiredLeaf.certPem, key: expiredLeaf.keyPem }, handler)),
     );
     servers.push(await listen(tls.createServer({ cert: mailLeaf.certPem, key: mailLeaf.keyPem }, greet)));
+    // The whole chain up to (not including) the root, as a server should send it.
+    const chainPem = `${chainLeaf.certPem}\n${intermediate.certPem}`;
+    servers.push(await listen(https.createServer({ cert: chainPem, key: chainLeaf.keyPem }, handler)));
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
     throw err;
   }
-  const [plain, secure, expired, mail] = servers as [Tracked, Tracked, Tracked, Tracked];
+  const [plain, secure, expired, mail, chain] = servers as [Tracked, Tracked, Tracked, Tracked, Tracked];
   secureOrigin = `https://${LAB_HOST}:${secure.port}`;
   let closing: Promise<void> | undefined;
   return {
@@ -100,6 +115,7 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
     https: { origin: secureOrigin, port: secure.port },
     expired: { origin: `https://${LAB_HOST}:${expired.port}`, port: expired.port },
     mail: { port: mail.port },
+    chain: { origin: `https://${LAB_HOST}:${chain.port}`, port: chain.port },
     closedPort: await releasedPort(),
     caPem: ca.certPem,
     hits: (path) => hitCounts.get(path) ?? 0,

@@ -6,8 +6,17 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
-import { daysLeftAt, daysLeftWords, type ExpiryLevel, expiryLevel } from './cert-expiry.ts';
+import {
+  type ChainCertificate,
+  certificateWords,
+  daysLeftAt,
+  daysLeftWords,
+  type ExpiryLevel,
+  expiryLevel,
+  soonestExpiring,
+} from './cert-expiry.ts';
 import { certificateFailure, classifyNetError, type NetFailure, timeoutFailure } from './net-errors.ts';
+import { parsePemBundle } from './pem.ts';
 import type { TlsOptions } from './spec.ts';
 import type { CertificateInfo, Status, TlsInfo } from './types.ts';
 
@@ -54,13 +63,10 @@ export type TlsHandshakeResult =
 export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise<TlsHandshakeResult> {
   const started = performance.now();
   const serverName = opts.tls.serverName ?? opts.host;
-  let secureContext: tls.SecureContext | undefined;
-  try {
-    secureContext = opts.tls.ca === undefined ? undefined : secureContextWithExtraCa(opts.tls.ca);
-  } catch (err) {
+  const secureContext = opts.tls.ca === undefined ? undefined : secureContextWithExtraCa(opts.tls.ca);
+  if (secureContext !== undefined && !secureContext.ok) {
     socket.destroy();
-    const reason = err instanceof Error ? err.message : String(err);
-    const message = `TLS to ${opts.address} not attempted: the configured ca bundle is not usable PEM (${reason})`;
+    const message = `TLS to ${opts.address} not attempted: the configured ca bundle is not usable PEM (${secureContext.reason})`;
     return Promise.resolve({
       ok: false,
       failure: { code: 'TLS_HANDSHAKE_FAILED', layer: 'tls', message },
@@ -98,7 +104,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
     };
 
     // The peer certificate as Node decoded it for checkServerIdentity (called only when the chain verified).
-    let peer: tls.PeerCertificate | undefined;
+    let peer: tls.DetailedPeerCertificate | undefined;
     const secure = tls.connect({
       socket,
       // SNI must be a DNS name (RFC 6066); Node warns when given an IP literal.
@@ -108,11 +114,12 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
       // result into authorizationError; describeSession checks the right name itself. Node builds the
       // certificate object for this call whatever we do (~0.2 ms): keep it rather than decode it again.
       checkServerIdentity: (_host, cert) => {
-        peer = cert;
+        // Node hands over getPeerCertificate(true): the issuers come with it.
+        peer = cert as tls.DetailedPeerCertificate;
         return undefined;
       },
       ALPNProtocols: opts.alpn,
-      secureContext,
+      secureContext: secureContext?.context,
     });
     secure.once('secureConnect', onSecure);
     secure.once('error', onError);
@@ -123,20 +130,20 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
 
 /**
  * What the session negotiated and whom it talks to; `authorized` also requires the name to match.
- * `peer` is the certificate object Node already built during the handshake, when it did (a verified
- * chain); otherwise it is read from the socket here. Either way the certificate is decoded once.
+ * `peer` is the certificate object, with its issuers, that Node already built during the handshake when
+ * it did (a verified chain); otherwise it is read from the socket here. Either way the chain is decoded once.
  */
 export function describeSession(
   secure: tls.TLSSocket,
   serverName: string,
-  peer: tls.PeerCertificate = secure.getPeerCertificate(),
+  peer: tls.DetailedPeerCertificate = secure.getPeerCertificate(true),
 ): TlsInfo {
   const hasCert = peer !== null && typeof peer === 'object' && 'raw' in peer && peer.raw !== undefined;
   const nameError = hasCert ? tls.checkServerIdentity(serverName, peer) : undefined;
   const chainError = secure.authorizationError ? String(secure.authorizationError) : undefined;
   const validationError = chainError ?? (nameError ? 'ERR_TLS_CERT_ALTNAME_INVALID' : undefined);
   const alpn = secure.alpnProtocol;
-  return {
+  const info: TlsInfo = {
     protocol: secure.getProtocol() ?? undefined,
     cipher: secure.getCipher()?.name,
     alpn: typeof alpn === 'string' ? alpn : undefined,
@@ -144,6 +151,31 @@ export function describeSession(
     validationError,
     certificate: hasCert ? certificateInfo(peer) : undefined,
   };
+  const intermediates = hasCert ? issuersOf(peer) : [];
+  if (intermediates.length > 0) info.intermediates = intermediates;
+  return info;
+}
+
+/** Chains longer than this are cut: no real chain comes close, and a finding must stay small. */
+const MAX_INTERMEDIATES = 8;
+
+/**
+ * The issuers above the leaf, in order, as Node links them from the certificates the server sent (and,
+ * past those, from the trust store). A self-signed certificate ends the walk and is left out: it is a
+ * root, which a client takes from its own trust store whatever the server sends.
+ */
+function issuersOf(leaf: tls.DetailedPeerCertificate): CertificateInfo[] {
+  const issuers: CertificateInfo[] = [];
+  let cert = leaf;
+  while (issuers.length < MAX_INTERMEDIATES) {
+    const issuer = cert.issuerCertificate;
+    // Node points a self-signed certificate's issuerCertificate at itself.
+    if (issuer === undefined || issuer === null || issuer === cert || issuer.issuerCertificate === issuer)
+      break;
+    issuers.push(certificateInfo(issuer));
+    cert = issuer;
+  }
+  return issuers;
 }
 
 /** Subject, issuer, names, validity and fingerprint of a DER (or PEM) certificate. */
@@ -182,47 +214,40 @@ export function judgeCertificate(
   address: string,
   now = Date.now(),
 ): TlsVerdict {
+  const soonest = soonestExpiring(info);
   if (!tlsOpts.insecure && info.validationError !== undefined) {
     const failure = certificateFailure(info.validationError, address);
-    return { status: 'down', error: withExpiryDate(failure, info.certificate) };
+    return { status: 'down', error: withExpiryDate(failure, soonest, address, now) };
   }
-  const cert = info.certificate;
-  if (cert === undefined) return { status: 'up', error: null };
-  const daysLeft = daysLeftAt(cert.notAfter, now);
+  if (soonest === undefined) return { status: 'up', error: null };
+  const daysLeft = daysLeftAt(soonest.certificate.notAfter, now);
   const level = expiryLevel(daysLeft, tlsOpts);
   if (level === 'ok') return { status: 'up', error: null };
-  return { status: 'degraded', error: expiringFailure(address, cert, daysLeft, level, tlsOpts) };
+  return { status: 'degraded', error: expiringFailure(address, soonest, daysLeft, level, tlsOpts) };
 }
 
-/** A secure context trusting Node's default roots (bundled, system when enabled, NODE_EXTRA_CA_CERTS) plus `ca`. */
-export function secureContextWithExtraCa(ca: string): tls.SecureContext {
+/**
+ * A secure context trusting Node's default roots (bundled, system when enabled, NODE_EXTRA_CA_CERTS) plus
+ * `ca`, or the reason `ca` is unusable (read by pem.ts, the same reader and words as the config checks).
+ */
+export function secureContextWithExtraCa(
+  ca: string,
+): { ok: true; context: tls.SecureContext } | { ok: false; reason: string } {
   const cached = contexts.get(ca);
-  if (cached) return cached;
+  if (cached) return { ok: true, context: cached };
+  const bundle = parsePemBundle(ca);
+  if (!bundle.ok) return bundle;
   const context = tls.createSecureContext({
-    ca: [...tls.getCACertificates('default'), ...parsePemBundle(ca)],
+    ca: [...tls.getCACertificates('default'), ...bundle.certificates],
   });
   if (contexts.size >= SECURE_CONTEXT_CACHE_SIZE) {
     const oldest = contexts.keys().next().value;
     if (oldest !== undefined) contexts.delete(oldest);
   }
   contexts.set(ca, context);
-  return context;
+  return { ok: true, context };
 }
 const contexts = new Map<string, tls.SecureContext>();
-
-/** The certificates of a PEM bundle; throws naming the bad block, since OpenSSL silently skips garbage. */
-function parsePemBundle(bundle: string): string[] {
-  const blocks = bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error('no "-----BEGIN CERTIFICATE-----" block found');
-  blocks.forEach((block, i) => {
-    try {
-      new X509Certificate(block);
-    } catch (err) {
-      throw new Error(`certificate #${i + 1} does not parse: ${(err as Error).message}`);
-    }
-  });
-  return blocks;
-}
 
 /**
  * Node prints SANs as `DNS:a, IP Address:1.2.3.4`, JSON-quoting values that contain separators.
@@ -242,13 +267,14 @@ export function parseSubjectAltName(altNames: string | undefined): string[] {
 
 function expiringFailure(
   address: string,
-  cert: CertificateInfo,
+  soonest: ChainCertificate,
   daysLeft: number,
   level: Exclude<ExpiryLevel, 'ok'>,
   opts: TlsOptions,
 ): NetFailure {
+  const { notAfter } = soonest.certificate;
   const when =
-    daysLeft < 0 ? `expired on ${cert.notAfter}` : `expires on ${cert.notAfter} (${daysLeftWords(daysLeft)})`;
+    daysLeft < 0 ? `expired on ${notAfter}` : `expires on ${notAfter} (${daysLeftWords(daysLeft)})`;
   const threshold =
     level === 'critical'
       ? `critical: under ${opts.certCriticalDays} days`
@@ -256,13 +282,22 @@ function expiringFailure(
   return {
     code: 'TLS_CERT_EXPIRING',
     layer: 'tls',
-    message: `certificate of ${address} ${when}, ${threshold}`,
+    message: `${certificateWords(soonest, address)} ${when}, ${threshold}`,
   };
 }
 
-function withExpiryDate(failure: NetFailure, cert: CertificateInfo | undefined): NetFailure {
-  if (failure.code !== 'TLS_CERT_EXPIRED' || cert === undefined) return failure;
-  return { ...failure, message: `${failure.message} on ${cert.notAfter}` };
+/** An expiry failure names the certificate that lapsed: the leaf, or the intermediate OpenSSL tripped on. */
+function withExpiryDate(
+  failure: NetFailure,
+  soonest: ChainCertificate | undefined,
+  address: string,
+  now: number,
+): NetFailure {
+  if (failure.code !== 'TLS_CERT_EXPIRED' || soonest === undefined) return failure;
+  const { notAfter } = soonest.certificate;
+  if (soonest.depth === 0 || daysLeftAt(notAfter, now) >= 0)
+    return { ...failure, message: `${failure.message} on ${notAfter}` };
+  return { ...failure, message: `${certificateWords(soonest, address)} expired on ${notAfter}` };
 }
 
 /**

@@ -143,7 +143,14 @@ export interface TlsInfo {
   authorized: boolean;
   /** Node's verification error code, e.g. CERT_HAS_EXPIRED, when not authorized. */
   validationError?: string;
+  /** The leaf: the server's own certificate. */
   certificate?: CertificateInfo;
+  /**
+   * The issuers above the leaf, its own issuer first, as sent by the server (a self-signed root is left
+   * out: clients use their own copy). Absent when there are none. The chain's first expiry, leaf or
+   * intermediate, drives CertDaysRemaining and the expiry codes (cert-expiry.ts soonestExpiring).
+   */
+  intermediates?: CertificateInfo[];
 }
 
 export interface ConnectAttempt {

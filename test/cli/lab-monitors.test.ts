@@ -20,11 +20,14 @@ const targets: LabTargets = {
   https: { origin: 'https://127.0.0.1:1002', port: 1002 },
   expired: { origin: 'https://127.0.0.1:1003', port: 1003 },
   mail: { port: 1004 },
+  chain: { origin: 'https://127.0.0.1:1006', port: 1006 },
   closedPort: 1005,
   caPem: LAB_CA,
   hits: () => 0,
   close: async () => {},
 };
+/** The lab's own monitors, after the config's. */
+const LAB_ONLY = ['search-api', 'checkout-api', 'legacy-portal', 'partner-api'];
 const OPTS = { slowMs: 400, source: 'monitors.config.ts' };
 const env = { dns: { host: '127.0.0.1', port: 1053 }, targets, staleSecondary: true };
 
@@ -39,7 +42,7 @@ describe('labMonitors', () => {
 
     expect(lab.notes).toEqual([]);
     const ids = root.monitors.map((m) => m.id);
-    expect(lab.monitors.map((m) => m.id)).toEqual([...ids, 'search-api', 'checkout-api', 'legacy-portal']);
+    expect(lab.monitors.map((m) => m.id)).toEqual([...ids, ...LAB_ONLY]);
     for (const [i, original] of root.monitors.entries()) {
       const mapped = lab.monitors[i];
       const { probe: _moved, ...settings } = original;
@@ -80,6 +83,7 @@ describe('labMonitors', () => {
       'search-api': { status: 'degraded', code: 'LATENCY_HIGH', fromConfig: false },
       'checkout-api': { status: 'down', code: 'HTTP_STATUS', fromConfig: false },
       'legacy-portal': { status: 'down', code: 'TLS_CERT_EXPIRED', fromConfig: false },
+      'partner-api': { status: 'degraded', code: 'TLS_CERT_EXPIRING', fromConfig: false },
     });
   });
 
@@ -93,7 +97,7 @@ describe('labMonitors', () => {
 
     const lab = labMonitors(config, env, OPTS);
 
-    expect(lab.monitors.map((m) => m.id)).toEqual(['kept', 'search-api', 'checkout-api', 'legacy-portal']);
+    expect(lab.monitors.map((m) => m.id)).toEqual(['kept', ...LAB_ONLY]);
     expect(lab.notes).toEqual([
       expect.stringMatching(
         /^corp-dns \(monitors\.config\.ts\) is left out: .*has no intranet\.corp\.internal$/,
@@ -114,7 +118,7 @@ describe('labMonitors', () => {
 
     const lab = labMonitors(config, env, OPTS);
 
-    expect(lab.monitors.map((m) => m.id)).toEqual(['search-api', 'mail', 'checkout-api', 'legacy-portal']);
+    expect(lab.monitors.map((m) => m.id)).toEqual(['search-api', 'mail', ...LAB_ONLY.slice(1)]);
     expect(lab.monitors[0]?.probe).toMatchObject({ url: 'https://127.0.0.1:1002/health' });
     expect(lab.notes).toEqual([
       'the lab-only monitor search-api is left out: monitors.config.ts has a monitor of that id',

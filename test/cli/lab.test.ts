@@ -70,13 +70,14 @@ describe('lab', () => {
     });
     expect(run.skipped).toEqual([]);
     expect(run.surprises).toEqual([]);
-    // The monitors of the root monitors.config.ts, in its order, then the lab's own three.
+    // The monitors of the root monitors.config.ts, in its order, then the lab's own.
     const root = await loadConfig(ROOT_CONFIG_PATH);
     expect(run.findings.map((f) => f.monitorId)).toEqual([
       ...root.monitors.map((m) => m.id),
       'search-api',
       'checkout-api',
       'legacy-portal',
+      'partner-api',
     ]);
     expect(run.lab.notes).not.toContainEqual(expect.stringContaining('monitors.config.ts'));
     const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
@@ -93,6 +94,11 @@ describe('lab', () => {
       status: 'degraded',
       error: { code: 'TLS_CERT_EXPIRING' },
     });
+    // The whole chain: the leaf is fine, the intermediate it is sent with expires in days.
+    expect(byId['partner-api']).toMatchObject({ status: 'degraded', error: { code: 'TLS_CERT_EXPIRING' } });
+    expect(byId['partner-api']?.diagnosis).toMatch(
+      /^Intermediate certificate CN=netprobe lab intermediate CA in the chain served for 127\.0\.0\.1 expires in 5 days/,
+    );
     expect(byId['dns-example-com-authoritative']).toMatchObject({ error: { code: 'DNS_SERIAL_MISMATCH' } });
     expect(byId['www-cdn-asset']?.details).toMatchObject({ kind: 'http', cdn: { cache: 'hit' } });
     expect(byId['www-http-redirect']?.details).toMatchObject({
@@ -203,6 +209,7 @@ describe('lab', () => {
         ['search-api', 'degraded'],
         ['checkout-api', 'down'],
         ['legacy-portal', 'down'],
+        ['partner-api', 'degraded'],
       ]);
       expect(run.surprises).toEqual([]);
     } finally {
@@ -237,7 +244,7 @@ describe('lab', () => {
     const order = [/^Findings /m, /^Stored /m, /^Metrics /m, /^Pages /m, /^Lab ran in /m].map(at);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 3 lab-only ones/);
+    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 4 lab-only ones/);
 
     expect(out).toMatch(
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
@@ -246,11 +253,11 @@ describe('lab', () => {
     expect(out).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(out).toContain('Broken on purpose');
     expect(out).toMatch(
-      /Stored 10 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+      /Stored 11 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
     );
 
     // Metrics: one summary line per monitor instead of one line per datum, and the request they make.
-    expect(out).toMatch(/^Metrics 63 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
+    expect(out).toMatch(/^Metrics 71 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
     expect(out).toMatch(/^ {2}db-primary-port\s+Up=0 Latency=\d+\.\dms \(\+2 PhaseLatency\)$/m);
     expect(out).toMatch(
       /^ {2}www-cdn-asset\s+Up=1 Latency=\d+\.\dms CertDaysRemaining=89 CdnCacheHit=1 \(\+5 PhaseLatency\)$/m,
@@ -284,7 +291,7 @@ describe('lab', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const datumLines = r.stdout.match(/^ {2}metric Netprobe\/\w+\{.*$/gm) ?? [];
-    expect(datumLines).toHaveLength(63);
+    expect(datumLines).toHaveLength(71);
     expect(r.stdout).toMatch(
       /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
     );
@@ -307,7 +314,7 @@ describe('lab', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Finding);
-    expect(findings).toHaveLength(10);
+    expect(findings).toHaveLength(11);
     expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
       'db-primary-port',
       'checkout-api',

@@ -94,3 +94,34 @@ describe('PhaseLatency switch', () => {
     },
   );
 });
+
+describe('CertDaysRemaining', () => {
+  it('is the first certificate of the chain to expire, an intermediate included', () => {
+    const base = upHttpsFinding({ certificate: { daysLeft: 60 } });
+    const tls = base.details.kind === 'http' ? base.details.tls : undefined;
+    const intermediate = {
+      subject: 'CN=R3',
+      issuer: 'CN=Root',
+      sans: [],
+      notBefore: '2024-01-01T00:00:00.000Z',
+    };
+    const daysAfterStart = (days: number) => new Date(Date.parse(base.startedAt) + (days + 0.5) * 86_400_000);
+    const withChain = {
+      ...base,
+      details: {
+        ...base.details,
+        tls: {
+          authorized: true,
+          ...tls,
+          intermediates: [
+            { ...intermediate, notAfter: daysAfterStart(900).toISOString(), daysLeft: 900 },
+            { ...intermediate, notAfter: daysAfterStart(12).toISOString(), daysLeft: 12 },
+          ],
+        },
+      },
+    };
+
+    expect(othersOf(findingDatums(base))).toContain('CertDaysRemaining=60');
+    expect(othersOf(findingDatums(withChain))).toContain('CertDaysRemaining=12');
+  });
+});

@@ -136,6 +136,47 @@ describe('diagnose (pure)', () => {
     );
   });
 
+  it('an expiring intermediate is the certificate the sentence names', () => {
+    const result = httpResult({
+      status: 'degraded',
+      error: {
+        code: 'TLS_CERT_EXPIRING',
+        message: 'intermediate certificate CN=R3 of api.example.com expires',
+      },
+      layer: 'tls',
+      details: {
+        kind: 'http',
+        url: API.url,
+        method: 'GET',
+        redirects: [],
+        tls: {
+          authorized: true,
+          certificate: {
+            subject: 'CN=api.example.com',
+            issuer: 'CN=R3',
+            sans: ['api.example.com'],
+            notBefore: '2026-08-23T00:00:00.000Z',
+            notAfter: '2027-01-21T00:00:00.000Z',
+            daysLeft: 50,
+          },
+          intermediates: [
+            {
+              subject: 'CN=R3',
+              issuer: 'CN=Root X1',
+              sans: [],
+              notBefore: '2024-01-01T00:00:00.000Z',
+              notAfter: '2026-12-10T00:00:00.000Z',
+              daysLeft: 9,
+            },
+          ],
+        },
+      },
+    });
+    expect(diagnose(API, result, [])).toBe(
+      'Intermediate certificate CN=R3 in the chain served for api.example.com expires in 9 days (notAfter 2026-12-10); renew it.',
+    );
+  });
+
   it('an expired certificate names the host, how long ago and the date', () => {
     const result = httpResult({
       error: {

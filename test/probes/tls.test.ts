@@ -5,6 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import * as x509 from '@peculiar/x509';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { pemBundleError } from '../../shared/config/validate.ts';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
 import type { TlsOptions } from '../../shared/probes/spec.ts';
 import { connectTcp } from '../../shared/probes/tcp.ts';
@@ -99,8 +100,8 @@ describe('tlsHandshake over a caller-connected socket', () => {
 
       reads.mockClear();
       const selfSignedResult = succeeded(await handshake(unverified, tlsOptions()));
-      // A failed chain skips Node's call: the prober reads the certificate itself, once.
-      expect(reads.mock.calls).toEqual([[]]);
+      // A failed chain skips Node's call: the prober reads the certificate and its issuers itself, once.
+      expect(reads.mock.calls).toEqual([[true]]);
       expect(selfSignedResult.info.certificate).toEqual(inspectCertificate(untrusted.certPem));
     } finally {
       reads.mockRestore();
@@ -214,6 +215,69 @@ describe('tlsHandshake over a caller-connected socket', () => {
     expect(result.info.certificate?.daysLeft).toBe(5);
   });
 
+  describe('the whole chain the server sends', () => {
+    /** A server sending leaf + intermediate (+ the root when asked), the client trusting the root only. */
+    async function chainServer(intermediateNotAfter: Date, opts: { sendRoot?: boolean } = {}) {
+      const intermediate = await createCa({
+        commonName: 'Lab Intermediate',
+        issuer: ca,
+        notAfter: intermediateNotAfter,
+      });
+      const leaf = await issueCert(intermediate, { hosts: ['localhost'] });
+      const chain = [leaf.certPem, intermediate.certPem, ...(opts.sendRoot ? [ca.certPem] : [])].join('\n');
+      return tlsServer({ keyPem: leaf.keyPem, certPem: chain });
+    }
+
+    it('reports every intermediate, not the root, and the first to expire decides the verdict', async () => {
+      const port = await chainServer(daysFromNow(4.5), { sendRoot: true });
+
+      const result = succeeded(await handshake(port, tlsOptions({ ca: ca.certPem })));
+
+      expect(result.info.authorized).toBe(true);
+      expect(result.info.certificate?.daysLeft).toBe(29);
+      expect(result.info.intermediates?.map((c) => [c.subject, c.issuer, c.daysLeft])).toEqual([
+        ['CN=Lab Intermediate', `CN=${ca.commonName}`, 4],
+      ]);
+      expect(result.verdict.status).toBe('degraded');
+      expect(result.verdict.error).toMatchObject({ code: 'TLS_CERT_EXPIRING', layer: 'tls' });
+      expect(result.verdict.error?.message).toMatch(
+        /^intermediate certificate CN=Lab Intermediate of 127\.0\.0\.1:\d+ expires on .* \(4 days left\), critical: under 7 days$/,
+      );
+    });
+
+    it('an expired intermediate is TLS_CERT_EXPIRED naming the intermediate', async () => {
+      const port = await chainServer(daysFromNow(-2.5));
+
+      const result = succeeded(await handshake(port, tlsOptions({ ca: ca.certPem })));
+
+      expect(result.info.validationError).toBe('CERT_HAS_EXPIRED');
+      expect(result.info.intermediates?.[0]?.daysLeft).toBe(-3);
+      expect(result.verdict.status).toBe('down');
+      expect(result.verdict.error?.code).toBe('TLS_CERT_EXPIRED');
+      expect(result.verdict.error?.message).toMatch(
+        /^intermediate certificate CN=Lab Intermediate of 127\.0\.0\.1:\d+ expired on /,
+      );
+    });
+
+    it('an untrusted chain still lists what the server sent', async () => {
+      const port = await chainServer(daysFromNow(100));
+
+      const result = succeeded(await handshake(port, tlsOptions()));
+
+      expect(result.info.authorized).toBe(false);
+      expect(result.info.intermediates?.map((c) => c.subject)).toEqual(['CN=Lab Intermediate']);
+    });
+
+    it('a leaf-only server has no intermediates', async () => {
+      const port = await tlsServer(await issueCert(ca, { hosts: ['localhost'] }));
+
+      const result = succeeded(await handshake(port, tlsOptions({ ca: ca.certPem })));
+
+      expect(result.info.intermediates).toBeUndefined();
+      expect(result.verdict.status).toBe('up');
+    });
+  });
+
   it('fails a handshake with a server that does not speak TLS', async () => {
     const port = await servers.listen(net.createServer((s) => s.end('HTTP/1.1 400 Bad Request\r\n\r\n')));
 
@@ -269,9 +333,13 @@ describe('tlsHandshake over a caller-connected socket', () => {
     const result = failed(await handshake(port, tlsOptions({ ca: broken })));
 
     expect(result.failure.code).toBe('TLS_HANDSHAKE_FAILED');
-    expect(result.failure.message).toMatch(/ca bundle is not usable PEM \(certificate #1 does not parse/);
+    // The config check's words (pem.ts reads the bundle for both).
+    expect(result.failure.message).toMatch(/ca bundle is not usable PEM \(certificate does not parse/);
+    expect(result.failure.message).toContain(pemBundleError(broken));
     const none = failed(await handshake(port, tlsOptions({ ca: 'just text' })));
-    expect(none.failure.message).toContain('no "-----BEGIN CERTIFICATE-----" block found');
+    expect(none.failure.message).toContain(
+      'expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name',
+    );
   });
 });
 
