@@ -1,8 +1,10 @@
 /**
  * Notifier on SNS: one topic per team (TOPIC_ARNS), a readable subject, a JSON message a responder and
  * a machine can both read, and the message attributes `team`, `issueType`, `severity` (and `kind`) that
- * subscription filter policies select on. Throttling and 5xx are retried with backoff; anything else
- * throws, and the escalation engine re-sends from its outbox later.
+ * subscription filter policies select on, plus `dedupKey` (also in the body): every copy of the same
+ * page or resolve carries the same key, because delivery is at-least-once (docs/escalation.md).
+ * Throttling and 5xx are retried with backoff, within PUBLISH_BUDGET_MS; anything else throws, and the
+ * escalation engine re-sends from its outbox later.
  */
 import {
   type MessageAttributeValue,
@@ -10,8 +12,9 @@ import {
   type PublishCommandInput,
   type SNSClient,
 } from '@aws-sdk/client-sns';
+import { DELIVERY_LEASE_MS } from '../domain/escalation.ts';
 import { toSubject } from '../domain/incident-notification.ts';
-import type { Notification, Notifier } from '../ports/notifier.ts';
+import { dedupKeyOf, type Notification, type Notifier } from '../ports/notifier.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 
 /** Where the console links point: the home region, where the metrics meet and the dashboard lives. */
@@ -37,6 +40,8 @@ export interface NotificationMessage {
   team: string;
   severity: Notification['severity'];
   incidentId: string;
+  /** `<incidentId>:<kind>`: the same for every copy of this notification (dedupKeyOf). */
+  dedupKey: string;
   at: string;
   firstSeen: string;
   locations: { failing: string[]; healthy: string[] };
@@ -71,6 +76,7 @@ export function notificationMessage(n: Notification, links: ConsoleLinkOptions):
     team: n.team,
     severity: n.severity,
     incidentId: n.incidentId,
+    dedupKey: dedupKeyOf(n),
     at: n.at,
     firstSeen: n.firstSeen,
     locations: { failing: [...n.locations.failing], healthy: [...n.locations.healthy] },
@@ -108,6 +114,7 @@ export function publishInput(
       issueType: attribute(n.issueType),
       severity: attribute(n.severity),
       kind: attribute(n.kind),
+      dedupKey: attribute(dedupKeyOf(n)),
     },
   };
 }
@@ -117,6 +124,15 @@ export class UnknownTeamError extends Error {
   override name = 'UnknownTeamError';
 }
 
+/**
+ * How long one publish may keep trying, from its first attempt. A timed-out or dropped Publish is
+ * ambiguous (SNS may have accepted it), so every retry may deliver a copy; and once the engine's
+ * delivery lease (DELIVERY_LEASE_MS, counted from the claim written just before the publish) has
+ * passed, another escalator may send the same entry too. Half the lease leaves the other half for
+ * the claim write before and the SDK's own timeouts: no attempt starts once this budget is spent.
+ */
+export const PUBLISH_BUDGET_MS = DELIVERY_LEASE_MS / 2;
+
 export interface SnsNotifierOptions {
   /** Built with maxAttempts: 1; retries happen here (retry.ts). */
   client: SNSClient;
@@ -124,6 +140,8 @@ export interface SnsNotifierOptions {
   topicArns: Readonly<Record<string, string>>;
   links: ConsoleLinkOptions;
   retry?: RetryOptions;
+  /** @default PUBLISH_BUDGET_MS */
+  budgetMs?: number;
 }
 
 export class SnsNotifier implements Notifier {
@@ -142,6 +160,8 @@ export class SnsNotifier implements Notifier {
       );
     }
     const input = publishInput(notification, topicArn, links);
-    await withRetry(() => client.send(new PublishCommand(input)), retry);
+    // One signal for every attempt: once it fires, the request in flight is cut and no attempt starts.
+    const abortSignal = AbortSignal.timeout(this.#options.budgetMs ?? PUBLISH_BUDGET_MS);
+    await withRetry(() => client.send(new PublishCommand(input), { abortSignal }), retry);
   }
 }

@@ -37,6 +37,16 @@ export interface Notification {
   supersededBy?: string;
 }
 
+/**
+ * The key that names one notification for good: `<incidentId>:<kind>`. Delivery over SNS is
+ * at-least-once (docs/escalation.md), and every copy of the same page or resolve carries the same key,
+ * so a subscriber drops repeats by it. Integrations that pair a trigger with its resolve (PagerDuty's
+ * `dedup_key`, Chatbot's `threadId`) use the incident id itself.
+ */
+export function dedupKeyOf(n: Pick<Notification, 'incidentId' | 'kind'>): string {
+  return `${n.incidentId}:${n.kind}`;
+}
+
 export interface Notifier {
   /** Throws when the message was not accepted; the engine then retries it later (see docs/escalation.md). */
   publish(notification: Notification): Promise<void>;

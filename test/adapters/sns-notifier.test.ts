@@ -67,6 +67,7 @@ describe('SnsNotifier', () => {
       team: 'network-team',
       severity: 'high',
       incidentId: escalation.incidentId,
+      dedupKey: `${escalation.incidentId}:escalate`,
       at: '2026-03-01T12:10:00.000Z',
       firstSeen: '2026-03-01T12:00:00.000Z',
       locations: { failing: ['ap-southeast-1', 'eu-west-1', 'us-east-1'], healthy: [] },
@@ -84,6 +85,7 @@ describe('SnsNotifier', () => {
         issueType: { DataType: 'String', StringValue: 'dns' },
         severity: { DataType: 'String', StringValue: 'high' },
         kind: { DataType: 'String', StringValue: 'escalate' },
+        dedupKey: { DataType: 'String', StringValue: `${escalation.incidentId}:escalate` },
       },
     });
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
@@ -109,6 +111,8 @@ describe('SnsNotifier', () => {
     expect(message.reason).toBe('superseded');
     expect(message.supersededBy).toBe(resolve.supersededBy);
     expect(input?.MessageAttributes?.kind?.StringValue).toBe('resolve');
+    expect(input?.MessageAttributes?.dedupKey?.StringValue).toBe(`${escalation.incidentId}:resolve`);
+    expect(message.dedupKey).toBe(`${escalation.incidentId}:resolve`);
   });
 
   it('retries SNS throttling and a 5xx, then delivers once', async () => {
@@ -158,7 +162,9 @@ describe('LocalNotifier', () => {
     expect(head).toBe(
       'escalate → network-team: [high] dns-example-com: dns failure in 3 locations since 12:00Z',
     );
-    expect(attributes).toBe('  attributes: team=network-team issueType=dns severity=high kind=escalate');
+    expect(attributes).toBe(
+      `  attributes: team=network-team issueType=dns severity=high kind=escalate dedupKey=${escalation.incidentId}:escalate`,
+    );
     expect(JSON.parse(message.join('\n')).links.dashboard).toBe(dashboardLink);
   });
 });
