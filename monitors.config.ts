@@ -9,7 +9,8 @@ export default defineConfig({
   regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
 
   // Who gets paged: one SNS topic per team. The escalation table (docs/config.md) routes each issue
-  // type to a team; a monitor's `team` overrides it.
+  // type to a team; a monitor's `team` overrides it. Monitors' own alarms go to netprobe-alarms
+  // (subscribe with an `alarms` entry here) unless a monitor sets `alarmsPage: true` (docs/deploy.md).
   subscriptions: {
     'network-team': [{ protocol: 'email', endpoint: 'network-oncall@example.com' }],
     'infrastructure-team': [

@@ -8,8 +8,9 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { ConfirmationRule, MonitorConfig } from '../../shared/config/types.ts';
+import type { ConfirmationRule, MonitorConfig, NetprobeConfig } from '../../shared/config/types.ts';
 import type { Phase } from '../../shared/probes/types.ts';
+import { alarmNameOf, type PagingWindow, pagingWindow, periodsFor } from '../alarm-policy.ts';
 import { monitorAlarmName } from '../naming.ts';
 import type { AlarmActionStrategy } from './alarm-actions.ts';
 import { certificateTls, type NetprobeMetricFactory } from './metric-factory.ts';
@@ -19,11 +20,17 @@ export interface MonitorAlarmsProps {
   readonly metrics: NetprobeMetricFactory;
   /** The escalator's confirmation rule, so alarm and escalator agree on what counts as down. */
   readonly confirmation: ConfirmationRule;
-  /** What the alarms do: normally notify the monitor's team topic. */
+  /** What the availability and latency alarms do: notify `netprobe-alarms`, or the team when they page. */
   readonly actions: AlarmActionStrategy;
   /**
+   * Set when the availability and latency alarms page a team (`alarmsPage: true`): the escalation
+   * table their windows must cover and the classification that decides which rows apply
+   * (infra/alarm-policy.ts). Their regions then count by the confirmation rule, latency too.
+   */
+  readonly paging?: Pick<NetprobeConfig, 'escalation' | 'classification'>;
+  /**
    * What the certificate alarm does, when it goes elsewhere than the others (infra/teams.ts
-   * certificateAlarmTeam). @default actions
+   * certificateAlarmTeam). It keeps its own rule whatever `paging` says. @default actions
    */
   readonly certificateActions?: AlarmActionStrategy;
   /** Consecutive intervals a latency threshold must be exceeded before its alarm fires. @default 3 */
@@ -49,6 +56,9 @@ export const CERTIFICATE_WINDOW_MINUTES = 60;
  * - latency: one alarm per phase threshold of the probe (`probe.thresholds`, ms), firing when the
  *   slowest region's average is over it for `latencyDatapoints` intervals (a phase threshold needs
  *   that phase in metrics.phaseLatency; `total` reads Latency, always published);
+ * - with `paging` (the monitor's `alarmsPage: true`), both wait at least the table time of the issue
+ *   types they can signal (infra/alarm-policy.ts), and latency counts the regions over the threshold
+ *   against the confirmation rule instead of taking the slowest one;
  * - certificate, for monitors that report CertDaysRemaining (https, TCP with TLS): fires when a
  *   certificate with fewer than `tls.certWarnDays` days left was served in any region within the
  *   last CERTIFICATE_WINDOW_MINUTES. A warning ahead of time: the lapsed certificate itself is a
@@ -69,10 +79,15 @@ export class MonitorAlarms extends Construct {
     const perRegion = (metric: (region: string) => IMetric) =>
       Object.fromEntries(regions.map((region, index) => [`r${index}`, metric(region)]));
 
-    const availabilityName = monitorAlarmName(monitor.id, 'availability');
+    const availability = { kind: 'availability' } as const;
+    const availabilityName = alarmNameOf(monitor, availability);
     const failingNeeded = Math.min(confirmation.minLocations, regions.length);
-    const runsNeeded = regions.length >= confirmation.minLocations ? 1 : confirmation.consecutiveRuns;
-    checkAlarm(availabilityName, regions.length, runsNeeded, monitor.intervalMinutes);
+    const confirmingRuns = regions.length >= confirmation.minLocations ? 1 : confirmation.consecutiveRuns;
+    const availabilityWindow = props.paging && pagingWindow(monitor, availability, props.paging);
+    const runsNeeded = availabilityWindow
+      ? periodsFor(availabilityWindow.minutes, monitor.intervalMinutes, confirmingRuns)
+      : confirmingRuns;
+    checkAlarm(availabilityName, regions.length, runsNeeded, monitor.intervalMinutes, availabilityWindow);
     const up = perRegion((region) => metrics.up({ monitor, region, statistic: Stats.MINIMUM }));
     this.availability = new MathExpression({
       expression: `${regions.length} - (${Object.keys(up)
@@ -94,11 +109,16 @@ export class MonitorAlarms extends Construct {
     });
     props.actions.addActions(this.availability);
 
-    const datapoints = props.latencyDatapoints ?? 3;
+    const latencyDatapoints = props.latencyDatapoints ?? 3;
     this.latency = Object.entries(monitor.probe.thresholds).flatMap(([phase, thresholdMs]) => {
       if (thresholdMs === undefined) return [];
-      const name = monitorAlarmName(monitor.id, `latency-${phase}`);
-      checkAlarm(name, regions.length, datapoints, monitor.intervalMinutes);
+      const kind = { kind: 'latency', phase: phase as Phase } as const;
+      const name = alarmNameOf(monitor, kind);
+      const window = props.paging && pagingWindow(monitor, kind, props.paging);
+      const datapoints = window
+        ? periodsFor(window.minutes, monitor.intervalMinutes, Math.max(latencyDatapoints, confirmingRuns))
+        : latencyDatapoints;
+      checkAlarm(name, regions.length, datapoints, monitor.intervalMinutes, window);
       if (!(Number.isFinite(thresholdMs) && thresholdMs > 0)) {
         throw new Error(`alarm ${name}: threshold ${thresholdMs} ms must be a positive number`);
       }
@@ -109,18 +129,28 @@ export class MonitorAlarms extends Construct {
         );
       }
       const latency = perRegion((region) => metrics.phaseLatencyMs({ monitor, region }, phase as Phase));
+      const keys = Object.keys(latency);
+      // Paging: regions over the threshold, counted like failing regions; otherwise the slowest region.
       const alarm = new MathExpression({
-        expression: `MAX([${Object.keys(latency).join(', ')}])`,
+        expression: window
+          ? keys.map((key) => `IF(FILL(${key}, 0) > ${thresholdMs}, 1, 0)`).join(' + ')
+          : `MAX([${keys.join(', ')}])`,
         usingMetrics: latency,
         period,
-        label: `${monitor.id}: slowest region ${phase} (ms)`,
+        label: window
+          ? `${monitor.id}: regions over ${phase} ${thresholdMs} ms`
+          : `${monitor.id}: slowest region ${phase} (ms)`,
       }).createAlarm(this, `Latency-${phase}`, {
         alarmName: name,
-        alarmDescription:
-          `${monitor.id}: ${phase} time over ${thresholdMs} ms (average of the slowest region) ` +
-          `for ${datapoints} interval(s) of ${monitor.intervalMinutes} min.`,
-        threshold: thresholdMs,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        alarmDescription: window
+          ? `${monitor.id}: ${phase} time over ${thresholdMs} ms in at least ${failingNeeded} of its ` +
+            `${regions.length} region(s) for ${datapoints} interval(s) of ${monitor.intervalMinutes} min.`
+          : `${monitor.id}: ${phase} time over ${thresholdMs} ms (average of the slowest region) ` +
+            `for ${datapoints} interval(s) of ${monitor.intervalMinutes} min.`,
+        threshold: window ? failingNeeded : thresholdMs,
+        comparisonOperator: window
+          ? ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+          : ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: datapoints,
         datapointsToAlarm: datapoints,
         treatMissingData: TreatMissingData.NOT_BREACHING,
@@ -167,8 +197,17 @@ export class MonitorAlarms extends Construct {
   }
 }
 
-/** Limits CloudWatch would otherwise reject at deploy time, reported at synth with the alarm's name. */
-function checkAlarm(name: string, metricCount: number, periods: number, intervalMinutes: number): void {
+/**
+ * Limits CloudWatch would otherwise reject at deploy time, reported at synth with the alarm's name;
+ * for an alarm that pages a team, the window the paging policy asks for must fit in them.
+ */
+function checkAlarm(
+  name: string,
+  metricCount: number,
+  periods: number,
+  intervalMinutes: number,
+  paging?: PagingWindow,
+): void {
   if (metricCount === 0) throw new Error(`alarm ${name}: the monitor runs in no region`);
   if (metricCount > MAX_METRICS_PER_ALARM) {
     throw new Error(
@@ -177,6 +216,12 @@ function checkAlarm(name: string, metricCount: number, periods: number, interval
   }
   if (!Number.isInteger(periods) || periods < 1) {
     throw new Error(`alarm ${name}: needs a whole number of intervals ≥ 1, got ${periods}`);
+  }
+  if (paging && periods * intervalMinutes > MAX_WINDOW_MINUTES) {
+    throw new Error(
+      `alarm ${name}: alarmsPage needs a window of at least ${paging.minutes} min (the ${paging.issueType} ` +
+        `table time), longer than the ${MAX_WINDOW_MINUTES} min an alarm can evaluate; leave alarmsPage off`,
+    );
   }
   if (periods * intervalMinutes > MAX_WINDOW_MINUTES) {
     throw new Error(

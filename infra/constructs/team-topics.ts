@@ -11,6 +11,11 @@ import { ALARM_PREFIX, NAME_PREFIX, topicName } from '../naming.ts';
 export interface TeamTopicsProps {
   /** Every team that can be paged: the escalation table's teams and the monitors' own `team`. */
   readonly teams: readonly string[];
+  /**
+   * Topics that only CloudWatch alarms publish to (`alarms`: netprobe-alarms). Named and subscribed
+   * like a team's, but left out of the escalator's grant and TOPIC_ARNS. @default none
+   */
+  readonly alarmsOnly?: readonly string[];
   /** Optional subscriptions per team, from the config. A team with none gets a topic without subscribers. */
   readonly subscriptions?: Readonly<Record<string, readonly SubscriptionConfig[]>>;
 }
@@ -27,6 +32,8 @@ const TEAM_NAME = /^[A-Za-z0-9_-]{1,247}$/;
 export class TeamTopics extends Construct {
   readonly key: Key;
   private readonly topics = new Map<string, Topic>();
+  /** The topics the escalator pages: every topic but the alarms-only ones. */
+  private readonly pagedTopics = new Map<string, Topic>();
 
   constructor(scope: Construct, id: string, props: TeamTopicsProps) {
     super(scope, id);
@@ -47,7 +54,8 @@ export class TeamTopics extends Construct {
       }),
     );
 
-    for (const team of new Set(props.teams)) {
+    const alarmsOnly = new Set(props.alarmsOnly ?? []);
+    for (const team of new Set([...props.teams, ...alarmsOnly])) {
       if (!TEAM_NAME.test(team)) {
         throw new Error(`team "${team}": a team name becomes an SNS topic name, use 1-247 of [A-Za-z0-9_-]`);
       }
@@ -77,6 +85,7 @@ export class TeamTopics extends Construct {
         }),
       );
       this.topics.set(team, topic);
+      if (!alarmsOnly.has(team)) this.pagedTopics.set(team, topic);
     }
 
     for (const [team, subscriptions] of Object.entries(props.subscriptions ?? {})) {
@@ -87,8 +96,9 @@ export class TeamTopics extends Construct {
     }
   }
 
+  /** The teams the escalator pages (the alarms-only topics are no team). */
   get teams(): string[] {
-    return [...this.topics.keys()];
+    return [...this.pagedTopics.keys()];
   }
 
   /** @param where names the config entry that asked, for the error message */
@@ -100,12 +110,12 @@ export class TeamTopics extends Construct {
     return topic;
   }
 
-  /** sns:Publish on these topics only, plus the two KMS actions publishing to an encrypted topic needs. */
+  /** sns:Publish on the team topics only (not the alarms-only ones), plus the two KMS actions publishing to an encrypted topic needs. */
   grantPublish(grantee: IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['sns:Publish'],
-        resources: [...this.topics.values()].map((topic) => topic.topicArn),
+        resources: [...this.pagedTopics.values()].map((topic) => topic.topicArn),
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -127,7 +137,7 @@ export class TeamTopics extends Construct {
 
   /** `{"<team>": "<topic arn>"}` for the escalator's TOPIC_ARNS variable. */
   topicArnsJson(): string {
-    const arns = Object.fromEntries([...this.topics].map(([team, topic]) => [team, topic.topicArn]));
+    const arns = Object.fromEntries([...this.pagedTopics].map(([team, topic]) => [team, topic.topicArn]));
     return Stack.of(this).toJsonString(arns);
   }
 }

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { NotifyTopic } from '../constructs/alarm-actions.ts';
 import { EscalationRouter } from '../constructs/escalation-router.ts';
@@ -50,6 +51,7 @@ export class HomeStack extends Stack {
     this.table = new FindingsTable(this, 'Findings');
     this.topics = new TeamTopics(this, 'Teams', {
       teams: teamsOf(config),
+      alarmsOnly: [ALARMS_SUBSCRIPTION],
       subscriptions: config.subscriptions,
     });
     this.escalation = new EscalationRouter(this, 'Escalation', {
@@ -72,13 +74,17 @@ export class HomeStack extends Stack {
 
     const notify = (team: string, index: number) =>
       new NotifyTopic(this.topics.topicFor(team, `monitors[${index}].team`));
+    // A page from an alarm reaches its team straight from CloudWatch: no silence can hold it back
+    // until maintenance windows exist (issue 14); they plug in here, as another AlarmActionStrategy.
     this.alarms = config.monitors.map(
       (monitor, index) =>
         new MonitorAlarms(this, `Alarms-${monitor.id}`, {
           monitor,
           metrics,
           confirmation: config.confirmation,
-          actions: notify(alarmTeam(monitor, config.escalation), index),
+          ...(monitor.alarmsPage
+            ? { actions: notify(alarmTeam(monitor, config.escalation), index), paging: config }
+            : { actions: notify(ALARMS_SUBSCRIPTION, index) }),
           certificateActions: notify(certificateAlarmTeam(monitor, config.escalation), index),
         }),
     );

@@ -92,6 +92,7 @@ const monitorObject = z.strictObject({
   regions: uniqueList(region, 'region').optional(),
   cdn: z.boolean().default(false),
   team: slug.optional(),
+  alarmsPage: z.boolean().default(false),
   thresholds: thresholdsOf(durationMs(1, Number.MAX_SAFE_INTEGER)).default({}),
   url: z.string().optional(),
   dns: dnsInput.optional(),
@@ -132,6 +133,7 @@ function resolveMonitor(v: z.output<typeof monitorObject>, ctx: z.RefinementCtx<
     ...(v.regions !== undefined && { regions: v.regions }),
     cdn: v.cdn,
     ...(v.team !== undefined && { team: v.team }),
+    ...(v.alarmsPage && { alarmsPage: true }),
     timeoutMs: v.timeout,
   };
 }
@@ -233,6 +235,13 @@ const lambdaSettings = (memoryMb: number, timeoutSeconds: number) =>
 
 export const PLACEHOLDER_ACCOUNT = '000000000000';
 
+/**
+ * `subscriptions.alarms` subscribes to the `netprobe-alarms` topic, where monitor alarms go unless
+ * their monitor says `alarmsPage: true` (docs/deploy.md). It names a topic, not a team: no escalation
+ * rule or monitor may use it as a team.
+ */
+export const ALARMS_SUBSCRIPTION = 'alarms';
+
 const configObject = z.strictObject({
   homeRegion: region,
   regions: uniqueList(region, 'region'),
@@ -273,11 +282,20 @@ function mergeEscalation(overrides: z.output<typeof escalationOverrides>): Escal
   return table;
 }
 
+const RESERVED_TEAM = `"${ALARMS_SUBSCRIPTION}" is reserved for the netprobe-${ALARMS_SUBSCRIPTION} topic (subscriptions.${ALARMS_SUBSCRIPTION}), not a team`;
+
 /** Every check that needs more than one field; runs only on a config whose values all passed. */
 function crossFieldIssues(v: z.output<typeof configObject>, escalation: EscalationTable): RawIssue[] {
   const issues: RawIssue[] = [];
   const pagedTeams = new Set(Object.values(escalation).map((rule) => rule.team));
-  const knownTeams = [...new Set([...pagedTeams, ...Object.keys(v.subscriptions)])].sort();
+  const knownTeams = [...new Set([...pagedTeams, ...Object.keys(v.subscriptions)])]
+    .filter((team) => team !== ALARMS_SUBSCRIPTION)
+    .sort();
+  for (const type of ISSUE_TYPES) {
+    if (escalation[type].team === ALARMS_SUBSCRIPTION) {
+      issues.push({ path: ['escalation', type, 'team'], message: RESERVED_TEAM });
+    }
+  }
   const firstIndex = new Map<string, number>();
   const runnerBudgetMs = v.lambda.probeRunner.timeoutSeconds * 1000;
 
@@ -302,7 +320,9 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
 
     if (monitor.team !== undefined) {
       pagedTeams.add(monitor.team);
-      if (!knownTeams.includes(monitor.team)) {
+      if (monitor.team === ALARMS_SUBSCRIPTION) {
+        issues.push({ path: at('team'), message: RESERVED_TEAM });
+      } else if (!knownTeams.includes(monitor.team)) {
         issues.push({
           path: at('team'),
           message: `unknown team ${JSON.stringify(monitor.team)} (known: ${knownTeams.join(', ')})`,
@@ -332,7 +352,7 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
 
   // A subscription nobody pages is almost always a misspelt team name.
   for (const team of Object.keys(v.subscriptions)) {
-    if (!pagedTeams.has(team)) {
+    if (team !== ALARMS_SUBSCRIPTION && !pagedTeams.has(team)) {
       issues.push({
         path: ['subscriptions', team],
         message: `no escalation rule or monitor pages team ${JSON.stringify(team)}`,

@@ -21,6 +21,12 @@ export interface MonitorConfig {
   cdn: boolean;
   /** Page this team instead of the table's team for every issue type of this monitor. */
   team?: string;
+  /**
+   * Send this monitor's availability and latency alarms to its team instead of the `netprobe-alarms`
+   * topic. Their windows then last at least the escalation table's time (infra/alarm-policy.ts).
+   * Present only when true (input `alarmsPage: true`).
+   */
+  alarmsPage?: true;
 }
 
 export interface ConfirmationRule {
@@ -69,7 +75,7 @@ export interface NetprobeConfig {
     /** Failures in every probing location → this type (default connectivity). */
     allLocationsDown: IssueType;
   };
-  /** SNS subscriptions per team name. */
+  /** SNS subscriptions per team name; the key `alarms` subscribes to the `netprobe-alarms` topic. */
   subscriptions: Record<string, SubscriptionConfig[]>;
   lambda: {
     probeRunner: LambdaSettings;

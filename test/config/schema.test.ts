@@ -134,6 +134,39 @@ describe('monitor fields', () => {
     expect(resolved.monitors[0]?.team).toBe('database-team');
   });
 
+  it('sends alarms to the team only with alarmsPage: true, and keeps the key out otherwise', () => {
+    const [paging, quiet] = config([
+      { id: 'a', interval: '1m', url: 'https://a.example', alarmsPage: true },
+      { id: 'b', interval: '1m', url: 'https://b.example', alarmsPage: false },
+    ]).monitors;
+
+    expect(paging?.alarmsPage).toBe(true);
+    expect(quiet && 'alarmsPage' in quiet).toBe(false);
+  });
+
+  it('takes subscriptions.alarms for the netprobe-alarms topic, though no team is called alarms', () => {
+    const resolved = config([], {
+      subscriptions: { alarms: [{ protocol: 'email', endpoint: 'noc@example.com' }] },
+    });
+
+    expect(resolved.subscriptions.alarms).toEqual([{ protocol: 'email', endpoint: 'noc@example.com' }]);
+  });
+
+  it('refuses "alarms" as a team: it names the alarms topic', () => {
+    const err = catchConfigError(() =>
+      config([{ id: 'a', interval: '1m', team: 'alarms', url: 'https://a.example' }], {
+        escalation: { dns: { team: 'alarms' } },
+        subscriptions: { alarms: [] },
+      }),
+    );
+    const reserved = '"alarms" is reserved for the netprobe-alarms topic (subscriptions.alarms), not a team';
+
+    expect(err.issues).toEqual([
+      { path: 'escalation.dns.team', message: reserved },
+      { path: 'monitors[0].team', message: reserved },
+    ]);
+  });
+
   it('gives the same probe for a URL and the equivalent block', () => {
     expect(probeOf({ url: 'dns://1.1.1.1/example.com?type=AAAA' })).toEqual(
       probeOf({ dns: { name: 'example.com', type: 'AAAA', server: '1.1.1.1' } }),
