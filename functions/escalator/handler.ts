@@ -26,9 +26,10 @@ import type { Store } from '../../shared/ports/store.ts';
 import { dynamoStore } from '../shared/aws/dynamo.ts';
 import { snsNotifier } from '../shared/aws/sns.ts';
 import { bundledConfig } from '../shared/config.ts';
+import { emitCount, OPERATIONAL_METRICS } from '../shared/emf.ts';
 import { readEnv, readTopicArns } from '../shared/env.ts';
 import { logInvocation } from '../shared/invocation.ts';
-import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
+import { type DepsSource, type FunctionRuntime, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 import type { Logger } from '../shared/logger.ts';
 
 export interface EscalatorDeps {
@@ -44,6 +45,8 @@ export interface TickSummary {
   published: { kind: string; team: string; monitorId: string; incidentId: string }[];
   failed: EngineReport['failed'];
   contended: string[];
+  /** Monitors whose step of the tick threw; the others were still processed (EscalatorTickFailures). */
+  errors: EngineReport['errors'];
 }
 
 export class EscalatorEventError extends Error {
@@ -98,6 +101,7 @@ function summarize(report: EngineReport): TickSummary {
     })),
     failed: report.failed,
     contended: report.contended,
+    errors: report.errors,
   };
 }
 
@@ -115,6 +119,7 @@ function logReport(logger: Logger, report: EngineReport): void {
   if (report.ignored.length > 0) logger.warn('ignored', { ignored: report.ignored });
   if (report.contended.length > 0)
     logger.warn('contended: another escalator is moving these', { monitors: report.contended });
+  for (const e of report.errors) logger.error('tick step failed; the next tick retries it', { ...e });
 }
 
 async function onStream(
@@ -171,6 +176,14 @@ export async function escalate(
   if (isSchedule(event)) {
     const report = await engine.tick();
     logReport(logger, report);
+    emitCount(
+      logger,
+      { namespace: deps.config.namespace, functionName: 'escalator' },
+      OPERATIONAL_METRICS.tickFailures,
+      report.errors.length,
+      'escalator tick',
+      { monitors: deps.config.monitors.length },
+    );
     return summarize(report);
   }
   throw new EscalatorEventError(
@@ -179,8 +192,9 @@ export async function escalate(
 }
 
 export function createHandler(source: DepsSource<EscalatorDeps>, options: HandlerOptions = {}) {
-  const { deps, logger } = handlerSetup('escalator', source, options);
+  const { deps, logger, time } = handlerSetup('escalator', source, options);
   return middy<EscalatorEvent, DynamoDBBatchResponse | TickSummary>()
+    .use(time.middleware())
     .use(
       logInvocation<EscalatorEvent, DynamoDBBatchResponse | TickSummary>(logger, {
         describeEvent: (event) =>
@@ -196,13 +210,13 @@ export function createHandler(source: DepsSource<EscalatorDeps>, options: Handle
 }
 
 /** The Lambda's: from the environment and the bundled config. */
-export function defaultDeps(logger: Logger): EscalatorDeps {
+export function defaultDeps(runtime: FunctionRuntime): EscalatorDeps {
   const env = readEnv();
   const config = bundledConfig();
   return {
     config,
-    store: dynamoStore(env, config),
-    notifier: snsNotifier(env, readTopicArns(), logger),
+    store: dynamoStore(env, config, runtime),
+    notifier: snsNotifier(env, readTopicArns(), runtime),
   };
 }
 

@@ -46,7 +46,7 @@ function describeRequest(
 }
 
 export function createHandler(source: DepsSource<ProbeApiDeps>, options: HandlerOptions = {}) {
-  const { deps, logger } = handlerSetup('probe-api', source, options);
+  const { deps, logger, time } = handlerSetup('probe-api', source, options);
   const routes: Route<APIGatewayProxyEventV2, ApiResponse>[] = ROUTES.map((route) => ({
     method: route.method,
     path: route.path,
@@ -67,6 +67,7 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
     },
   });
   return middy<APIGatewayProxyEventV2, ApiResponse>()
+    .use(time.middleware())
     .use(
       logInvocation<APIGatewayProxyEventV2, ApiResponse>(logger, {
         describeEvent: describeRequest,

@@ -124,8 +124,9 @@ export async function runScheduled(
 }
 
 export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: HandlerOptions = {}) {
-  const { deps, logger } = handlerSetup('probe-runner', source, options);
+  const { deps, logger, time } = handlerSetup('probe-runner', source, options);
   return middy<unknown, RunSummary>()
+    .use(time.middleware())
     .use(
       logInvocation<unknown, RunSummary>(logger, {
         describeEvent: (event) => {

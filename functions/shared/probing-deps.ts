@@ -10,7 +10,7 @@ import { cloudWatchPublisher } from './aws/cloudwatch.ts';
 import { dynamoStore } from './aws/dynamo.ts';
 import { bundledConfig } from './config.ts';
 import { readEnv } from './env.ts';
-import type { Logger } from './logger.ts';
+import type { FunctionRuntime } from './lazy.ts';
 
 export interface ProbingDeps {
   config: NetprobeConfig;
@@ -24,13 +24,13 @@ export interface ProbingDeps {
 }
 
 /** The Lambda's: from the environment and the bundled config. */
-export function probingDeps(logger: Logger): ProbingDeps {
+export function probingDeps(runtime: FunctionRuntime): ProbingDeps {
   const env = readEnv();
   const config = bundledConfig();
   return {
     config,
     region: env.region,
-    store: dynamoStore(env, config),
-    metrics: cloudWatchPublisher(env, logger),
+    store: dynamoStore(env, config, runtime),
+    metrics: cloudWatchPublisher(env, runtime),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * MetricsPublisher on CloudWatch: a run's datums go out in as few PutMetricData requests as the API
- * allows (normally one), each retried on throttling and 5xx with backoff. Datums of the same series and
+ * allows (normally one), each retried on throttling and 5xx by the client's retry strategy
+ * (retry.ts: the SDK's standard one, bounded by the time left). Datums of the same series and
  * timestamp are folded into one entry with Values/Counts, which CloudWatch bills and stores the same
  * way as separate values.
  */
@@ -10,7 +11,7 @@ import {
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import type { MetricDatum, MetricsPublisher } from '../ports/metrics.ts';
-import { describeError, type RetryOptions, withRetry } from './retry.ts';
+import { describeError } from './retry.ts';
 
 /** PutMetricData limits: entries per request, and request size (1 MB; kept under it with room for the envelope). */
 export const MAX_DATUMS_PER_REQUEST = 1000;
@@ -20,11 +21,10 @@ const REQUEST_ENVELOPE_BYTES = 1_024;
 export const MAX_VALUES_PER_DATUM = 150;
 
 export interface CloudWatchPublisherOptions {
-  /** Built with maxAttempts: 1; retries happen here (retry.ts). */
+  /** Retries are its own (functions/shared/aws/client-options.ts: TimeBoundRetryStrategy). */
   client: CloudWatchClient;
   /** config.namespace / METRICS_NAMESPACE. */
   namespace: string;
-  retry?: RetryOptions;
 }
 
 /** Some requests were refused after their retries; the rest of the run's datums went out. */
@@ -44,12 +44,10 @@ export class MetricsPublishError extends Error {
 export class CloudWatchMetricsPublisher implements MetricsPublisher {
   readonly #client: CloudWatchClient;
   readonly #namespace: string;
-  readonly #retry: RetryOptions;
 
   constructor(options: CloudWatchPublisherOptions) {
     this.#client = options.client;
     this.#namespace = options.namespace;
-    this.#retry = options.retry ?? {};
   }
 
   async publish(datums: readonly MetricDatum[]): Promise<void> {
@@ -59,11 +57,7 @@ export class CloudWatchMetricsPublisher implements MetricsPublisher {
     // Sequential: a run has one batch, and a throttled account gains nothing from parallel requests.
     for (const batch of batches) {
       try {
-        await withRetry(
-          () =>
-            this.#client.send(new PutMetricDataCommand({ Namespace: this.#namespace, MetricData: batch })),
-          this.#retry,
-        );
+        await this.#client.send(new PutMetricDataCommand({ Namespace: this.#namespace, MetricData: batch }));
       } catch (error) {
         failed += batch.reduce((n, entry) => n + (entry.Counts?.reduce((a, b) => a + b, 0) ?? 1), 0);
         lastError = error;

@@ -3,8 +3,8 @@
  * a machine can both read, and the message attributes `team`, `issueType`, `severity` (and `kind`) that
  * subscription filter policies select on, plus `dedupKey` (also in the body): every copy of the same
  * page or resolve carries the same key, because delivery is at-least-once (docs/escalation.md).
- * Throttling and 5xx are retried with backoff, within PUBLISH_BUDGET_MS; anything else throws, and the
- * escalation engine re-sends from its outbox later.
+ * Throttling and 5xx are retried by the client's retry strategy (retry.ts), within PUBLISH_BUDGET_MS;
+ * anything else throws, and the escalation engine re-sends from its outbox later.
  */
 import {
   type MessageAttributeValue,
@@ -15,7 +15,6 @@ import {
 import { DELIVERY_LEASE_MS } from '../domain/escalation.ts';
 import { toSubject } from '../domain/incident-notification.ts';
 import { dedupKeyOf, type Notification, type Notifier } from '../ports/notifier.ts';
-import { type RetryOptions, withRetry } from './retry.ts';
 
 /** Where the console links point: the home region, where the metrics meet and the dashboard lives. */
 export interface ConsoleLinkOptions {
@@ -98,7 +97,7 @@ function attribute(value: string): MessageAttributeValue {
   return { DataType: 'String', StringValue: value };
 }
 
-/** The exact PublishCommand input for a notification (pure; the adapter adds retries). */
+/** The exact PublishCommand input for a notification (pure; the client adds retries). */
 export function publishInput(
   n: Notification,
   topicArn: string,
@@ -134,12 +133,11 @@ export class UnknownTeamError extends Error {
 export const PUBLISH_BUDGET_MS = DELIVERY_LEASE_MS / 2;
 
 export interface SnsNotifierOptions {
-  /** Built with maxAttempts: 1; retries happen here (retry.ts). */
+  /** Retries are its own (functions/shared/aws/client-options.ts: TimeBoundRetryStrategy). */
   client: SNSClient;
   /** Team → topic ARN (the escalator's TOPIC_ARNS). */
   topicArns: Readonly<Record<string, string>>;
   links: ConsoleLinkOptions;
-  retry?: RetryOptions;
   /** @default PUBLISH_BUDGET_MS */
   budgetMs?: number;
 }
@@ -152,7 +150,7 @@ export class SnsNotifier implements Notifier {
   }
 
   async publish(notification: Notification): Promise<void> {
-    const { topicArns, links, client, retry } = this.#options;
+    const { topicArns, links, client } = this.#options;
     const topicArn = topicArns[notification.team];
     if (topicArn === undefined) {
       throw new UnknownTeamError(
@@ -160,8 +158,9 @@ export class SnsNotifier implements Notifier {
       );
     }
     const input = publishInput(notification, topicArn, links);
-    // One signal for every attempt: once it fires, the request in flight is cut and no attempt starts.
+    // One signal for every attempt of the client's retry loop: once it fires, the request in flight
+    // is cut and no attempt starts.
     const abortSignal = AbortSignal.timeout(this.#options.budgetMs ?? PUBLISH_BUDGET_MS);
-    await withRetry(() => client.send(new PublishCommand(input), { abortSignal }), retry);
+    await client.send(new PublishCommand(input), { abortSignal });
   }
 }

@@ -148,6 +148,17 @@ export interface EngineReport {
   ignored: { monitorId: string; reason: string }[];
   /** Monitors still contended after MAX_RECONCILE_ATTEMPTS: another escalator is moving them. */
   contended: string[];
+  /**
+   * Steps of a tick that threw (the store throttled, say), each on its own: the tick goes on with the
+   * other monitors, and the next tick tries again. monitorId is null for the active-incident listing.
+   */
+  errors: TickError[];
+}
+
+export interface TickError {
+  stage: 'list-active' | 'redeliver' | 'reconcile';
+  monitorId: string | null;
+  error: string;
 }
 
 export interface EscalationDeps {
@@ -196,14 +207,20 @@ export class EscalationEngine {
   async tick(): Promise<EngineReport> {
     const now = this.#clock.now();
     const report = emptyReport();
-    const active = await readAll((cursor) =>
-      this.#store.listActiveIncidents({ cursor, limit: MAX_PAGE_SIZE }),
-    );
-    for (const incident of active) await this.#redeliver(incident, now, report);
+    // Each step on its own: one monitor whose store call fails must not cost the others their tick.
+    const active =
+      (await isolated(report, 'list-active', null, () =>
+        readAll((cursor) => this.#store.listActiveIncidents({ cursor, limit: MAX_PAGE_SIZE })),
+      )) ?? [];
+    for (const incident of active) {
+      await isolated(report, 'redeliver', incident.monitorId, () => this.#redeliver(incident, now, report));
+    }
     const strays = new Set(active.filter((i) => !this.#monitors.has(i.monitorId)).map((i) => i.monitorId));
     for (const monitorId of strays)
       report.ignored.push({ monitorId, reason: 'incident of a monitor no longer configured' });
-    for (const monitor of this.#monitors.values()) await this.#reconcile(monitor, now, report);
+    for (const monitor of this.#monitors.values()) {
+      await isolated(report, 'reconcile', monitor.id, () => this.#reconcile(monitor, now, report));
+    }
     return report;
   }
 
@@ -341,7 +358,22 @@ export class EscalationEngine {
 }
 
 function emptyReport(): EngineReport {
-  return { transitions: [], published: [], failed: [], ignored: [], contended: [] };
+  return { transitions: [], published: [], failed: [], ignored: [], contended: [], errors: [] };
+}
+
+/** The step's result, or undefined when it threw: the error is recorded in the report instead. */
+async function isolated<T>(
+  report: EngineReport,
+  stage: TickError['stage'],
+  monitorId: string | null,
+  step: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (error) {
+    report.errors.push({ stage, monitorId, error: String((error as Error)?.message ?? error) });
+    return undefined;
+  }
 }
 
 async function readAll<T>(page: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {

@@ -4,7 +4,6 @@
  */
 import {
   CloudWatchClient,
-  InternalServiceFault,
   PutMetricDataCommand,
   type PutMetricDataCommandInput,
 } from '@aws-sdk/client-cloudwatch';
@@ -19,7 +18,6 @@ import {
   toMetricData,
 } from '../../shared/adapters/cloudwatch-metrics.ts';
 import { LocalMetricsPublisher } from '../../shared/adapters/local-metrics.ts';
-import { RetriesExhaustedError } from '../../shared/adapters/retry.ts';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import type { MetricDatum } from '../../shared/ports/metrics.ts';
 import { dnsDownFinding, FINDING_AT, upHttpsFinding } from '../fixtures/findings.ts';
@@ -58,16 +56,8 @@ const dims = (
   ].sort((a, b) => a.Name.localeCompare(b.Name));
 
 const cw = mockClient(CloudWatchClient);
-const sleeps: number[] = [];
-const fastRetry = {
-  sleep: async (ms: number) => {
-    sleeps.push(ms);
-  },
-  random: () => 0.5,
-};
-
 function publisher(): CloudWatchMetricsPublisher {
-  return mockedCloudWatchPublisher(fastRetry);
+  return mockedCloudWatchPublisher();
 }
 
 function throttling(): Error {
@@ -77,13 +67,8 @@ function throttling(): Error {
   });
 }
 
-function serverFault(): Error {
-  return new InternalServiceFault({ message: 'internal failure', $metadata: { httpStatusCode: 500 } });
-}
-
 beforeEach(() => {
   cw.reset();
-  sleeps.length = 0;
 });
 afterEach(() => cw.reset());
 
@@ -243,32 +228,22 @@ describe('PutMetricData limits', () => {
   });
 });
 
-describe('retries', () => {
-  it('retries throttling and a 5xx with backoff, then succeeds with the same request', async () => {
-    cw.on(PutMetricDataCommand).rejectsOnce(throttling()).rejectsOnce(serverFault()).resolves({});
-    await publisher().publish(metricDatums([dnsDown]));
-    const calls = cw.commandCalls(PutMetricDataCommand);
-    expect(calls).toHaveLength(3);
-    expect(calls[2]?.args[0].input).toEqual(calls[0]?.args[0].input);
-    // Full jitter with random() = 0.5: half of 100 ms, then half of 200 ms.
-    expect(sleeps).toEqual([50, 100]);
-  });
-
-  it('gives up after 4 attempts and says how many datums were lost', async () => {
-    cw.on(PutMetricDataCommand).rejects(throttling());
+describe("failures (retries are the client's: test/adapters/retry.test.ts)", () => {
+  it('says how many datums were lost when the client gives up', async () => {
+    const throttled = throttling();
+    cw.on(PutMetricDataCommand).rejects(throttled);
     const error = await publisher()
       .publish(metricDatums([dnsDown]))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MetricsPublishError);
     expect((error as MetricsPublishError).message).toBe(
-      '3 of 3 metric datums not published: gave up after 4 attempts: Rate exceeded (Throttling)',
+      '3 of 3 metric datums not published: Rate exceeded (Throttling)',
     );
-    expect((error as MetricsPublishError).cause).toBeInstanceOf(RetriesExhaustedError);
-    expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 4);
-    expect(sleeps).toEqual([50, 100, 200]);
+    expect((error as MetricsPublishError).cause).toBe(throttled);
+    expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 1);
   });
 
-  it('does not retry a request CloudWatch rejects as invalid', async () => {
+  it('reports a request CloudWatch rejects as invalid', async () => {
     cw.on(PutMetricDataCommand).rejects(
       Object.assign(new Error('The value NaN is invalid'), {
         name: 'InvalidParameterValueException',

@@ -8,6 +8,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/adapters/memory-store.ts';
+import { timeBoundRetries } from '../../shared/adapters/retry.ts';
 import { SnsNotifier } from '../../shared/adapters/sns-notifier.ts';
 import { DELIVERY_LEASE_MS, EscalationEngine } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
@@ -46,12 +47,13 @@ function notifierOn(endpoint: string, options: { requestTimeoutMs: number; budge
     client: new SNSClient({
       ...MOCKED_CLIENT_CONFIG,
       endpoint,
-      maxAttempts: 1,
+      // The SDK's own retry loop (the production strategy), many attempts and no backoff: only the
+      // publish budget ends it.
+      ...timeBoundRetries({ maxAttempts: 50, random: () => 0 }),
       requestHandler: { requestTimeout: options.requestTimeoutMs, throwOnRequestTimeout: true },
     }),
     topicArns: { 'network-team': TOPIC },
     links: CONSOLE_LINKS,
-    retry: { policy: { maxAttempts: 50 }, sleep: async () => {} },
     ...(options.budgetMs === undefined ? {} : { budgetMs: options.budgetMs }),
   });
 }

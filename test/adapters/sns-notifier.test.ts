@@ -1,13 +1,13 @@
 /**
  * Notification → SNS Publish, asserted at the SDK boundary: topic per team, subject, JSON message with
- * console links, filterable attributes, retries on throttling and 5xx, and the local printer.
+ * console links, filterable attributes, errors handed to the engine, and the local printer (retries:
+ * test/adapters/retry.test.ts).
  */
-import { InternalErrorException, PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalNotifier } from '../../shared/adapters/local-notifier.ts';
-import { RetriesExhaustedError } from '../../shared/adapters/retry.ts';
 import { consoleLinks, type SnsNotifier, UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
 import { CONSOLE_LINKS as LINKS, mockedSnsNotifier } from '../fixtures/mocked-aws.ts';
@@ -31,20 +31,13 @@ const escalation: Notification = {
 };
 
 const sns = mockClient(SNSClient);
-const sleeps: number[] = [];
 
 function notifier(topicArns: Record<string, string> = { 'network-team': NETWORK_TOPIC }): SnsNotifier {
-  return mockedSnsNotifier(topicArns, {
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-  });
+  return mockedSnsNotifier(topicArns);
 }
 
 beforeEach(() => {
   sns.reset();
-  sleeps.length = 0;
 });
 
 const metricLink =
@@ -115,25 +108,11 @@ describe('SnsNotifier', () => {
     expect(message.dedupKey).toBe(`${escalation.incidentId}:resolve`);
   });
 
-  it('retries SNS throttling and a 5xx, then delivers once', async () => {
-    sns
-      .on(PublishCommand)
-      .rejectsOnce(new ThrottledException({ message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } }))
-      .rejectsOnce(new InternalErrorException({ message: 'internal', $metadata: { httpStatusCode: 500 } }))
-      .resolves({ MessageId: 'm-2' });
-    await notifier().publish(escalation);
-    expect(sns).toReceiveCommandTimes(PublishCommand, 3);
-    expect(sleeps).toEqual([50, 100]);
-  });
-
-  it('throws after its attempts so the engine keeps the page in its outbox', async () => {
-    sns.on(PublishCommand).rejects(new ThrottledException({ message: 'Rate exceeded', $metadata: {} }));
-    const error = await notifier()
-      .publish(escalation)
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RetriesExhaustedError);
-    expect((error as Error).message).toBe('gave up after 4 attempts: Rate exceeded (ThrottledException)');
-    expect(sns).toReceiveCommandTimes(PublishCommand, 4);
+  it("throws the client's error (after the client's own retries) so the engine keeps the page in its outbox", async () => {
+    const throttled = new ThrottledException({ message: 'Rate exceeded', $metadata: {} });
+    sns.on(PublishCommand).rejects(throttled);
+    await expect(notifier().publish(escalation)).rejects.toBe(throttled);
+    expect(sns).toReceiveCommandTimes(PublishCommand, 1);
   });
 
   it('names the team and the teams it knows when a team has no topic', async () => {

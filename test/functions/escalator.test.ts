@@ -16,6 +16,7 @@ import type { Finding } from '../../shared/domain/finding.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Store } from '../../shared/ports/store.ts';
 import { useDynalite } from '../fixtures/dynalite.ts';
+import { dynamoFault, type FaultyDynamo, startFaultyDynamo } from '../fixtures/dynamo-faults.ts';
 import { mockedSnsNotifier } from '../fixtures/mocked-aws.ts';
 import { captureLogger, lambdaContext, loadEvent } from './helpers.ts';
 
@@ -50,9 +51,7 @@ function deps(store: Store, clock: ManualClock): EscalatorDeps {
     config,
     store,
     clock,
-    notifier: mockedSnsNotifier(Object.fromEntries(TEAMS.map((team) => [team, topic(team)])), {
-      sleep: async () => {},
-    }),
+    notifier: mockedSnsNotifier(Object.fromEntries(TEAMS.map((team) => [team, topic(team)]))),
   };
 }
 
@@ -263,10 +262,11 @@ describe('escalator', () => {
     expect(refused.failed).toEqual([
       expect.objectContaining({
         kind: 'escalate',
-        error: 'gave up after 4 attempts: Rate exceeded (ThrottledException)',
+        error: 'Rate exceeded',
       }),
     ]);
-    expect(sns).toReceiveCommandTimes(PublishCommand, 4);
+    // One send: the SDK client's own retries are below aws-sdk-client-mock (test/adapters/retry.test.ts).
+    expect(sns).toReceiveCommandTimes(PublishCommand, 1);
 
     sns.reset();
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
@@ -277,6 +277,98 @@ describe('escalator', () => {
     clock.set(new Date(T0 + 11 * MIN + 50_000));
     await handler(tick(), lambdaContext());
     expect(sns).toReceiveCommandTimes(PublishCommand, 1);
+  });
+
+  describe('a tick isolates each monitor: one whose store calls fail costs the others nothing', () => {
+    const queriesOf = (faulty: FaultyDynamo, monitorId: string) =>
+      faulty.calls.filter(
+        (c) =>
+          c.operation === 'Query' &&
+          JSON.stringify(c.body.ExpressionAttributeValues ?? {}).includes(`MONITOR#${monitorId}`),
+      );
+
+    it("the first monitor's reads throttled on every attempt: the next monitor is still evaluated", async () => {
+      const table = await dynalite.freshTable();
+      const faulty = await startFaultyDynamo(dynalite.local.endpoint, (call) =>
+        call.operation === 'Query' &&
+        JSON.stringify(call.body.ExpressionAttributeValues ?? {}).includes('MONITOR#dns-example-com')
+          ? dynamoFault.throttled()
+          : 'forward',
+      );
+      try {
+        await dynalite.storeOn(table).putFindings(sample);
+        const logger = captureLogger();
+        const clock = new ManualClock(new Date(T0 + 30_000));
+        const handler = createHandler(deps(faulty.storeOn(table), clock), { logger });
+        const summary = (await handler(tick(), lambdaContext())) as TickSummary;
+        expect(summary.errors).toEqual([
+          {
+            stage: 'reconcile',
+            monitorId: 'dns-example-com',
+            error: expect.stringContaining('provisioned throughput for the table was exceeded'),
+          },
+        ]);
+        expect(queriesOf(faulty, 'db-primary-port').length).toBeGreaterThan(0);
+        const metric = logger.lines.find((l) => 'EscalatorTickFailures' in l);
+        expect(metric).toMatchObject({ level: 'error', EscalatorTickFailures: 1, Function: 'escalator' });
+        expect(logger.lines).toContainEqual(
+          expect.objectContaining({
+            message: 'tick step failed; the next tick retries it',
+            monitorId: 'dns-example-com',
+          }),
+        );
+      } finally {
+        await faulty.close();
+      }
+    });
+
+    it('the active-incident listing failing: every monitor is still evaluated (the incident opens)', async () => {
+      const table = await dynalite.freshTable();
+      const faulty = await startFaultyDynamo(dynalite.local.endpoint, (call) =>
+        call.operation === 'Query' &&
+        call.body.IndexName !== undefined &&
+        JSON.stringify(call.body).includes('gsi2pk')
+          ? dynamoFault.internal()
+          : 'forward',
+      );
+      try {
+        const plain = dynalite.storeOn(table);
+        await plain.putFindings(sample);
+        const clock = new ManualClock(new Date(T0 + 30_000));
+        const handler = createHandler(deps(faulty.storeOn(table), clock), { logger: captureLogger() });
+        const summary = (await handler(tick(), lambdaContext())) as TickSummary;
+        expect(summary.errors).toEqual([
+          { stage: 'list-active', monitorId: null, error: 'Internal server error' },
+        ]);
+        expect(summary.transitions.map((t) => [t.kind, t.monitorId])).toEqual([
+          ['opened', 'dns-example-com'],
+        ]);
+        expect(await plain.getOpenIncidents('dns-example-com')).toHaveLength(1);
+      } finally {
+        await faulty.close();
+      }
+    });
+
+    it('reports zero failures on a healthy tick, so the alarm has data', async () => {
+      const store = await dynalite.freshStore();
+      const logger = captureLogger();
+      const handler = createHandler(deps(store, new ManualClock(new Date(T0))), { logger });
+      const summary = (await handler(tick(), lambdaContext())) as TickSummary;
+      expect(summary.errors).toEqual([]);
+      expect(logger.lines.find((l) => 'EscalatorTickFailures' in l)).toMatchObject({
+        level: 'info',
+        EscalatorTickFailures: 0,
+        _aws: {
+          CloudWatchMetrics: [
+            {
+              Namespace: 'Netprobe',
+              Dimensions: [['Function']],
+              Metrics: [{ Name: 'EscalatorTickFailures', Unit: 'Count' }],
+            },
+          ],
+        },
+      });
+    });
   });
 
   it('refuses an event it does not know, naming what it expects', async () => {

@@ -125,7 +125,7 @@ describe('lazy', () => {
     expect(lazy(plain)()).toBe(plain);
   });
 
-  it('builds the dependencies with its own logger, on first use, retrying after a failure', () => {
+  it('builds the dependencies with its own logger and time left, on first use, retrying after a failure', () => {
     const lines: string[] = [];
     const logger = createLogger({ sink: (line) => lines.push(line) });
     const given: unknown[] = [];
@@ -144,7 +144,8 @@ describe('lazy', () => {
     expect(() => deps()).toThrow('TABLE_NAME');
     fail = false;
     expect(deps()).toBe(deps());
-    expect(given).toEqual([logger, logger]);
+    const runtime = { logger, timeLeft: expect.any(Function) };
+    expect(given).toEqual([runtime, runtime]);
   });
 
   it('names the function in every line of its default logger', () => {

@@ -1,32 +1,33 @@
 /**
  * What every production SDK client shares. Everything lives in the home region (TABLE_REGION): probe
  * regions write findings and metrics there, across regions. Timeouts keep a hung connection from
- * eating the time a runner keeps for writing its results.
+ * eating the time a runner keeps for writing its results; retries are the SDK's standard strategy,
+ * bounded by the invocation's time left, and each retry is logged (shared/adapters/retry.ts).
  *
  * One factory per client beside this file (dynamo.ts, cloudwatch.ts, sns.ts), each imported only by
  * the handlers that use it: a function loads at init only the SDK clients it calls.
  */
-import type { RetryOptions } from '../../../shared/adapters/retry.ts';
+import { logRetries, timeBoundRetries } from '../../../shared/adapters/retry.ts';
 import type { FunctionEnv } from '../env.ts';
-import type { Logger } from '../logger.ts';
+import type { FunctionRuntime } from '../lazy.ts';
 
-export function clientConfig(env: FunctionEnv) {
+export function clientConfig(env: FunctionEnv, runtime: FunctionRuntime) {
   return {
     region: env.tableRegion,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+    ...timeBoundRetries({ timeLeft: runtime.timeLeft }),
   };
 }
 
-/**
- * CloudWatch and SNS clients make one attempt per call: retry.ts retries with bounded, logged backoff,
- * and SDK retries on top would multiply the attempts.
- */
-export function singleAttemptClientConfig(env: FunctionEnv) {
-  return { ...clientConfig(env), maxAttempts: 1 };
+/** Any SDK client: what logRetries plugs into. */
+interface WithMiddleware {
+  middlewareStack: { use(plugin: ReturnType<typeof logRetries>): void };
 }
 
-export function loggedRetries(logger: Logger, what: string): RetryOptions {
-  return {
-    onRetry: ({ attempt, delayMs, error }) => logger.warn(`${what} retry`, { attempt, delayMs, error }),
-  };
+/** The client, with each of its retries logged as a warning naming the command and the error. */
+export function withLoggedRetries<C extends WithMiddleware>(client: C, runtime: FunctionRuntime): C {
+  client.middlewareStack.use(
+    logRetries((retry) => runtime.logger.warn('AWS call retried', { ...retry }), runtime.timeLeft),
+  );
+  return client;
 }

@@ -2,13 +2,12 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchMetricsPublisher } from '../../../shared/adapters/cloudwatch-metrics.ts';
 import type { FunctionEnv } from '../env.ts';
-import type { Logger } from '../logger.ts';
-import { loggedRetries, singleAttemptClientConfig } from './client-options.ts';
+import type { FunctionRuntime } from '../lazy.ts';
+import { clientConfig, withLoggedRetries } from './client-options.ts';
 
-export function cloudWatchPublisher(env: FunctionEnv, logger: Logger): CloudWatchMetricsPublisher {
+export function cloudWatchPublisher(env: FunctionEnv, runtime: FunctionRuntime): CloudWatchMetricsPublisher {
   return new CloudWatchMetricsPublisher({
-    client: new CloudWatchClient(singleAttemptClientConfig(env)),
+    client: withLoggedRetries(new CloudWatchClient(clientConfig(env, runtime)), runtime),
     namespace: env.metricsNamespace,
-    retry: loggedRetries(logger, 'PutMetricData'),
   });
 }

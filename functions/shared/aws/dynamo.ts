@@ -4,11 +4,15 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbStore } from '../../../shared/adapters/dynamodb-store.ts';
 import type { NetprobeConfig } from '../../../shared/config/types.ts';
 import type { FunctionEnv } from '../env.ts';
-import { clientConfig } from './client-options.ts';
+import type { FunctionRuntime } from '../lazy.ts';
+import { clientConfig, withLoggedRetries } from './client-options.ts';
 
-export function dynamoStore(env: FunctionEnv, config: NetprobeConfig): DynamoDbStore {
-  // DynamoDB keeps the SDK's own retries: the store's writes are idempotent and its reads cheap.
-  const client = new DynamoDBClient(clientConfig(env));
+export function dynamoStore(
+  env: FunctionEnv,
+  config: NetprobeConfig,
+  runtime: FunctionRuntime,
+): DynamoDbStore {
+  const client = withLoggedRetries(new DynamoDBClient(clientConfig(env, runtime)), runtime);
   return new DynamoDbStore({
     client: DynamoDBDocumentClient.from(client),
     tableName: env.tableName,
