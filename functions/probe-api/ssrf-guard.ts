@@ -1,21 +1,35 @@
 /**
- * The SSRF guard of ad-hoc checks, wired into the probes. The address policy (shared/domain/ssrf.ts)
- * is asked by the probers themselves right before every connect (ProbeContext.connectGuard), through
- * a registry that hands the guard to each probe, so the check itself, its redirects and the triage
- * after a failure are all guarded. The first refusal aborts the whole check: a target that resolves
- * to a forbidden address at all is refused, whatever else it resolves to.
+ * The SSRF guard of the probe API, wired into the probes. The address policy (shared/domain/ssrf.ts)
+ * is asked by the probers themselves right before the first byte to any address
+ * (ProbeContext.connectGuard): TCP connects, DNS queries over UDP and TCP, every redirect hop, every
+ * nameserver authoritative mode discovers, and the triage after a failure, through a registry that
+ * hands the guard to each probe. The first refusal aborts the whole run: a target that resolves to a
+ * forbidden address at all is refused, whatever else it resolves to.
+ *
+ * POST /check judges every address (the target is the caller's). POST /monitors/{id}/run judges only
+ * the addresses found at run time (redirect hops, discovered nameservers): the configured target is
+ * the operators' own, but where it points next is up to whoever controls its answers.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import type { AddressPolicy, Refusal } from '../../shared/domain/ssrf.ts';
+import { createAddressPolicy, type Refusal } from '../../shared/domain/ssrf.ts';
 import type { ProbeRegistry } from '../../shared/probes/index.ts';
-import type { ProbeSpec } from '../../shared/probes/spec.ts';
-import type { ConnectGuard, ProbeContext } from '../../shared/probes/types.ts';
+import {
+  ADDRESS_ORIGINS,
+  type AddressOrigin,
+  type ConnectGuard,
+  type ProbeContext,
+} from '../../shared/probes/types.ts';
 import { ApiError } from './http.ts';
 
-/** The system resolver's shape (dns.promises.lookup with all: true), injectable for tests. */
-export type LookupAll = (host: string) => Promise<{ address: string; family: number }[]>;
-export const systemLookup: LookupAll = (host) => lookup(host, { all: true });
+/** What a route's guard judges (every address, or only those found at run time), and how its refusals say so. */
+export interface GuardScope {
+  origins: readonly AddressOrigin[];
+  subject: string;
+}
+
+export const GUARD_SCOPES = {
+  check: { origins: ADDRESS_ORIGINS, subject: 'ad-hoc checks' },
+  runMonitor: { origins: ['redirect', 'nameserver'], subject: 'redirects and discovered nameservers' },
+} as const satisfies Record<string, GuardScope>;
 
 /** Every probe of `base`, called with `guard` in its context. */
 export function guardedProbes(base: ProbeRegistry, guard: ConnectGuard): ProbeRegistry {
@@ -34,14 +48,19 @@ export interface CheckGuard {
   refusals: Refusal[];
 }
 
-/** A guard for one check: refusals are recorded and stop the check at once. */
-export function checkGuard(policy: AddressPolicy): CheckGuard {
+/**
+ * A guard for one run: addresses of the scope's origins are judged by the policy with `allow`
+ * (config.allowPrivateTargets) as exceptions; a refusal is recorded and stops the run at once.
+ */
+export function checkGuard(allow: readonly string[], scope: GuardScope): CheckGuard {
+  const policy = createAddressPolicy(allow, scope.subject);
   const stop = new AbortController();
   const refusals: Refusal[] = [];
   return {
     signal: stop.signal,
     refusals,
-    guard: (address, port, host) => {
+    guard: (address, port, host, origin) => {
+      if (!scope.origins.includes(origin)) return null;
       const refusal = policy.check(address, port, host);
       if (!refusal) return null;
       refusals.push(refusal);
@@ -49,37 +68,6 @@ export function checkGuard(policy: AddressPolicy): CheckGuard {
       return { code: 'TCP_UNREACHABLE', message: refusal.message };
     },
   };
-}
-
-/**
- * The nameserver of a dns:// check with an explicit server, judged before the query: DNS queries go
- * over UDP, which the connect guard does not see. A name is resolved and every address judged.
- */
-export async function dnsServerRefusal(
-  spec: ProbeSpec,
-  policy: AddressPolicy,
-  lookupAll: LookupAll = systemLookup,
-): Promise<Refusal | null> {
-  if (spec.kind !== 'dns' || !spec.server) return null;
-  const { host, port } = spec.server;
-  let addresses: string[];
-  if (isIP(host) !== 0) {
-    addresses = [host];
-  } else {
-    try {
-      addresses = (await lookupAll(host)).map((a) => a.address);
-    } catch (error) {
-      throw new ApiError(
-        400,
-        `body.url: the DNS server ${host} does not resolve: ${(error as Error).message}`,
-      );
-    }
-  }
-  for (const address of addresses) {
-    const refusal = policy.check(address, port, host);
-    if (refusal) return refusal;
-  }
-  return null;
 }
 
 /** The 403 for a refused check: the first refusal's sentence, and any other address refused. */

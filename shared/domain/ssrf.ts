@@ -79,40 +79,64 @@ const PARSED_RANGES = RANGES.map(([cidr, kind]) => ({ range: ipaddr.parseCIDR(ci
 const METADATA = new Set(METADATA_ADDRESSES.map((a) => ipaddr.parse(a).toNormalizedString()));
 
 /**
- * IPv6 forms that carry an IPv4 address the packets end up at: IPv4-mapped (::ffff:a.b.c.d),
- * IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002:aabb:ccdd::/48).
+ * IPv6 forms that carry an IPv4 address the packets end up at: IPv4-mapped (::ffff:0:0/96),
+ * IPv4-translated (::ffff:0:0:0/96, RFC 2765), IPv4-compatible (::/96), NAT64 (64:ff9b::/96), 6to4
+ * (2002::/16, the address in bits 16-47) and Teredo (2001::/32: its server in bits 32-63, and the
+ * client, stored inverted, in the last 32 bits). Local-use NAT64 (64:ff9b:1::/48) is refused whole.
  */
-function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
-  const p = address.parts;
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] {
+  const p = address.parts.map((x) => x ?? 0);
   const v4 = (hi: number, lo: number) => new ipaddr.IPv4([hi >> 8, hi & 0xff, lo >> 8, lo & 0xff]);
   const zeros = (from: number, to: number) => p.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 5) && p[5] === 0xffff) return v4(p[6] as number, p[7] as number);
+  const last = v4(p[6] as number, p[7] as number);
+  if (zeros(0, 5) && p[5] === 0xffff) return [last];
+  if (zeros(0, 4) && p[4] === 0xffff && p[5] === 0) return [last];
   // ::a.b.c.d, but not :: and ::1, which have their own ranges.
-  if (zeros(0, 6) && ((p[6] as number) > 0 || (p[7] as number) > 1))
-    return v4(p[6] as number, p[7] as number);
-  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return v4(p[6] as number, p[7] as number);
-  if (p[0] === 0x2002) return v4(p[1] as number, p[2] as number);
-  return null;
+  if (zeros(0, 6) && ((p[6] as number) > 0 || (p[7] as number) > 1)) return [last];
+  if (p[0] === 0x64 && p[1] === 0xff9b && zeros(2, 6)) return [last];
+  if (p[0] === 0x2002) return [v4(p[1] as number, p[2] as number)];
+  if (p[0] === 0x2001 && p[1] === 0) {
+    return [v4(p[2] as number, p[3] as number), v4(~(p[6] as number) & 0xffff, ~(p[7] as number) & 0xffff)];
+  }
+  return [];
 }
 
-/** The address the packets go to, with an IPv6 zone (`%eth0`) and embedded IPv4 forms unwrapped. */
-function effective(text: string): Address | null {
+/**
+ * The addresses the packets go to, with an IPv6 zone (`%eth0`) stripped: the address itself and any
+ * IPv4 address it embeds. Null when `text` is not an IP address.
+ */
+function effective(text: string): Address[] | null {
   const bare = text.replace(/%.*$/, '');
   if (isIP(bare) === 0) return null;
   const parsed = ipaddr.parse(bare);
-  return parsed.kind() === 'ipv6' ? (embeddedIPv4(parsed as ipaddr.IPv6) ?? parsed) : parsed;
+  return parsed.kind() === 'ipv6' ? [parsed, ...embeddedIPv4(parsed as ipaddr.IPv6)] : [parsed];
 }
 
 function inRange(address: Address, range: [Address, number]): boolean {
   return address.kind() === range[0].kind() && address.match(range);
 }
 
-/** Why `address` is not a public unicast address, or null when it is. */
+function kindOf(address: Address): ForbiddenKind | null {
+  if (METADATA.has(address.toNormalizedString())) return 'metadata';
+  return PARSED_RANGES.find(({ range }) => inRange(address, range))?.kind ?? null;
+}
+
+/**
+ * Why `address` is not a public unicast address, or null when it is. An IPv6 address embedding an
+ * IPv4 one is also judged by what it embeds (the IPv4 address is where its packets end up).
+ */
 export function forbiddenKind(address: string): ForbiddenKind | null {
   const parsed = effective(address);
   if (!parsed) return 'invalid';
-  if (METADATA.has(parsed.toNormalizedString())) return 'metadata';
-  return PARSED_RANGES.find(({ range }) => inRange(parsed, range))?.kind ?? null;
+  return forbiddenParts(parsed)[0]?.kind ?? null;
+}
+
+/** Every forbidden address among `addresses` (embedded IPv4 ones first), with its kind. */
+function forbiddenParts(addresses: Address[]): { address: Address; kind: ForbiddenKind }[] {
+  return [...addresses].reverse().flatMap((address) => {
+    const kind = kindOf(address);
+    return kind ? [{ address, kind }] : [];
+  });
 }
 
 /** A connect the policy refuses: which address, reached through which name, and why. */
@@ -140,8 +164,9 @@ function normalHost(host: string): string {
  * allows every address it resolves to, except metadata ones). A metadata address is reachable only
  * when the list names that very address, never through a range or a name that happens to cover it.
  * Entries are validated by the config schema; one that still cannot be read here is a programming error.
+ * `subject` names what the policy restricts, in the refusal's sentence.
  */
-export function createAddressPolicy(allow: readonly string[]): AddressPolicy {
+export function createAddressPolicy(allow: readonly string[], subject = 'ad-hoc checks'): AddressPolicy {
   const ranges: [Address, number][] = [];
   const exact = new Set<string>();
   const hosts = new Set<string>();
@@ -162,24 +187,32 @@ export function createAddressPolicy(allow: readonly string[]): AddressPolicy {
 
   return {
     check(address, port, host) {
-      const kind = forbiddenKind(address);
-      if (kind === null) return null;
       const parsed = effective(address);
-      if (parsed && kind === 'metadata' && exact.has(parsed.toNormalizedString())) return null;
-      if (parsed && kind !== 'metadata') {
-        if (ranges.some((range) => inRange(parsed, range))) return null;
-        if (hosts.has(normalHost(host))) return null;
-      }
-      return { address, port, host, kind, message: refusalMessage(address, port, host, kind) };
+      const kind: ForbiddenKind | undefined = parsed
+        ? forbiddenParts(parsed).find((part) => !allowed(part.address, part.kind, host))?.kind
+        : 'invalid';
+      if (!kind) return null;
+      return { address, port, host, kind, message: refusalMessage(address, port, host, kind, subject) };
     },
   };
+
+  function allowed(address: Address, kind: ForbiddenKind, host: string): boolean {
+    if (kind === 'metadata') return exact.has(address.toNormalizedString());
+    return ranges.some((range) => inRange(address, range)) || hosts.has(normalHost(host));
+  }
 }
 
-function refusalMessage(address: string, port: number, host: string, kind: ForbiddenKind): string {
+function refusalMessage(
+  address: string,
+  port: number,
+  host: string,
+  kind: ForbiddenKind,
+  subject: string,
+): string {
   const where = host === address ? address : `${host} resolved to ${address}`;
   const allowHint =
     kind === 'metadata'
       ? 'list the address itself in allowPrivateTargets to allow it'
       : 'list it in allowPrivateTargets to allow it';
-  return `refused to connect to port ${port}: ${where}, ${DESCRIPTIONS[kind]}; ad-hoc checks may only reach public addresses (${allowHint})`;
+  return `refused to connect to port ${port}: ${where}, ${DESCRIPTIONS[kind]}; ${subject} may only reach public addresses (${allowHint})`;
 }

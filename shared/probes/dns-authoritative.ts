@@ -17,7 +17,8 @@ import { canonicalName, fqdn } from './dns-rdata.ts';
 import { ask, type Upstream } from './dns-upstream.ts';
 import { exchange, type WireResponse } from './dns-wire.ts';
 import type { DnsSpec } from './spec.ts';
-import type { DnsQueryResult, NameserverResult, ProbeError, Status } from './types.ts';
+import { guardFor } from './tcp.ts';
+import type { ConnectGuard, DnsQueryResult, NameserverResult, ProbeError, Status } from './types.ts';
 
 export interface Verdict {
   status: Exclude<Status, 'up'>;
@@ -117,12 +118,15 @@ async function queryNameserver(
   apex: string,
   nameserver: string,
   port: number,
+  connectGuard: ConnectGuard | undefined,
 ): Promise<NameserverResult> {
   const located = await nameserverAddress(upstream, nameserver, spec.recursionDesired);
   if ('error' in located) {
     return { nameserver, server: nameserver, transport: 'udp', answers: [], error: located.error };
   }
-  const server = { host: located.address, port };
+  // The NS set and its addresses are whatever the zone's owner publishes: guarded like any target.
+  const guard = guardFor(connectGuard, nameserver, 'nameserver');
+  const server = { host: located.address, port, ...(guard ? { guard } : {}) };
   const [main, soa] = await Promise.all([
     exchange({ server, name: spec.name, type: spec.type, recursionDesired: false, signal: upstream.signal }),
     exchange({ server, name: apex, type: 'SOA', recursionDesired: false, signal: upstream.signal }),
@@ -224,6 +228,7 @@ export async function checkAuthoritative(
   spec: DnsSpec,
   upstream: Upstream,
   port: number,
+  connectGuard?: ConnectGuard,
 ): Promise<AuthoritativeOutcome> {
   const found = await findApex(spec, upstream);
   if ('error' in found) return down(found.error);
@@ -247,6 +252,8 @@ export async function checkAuthoritative(
     };
   }
 
-  const nameservers = await Promise.all(names.map((ns) => queryNameserver(spec, upstream, apex, ns, port)));
+  const nameservers = await Promise.all(
+    names.map((ns) => queryNameserver(spec, upstream, apex, ns, port, connectGuard)),
+  );
   return { zone, nameservers, verdict: judgeNameservers(apex, nameservers) };
 }

@@ -9,7 +9,7 @@
 import dns from 'node:dns';
 import { isIP, isIPv4 } from 'node:net';
 import { fqdn } from './dns-rdata.ts';
-import { exchange, type WireResponse } from './dns-wire.ts';
+import { exchange, type WireResponse, type WireServer } from './dns-wire.ts';
 import type { DnsServer } from './spec.ts';
 import type { DnsQueryResult, DnsRecordType, ErrorCode } from './types.ts';
 
@@ -18,7 +18,8 @@ export const DNS_PORT = 53;
 const MAX_TIMER_MS = 0x7fffffff;
 
 export interface Upstream {
-  servers: DnsServer[];
+  /** The spec's server (its address pinned, guarded) or the system's configured nameservers (exempt). */
+  servers: WireServer[];
   signal: AbortSignal;
   /** performance.now() time at which `signal` fires. */
   deadline: number;

@@ -14,13 +14,25 @@ import { isIPv6, connect as tcpConnect } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { formatRdata, fqdn } from './dns-rdata.ts';
 import type { DnsServer } from './spec.ts';
+import type { AddressGuard } from './tcp.ts';
 import type { DnsAnswer, DnsQueryResult, DnsRecordType } from './types.ts';
 
 /** EDNS(0) buffer size recommended since DNS Flag Day 2020 (and dig's default). */
 export const EDNS_UDP_SIZE = 1232;
 
+/**
+ * A server as the wire client dials it. `address` pins the IP a server given by name was resolved to,
+ * once, so the address the guard judged is the one sent to (default: `host`, an IP). `guard`
+ * (ProbeContext.connectGuard, bound to the server's name and origin) is asked before the first byte
+ * of each transport, UDP and the TCP retry; a refusal ends the exchange with the guard's error.
+ */
+export interface WireServer extends DnsServer {
+  address?: string;
+  guard?: AddressGuard;
+}
+
 export interface WireQuery {
-  server: DnsServer;
+  server: WireServer;
   name: string;
   type: DnsRecordType;
   recursionDesired: boolean;
@@ -185,7 +197,7 @@ function queryUdp(q: WireQuery): Promise<WireResponse> {
       `no response from ${label} over UDP after ${elapsedSince(start)}` +
       (strays > 0 ? ` (${strays} non-matching packet(s) ignored)` : ''),
     (settle, onCleanup) => {
-      const socket: UdpSocket = createSocket(isIPv6(q.server.host) ? 'udp6' : 'udp4');
+      const socket: UdpSocket = createSocket(isIPv6(dialled(q)) ? 'udp6' : 'udp4');
       // close() throws if the socket already went down with an error; there is nothing left to release then.
       onCleanup(() => {
         try {
@@ -207,7 +219,7 @@ function queryUdp(q: WireQuery): Promise<WireResponse> {
         settle({ result: toResult(q, 'udp', packet, performance.now() - sentAt), packet });
       });
       // connect() makes the kernel drop datagrams from any other address/port.
-      socket.connect(q.server.port, q.server.host, () => {
+      socket.connect(q.server.port, dialled(q), () => {
         sentAt = performance.now();
         socket.send(encodeQuery(q, id));
       });
@@ -228,7 +240,7 @@ function queryTcp(q: WireQuery): Promise<WireResponse> {
         ? `no response from ${label} over TCP after ${elapsedSince(start)}`
         : `TCP connection to ${label} not established after ${elapsedSince(start)}`,
     (settle, onCleanup) => {
-      const socket = tcpConnect({ host: q.server.host, port: q.server.port });
+      const socket = tcpConnect({ host: dialled(q), port: q.server.port });
       onCleanup(() => socket.destroy());
       let buffered = Buffer.alloc(0);
       socket.on('error', (err: NodeJS.ErrnoException) => {
@@ -264,9 +276,20 @@ function queryTcp(q: WireQuery): Promise<WireResponse> {
   );
 }
 
+/** The IP the query goes to. */
+function dialled(q: WireQuery): string {
+  return q.server.address ?? q.server.host;
+}
+
+/** The guard's refusal of this transport, as the exchange's result: nothing was sent. */
+function refusal(q: WireQuery, transport: 'udp' | 'tcp'): WireResponse | undefined {
+  const error = q.server.guard?.(dialled(q), q.server.port);
+  return error ? { result: { server: serverLabel(q.server), transport, answers: [], error } } : undefined;
+}
+
 /** One query: UDP first, TCP when the UDP answer is truncated. Never throws. */
 export async function exchange(q: WireQuery): Promise<WireResponse> {
-  const udp = await queryUdp(q);
+  const udp = refusal(q, 'udp') ?? (await queryUdp(q));
   if (!udp.packet?.flag_tc) return udp;
-  return queryTcp(q);
+  return refusal(q, 'tcp') ?? queryTcp(q);
 }

@@ -9,8 +9,19 @@ import { isIPv6 } from 'node:net';
 import { checkAuthoritative } from './dns-authoritative.ts';
 import { evaluateResponse, latencyProblem } from './dns-evaluate.ts';
 import { ask, askSystem, DNS_PORT, systemNameservers, timeoutSignal, type Upstream } from './dns-upstream.ts';
-import type { DnsSpec } from './spec.ts';
-import type { DnsDetails, DnsQueryResult, Probe, ProbeError, ProbeResult, Status, Timings } from './types.ts';
+import { serverLabel, type WireServer } from './dns-wire.ts';
+import type { DnsServer, DnsSpec } from './spec.ts';
+import { guardFor, type LookupAll, resolveHost } from './tcp.ts';
+import type {
+  DnsDetails,
+  DnsQueryResult,
+  Probe,
+  ProbeContext,
+  ProbeError,
+  ProbeResult,
+  Status,
+  Timings,
+} from './types.ts';
 
 /** RFC 4501 form: "dns://127.0.0.1:5353/www.example.test?type=A", "dns:www.example.test?type=MX". */
 export function dnsTarget(spec: Pick<DnsSpec, 'name' | 'type' | 'server' | 'mode'>): string {
@@ -57,12 +68,41 @@ function resultOf(
   };
 }
 
-export const dnsProbe: Probe<DnsSpec> = async (spec, ctx) => {
-  const start = performance.now();
-  const upstream: Upstream = {
-    servers: spec.server ? [spec.server] : systemNameservers(),
-    ...budget(spec, ctx, start),
+/**
+ * The spec's server as the wire client dials it: a name is resolved here, once, and the address the
+ * guard judges is the one every query goes to (no second lookup by the socket). A name that does not
+ * resolve is the check's failure.
+ */
+async function pinnedServer(
+  server: DnsServer,
+  ctx: ProbeContext,
+  signal: AbortSignal,
+  lookup: LookupAll | undefined,
+): Promise<WireServer | ProbeError> {
+  const resolved = await resolveHost(server.host, signal, lookup);
+  if (!resolved.ok)
+    return { code: resolved.failure.code, message: `DNS server: ${resolved.failure.message}` };
+  const [first] = resolved.addresses;
+  return {
+    ...server,
+    ...(first && first.address !== server.host ? { address: first.address } : {}),
+    ...(ctx.connectGuard ? { guard: guardFor(ctx.connectGuard, server.host, 'target') } : {}),
   };
+}
+
+export interface DnsProbeDeps {
+  /** Resolves a DNS server given by name; default the system resolver (tcp.ts resolveHost). */
+  lookup?: LookupAll;
+}
+
+export function createDnsProbe(deps: DnsProbeDeps = {}): Probe<DnsSpec> {
+  return (spec, ctx) => probeDns(spec, ctx, deps);
+}
+
+export const dnsProbe: Probe<DnsSpec> = createDnsProbe();
+
+async function probeDns(spec: DnsSpec, ctx: ProbeContext, deps: DnsProbeDeps): Promise<ProbeResult> {
+  const start = performance.now();
   const details = (query: DnsQueryResult, extra: Partial<DnsDetails> = {}): DnsDetails => ({
     kind: 'dns',
     name: spec.name,
@@ -70,6 +110,19 @@ export const dnsProbe: Probe<DnsSpec> = async (spec, ctx) => {
     query,
     ...extra,
   });
+  const limits = budget(spec, ctx, start);
+  const server = spec.server ? await pinnedServer(spec.server, ctx, limits.signal, deps.lookup) : undefined;
+  if (server && 'code' in server) {
+    const query: DnsQueryResult = {
+      server: serverLabel(spec.server as DnsServer),
+      transport: 'udp',
+      answers: [],
+      error: server,
+    };
+    return resultOf(spec, start, details(query), { status: 'down', error: server }, []);
+  }
+  // The system's nameservers come from the runtime's own resolver configuration: not guarded.
+  const upstream: Upstream = { servers: server ? [server] : systemNameservers(), ...limits };
 
   if (spec.mode !== 'authoritative') {
     const query = await queryConfigured(spec, upstream);
@@ -87,14 +140,14 @@ export const dnsProbe: Probe<DnsSpec> = async (spec, ctx) => {
   }
   const [query, outcome] = await Promise.all([
     queryConfigured(spec, upstream),
-    checkAuthoritative(spec, upstream, spec.server?.port ?? DNS_PORT),
+    checkAuthoritative(spec, upstream, spec.server?.port ?? DNS_PORT, ctx.connectGuard),
   ]);
   const extra: Partial<DnsDetails> = {};
   if (outcome.zone !== undefined) extra.zone = outcome.zone;
   if (outcome.nameservers) extra.nameservers = outcome.nameservers;
   const queryTimes = timesOf([query, ...(outcome.nameservers ?? [])]);
   return resultOf(spec, start, details(query, extra), outcome.verdict, queryTimes);
-};
+}
 
 function timesOf(results: DnsQueryResult[]): number[] {
   return results.map((r) => r.queryTimeMs).filter((t): t is number => t !== undefined);

@@ -18,9 +18,9 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { classifyNetError, formatAddress, type NetFailure } from './net-errors.ts';
 import type { TlsOptions } from './spec.ts';
-import { connectTcp, guardFor, type ResolvedAddress, resolveHost } from './tcp.ts';
+import { type AddressGuard, connectTcp, guardFor, type ResolvedAddress, resolveHost } from './tcp.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
-import type { ConnectGuard, Timings, TlsInfo } from './types.ts';
+import type { AddressOrigin, ConnectGuard, Timings, TlsInfo } from './types.ts';
 
 export interface HopRequest {
   url: URL;
@@ -40,6 +40,8 @@ export interface HopOptions {
   signal: AbortSignal;
   /** ProbeContext.connectGuard: may refuse each resolved address before it is dialled. */
   connectGuard?: ConnectGuard;
+  /** Where this hop's host came from, for the guard: the target itself, or a redirect. */
+  origin: AddressOrigin;
 }
 
 export interface Hop {
@@ -85,7 +87,13 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
     // An IP literal costs no lookup: time_namelookup is 0, as in curl.
     marks.namelookup = net.isIP(host) === 0 ? performance.now() : marks.start;
 
-    const connected = await connectFirst(resolved.addresses, port, host, opts.signal, opts.connectGuard);
+    const connected = await connectFirst(
+      resolved.addresses,
+      port,
+      host,
+      opts.signal,
+      guardFor(opts.connectGuard, host, opts.origin),
+    );
     if ('failure' in connected) return finish(hop, marks, connected.failure);
     socket = connected.socket;
     marks.connect = performance.now();
@@ -131,10 +139,9 @@ async function connectFirst(
   port: number,
   host: string,
   signal: AbortSignal,
-  connectGuard: ConnectGuard | undefined,
+  guard: AddressGuard | undefined,
 ): Promise<Connected> {
   let failure: NetFailure | undefined;
-  const guard = guardFor(connectGuard, host);
   for (const { address } of addresses) {
     const where =
       host === address ? formatAddress(address, port) : `${host} (${formatAddress(address, port)})`;

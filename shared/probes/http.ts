@@ -89,6 +89,7 @@ async function run(
         signal,
         // Every hop, redirects included: a redirect to an internal address is refused like the URL itself.
         connectGuard,
+        origin: hops.length === 0 ? 'target' : 'redirect',
       },
     );
     hops.push(hop);

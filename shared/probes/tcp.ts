@@ -11,6 +11,7 @@ import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from
 import type { Match, TcpSpec } from './spec.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
 import type {
+  AddressOrigin,
   ConnectAttempt,
   ConnectGuard,
   Probe,
@@ -117,7 +118,9 @@ async function runPhases(
   const targets = spec.allAddresses ? resolved.addresses : resolved.addresses.slice(0, 1);
   const connectStarted = performance.now();
   const results = await Promise.all(
-    targets.map((t) => connectTcp(t.address, spec.port, signal, label(spec, t), guardFor(guard, spec.host))),
+    targets.map((t) =>
+      connectTcp(t.address, spec.port, signal, label(spec, t), guardFor(guard, spec.host, 'target')),
+    ),
   );
   timings.connect = performance.now() - connectStarted;
   details.attempts = results.map((r, i) => attemptOf(targets[i] as ResolvedAddress, spec.port, r));
@@ -208,11 +211,15 @@ export async function resolveHost(
   return { ok: true, addresses, durationMs: elapsed() };
 }
 
-/** A ConnectGuard bound to the name being connected to, as connectTcp takes it. */
+/** A ConnectGuard bound to the name being connected to and where it came from, as connectTcp takes it. */
 export type AddressGuard = (address: string, port: number) => ProbeError | null;
 
-export function guardFor(guard: ConnectGuard | undefined, host: string): AddressGuard | undefined {
-  return guard && ((address, port) => guard(address, port, host));
+export function guardFor(
+  guard: ConnectGuard | undefined,
+  host: string,
+  origin: AddressOrigin,
+): AddressGuard | undefined {
+  return guard && ((address, port) => guard(address, port, host, origin));
 }
 
 /**

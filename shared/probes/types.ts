@@ -268,18 +268,34 @@ export interface ProbeContext {
   /** Absolute deadline, performance.now() clock. */
   deadline: number;
   /**
-   * Added for the probe API's SSRF guard (shared/domain/ssrf.ts): asked right before every TCP
-   * connect (tcp.ts, and http.ts on every redirect hop). Absent: every connect goes ahead.
+   * Added for the probe API's SSRF guard (shared/domain/ssrf.ts): asked right before the first byte to
+   * every address a probe sends to: each TCP connect (tcp.ts, http.ts on every redirect hop) and each
+   * DNS exchange, UDP and TCP (an explicit server, every nameserver authoritative mode discovers).
+   * Queries to the system resolver (the runtime's own configuration) are the one exemption.
+   * Absent: everything goes ahead.
    */
   connectGuard?: ConnectGuard;
 }
 
 /**
+ * Where an address to be dialled came from. `target`: the target as written (its host, or the DNS
+ * server it names). `redirect`: a Location header's host. `nameserver`: a nameserver found in the
+ * zone's NS set. The last two are chosen at run time by whoever controls the target's answers.
+ */
+export const ADDRESS_ORIGINS = ['target', 'redirect', 'nameserver'] as const;
+export type AddressOrigin = (typeof ADDRESS_ORIGINS)[number];
+
+/**
  * Judges the address about to be dialled, after name resolution, so a name that resolves elsewhere
  * when connected than when first checked (DNS rebinding) is still caught. `host` is the name the
  * address came from (the address itself for an IP literal). A ProbeError refuses that connect: it
- * becomes the attempt's failure at the transport layer, and nothing is sent to the address.
+ * becomes the attempt's failure, and nothing is sent to the address.
  */
-export type ConnectGuard = (address: string, port: number, host: string) => ProbeError | null;
+export type ConnectGuard = (
+  address: string,
+  port: number,
+  host: string,
+  origin: AddressOrigin,
+) => ProbeError | null;
 
 export type Probe<S> = (spec: S, ctx: ProbeContext) => Promise<ProbeResult>;

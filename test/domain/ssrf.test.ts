@@ -31,18 +31,40 @@ describe('forbiddenKind', () => {
     ['::10.0.0.1', 'private'],
     ['64:ff9b::a9fe:a9fe', 'metadata'],
     ['2002:0a00:0001::1', 'private'],
+    // IPv4-translated (::ffff:0:0:0/96) and the other forms of issue 10.
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::ffff:0:a9fe:a9fe', 'metadata'],
+    ['::ffff:0:10.0.0.2', 'private'],
+    ['::127.0.0.1', 'loopback'],
+    ['64:ff9b::127.0.0.1', 'loopback'],
+    ['64:ff9b:1::1', 'private'],
+    ['64:ff9b:1::8.8.8.8', 'private'],
+    ['2002:7f00:1::', 'loopback'],
+    ['2002:a9fe:a9fe::1', 'metadata'],
+    // Teredo: server 127.0.0.1 (client 8.8.8.8); then a public server (65.54.227.120) with client 10.0.0.2 stored inverted.
+    ['2001:0:7f00:1::f7f7:f7f7', 'loopback'],
+    ['2001:0:4136:e378:8000:63bf:f5ff:fffd', 'private'],
     ['db.internal', 'invalid'],
     ['', 'invalid'],
   ])('%s is %s', (address, kind) => {
     expect(forbiddenKind(address)).toBe(kind);
   });
 
-  it.each(['93.184.215.14', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:8.8.8.8'])(
-    '%s is public',
-    (address) => {
-      expect(forbiddenKind(address)).toBeNull();
-    },
-  );
+  it.each([
+    '93.184.215.14',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '::ffff:0:8.8.8.8',
+    '64:ff9b::8.8.8.8',
+    '2002:808:808::1',
+    // RFC 4380's example: server 65.54.227.120, client 192.0.2.45 (documentation, not a forbidden range).
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+  ])('%s is public', (address) => {
+    expect(forbiddenKind(address)).toBeNull();
+  });
 });
 
 describe('createAddressPolicy', () => {

@@ -239,17 +239,20 @@ describe('POST /check', () => {
     }
   });
 
-  it.each([[`tcp://127.0.0.1:PORT`], [`http://[::ffff:127.0.0.1]:PORT/`]])(
-    'refuses the loopback literal %s',
-    async (template) => {
-      const answer = await call(
-        await deps(),
-        withBody('apigw/check', { url: template.replace('PORT', String(web.port)) }),
-      );
-      expect(answer.statusCode).toBe(403);
-      expect(answer.json.error?.message).toContain('a loopback address');
-    },
-  );
+  it.each([
+    [`tcp://127.0.0.1:PORT`],
+    [`http://[::ffff:127.0.0.1]:PORT/`],
+    [`http://[::ffff:0:127.0.0.1]:PORT/`],
+    [`tls://[64:ff9b::127.0.0.1]:PORT`],
+    [`http://[2002:7f00:1::1]:PORT/`],
+  ])('refuses the loopback literal %s', async (template) => {
+    const answer = await call(
+      await deps(),
+      withBody('apigw/check', { url: template.replace('PORT', String(web.port)) }),
+    );
+    expect(answer.statusCode).toBe(403);
+    expect(answer.json.error?.message).toContain('a loopback address');
+  });
 
   it('reaches loopback once allowPrivateTargets lists it', async () => {
     const answer = await call(
@@ -266,7 +269,7 @@ describe('POST /check', () => {
     const probes = {
       ...PROBES,
       http: async (spec: Parameters<typeof PROBES.http>[0], ctx: Parameters<typeof PROBES.http>[1]) => {
-        const refused = ctx.connectGuard?.('169.254.169.254', 80, '169.254.169.254');
+        const refused = ctx.connectGuard?.('169.254.169.254', 80, '169.254.169.254', 'target');
         if (!refused) dialled.push('169.254.169.254');
         return {
           probe: 'http' as const,

@@ -13,7 +13,6 @@ import * as z from 'zod';
 import { checkDuration, formatDuration } from '../../../shared/config/duration.ts';
 import { ConfigError } from '../../../shared/config/errors.ts';
 import { parseTargetUrl, type TargetOptions } from '../../../shared/config/url.ts';
-import { createAddressPolicy } from '../../../shared/domain/ssrf.ts';
 import { checkOnce } from '../../../shared/engine/run-monitors.ts';
 import { systemClock } from '../../../shared/ports/clock.ts';
 import { PROBES } from '../../../shared/probes/index.ts';
@@ -21,7 +20,7 @@ import type { ProbeSpec } from '../../../shared/probes/spec.ts';
 import { flushReserveMs, probeDeadline } from '../../shared/invocation.ts';
 import type { ProbeApiDeps } from '../deps.ts';
 import { type ApiResponse, badRequest, describeIssues, json, jsonBody, type RouteRequest } from '../http.ts';
-import { checkGuard, dnsServerRefusal, forbidden, guardedProbes } from '../ssrf-guard.ts';
+import { checkGuard, forbidden, GUARD_SCOPES, guardedProbes } from '../ssrf-guard.ts';
 
 const duration = z.union([z.number().int().positive(), z.string()]);
 
@@ -85,10 +84,7 @@ export async function checkRoute(req: RouteRequest<ProbeApiDeps>): Promise<ApiRe
     );
   }
 
-  const policy = createAddressPolicy(deps.config.allowPrivateTargets);
-  const server = await dnsServerRefusal(spec, policy, deps.lookup);
-  if (server) throw forbidden([server]);
-  const guard = checkGuard(policy);
+  const guard = checkGuard(deps.config.allowPrivateTargets, GUARD_SCOPES.check);
   const clock = deps.clock ?? systemClock;
   const finding = await checkOnce(spec, {
     location: deps.region,

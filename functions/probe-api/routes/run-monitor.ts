@@ -2,17 +2,21 @@
  * POST /monitors/{id}/run: run one configured monitor now, from this region. When the monitor runs in
  * this region anyway, the run counts like a scheduled one (finding stored, metrics published);
  * otherwise the finding is only returned, so an on-demand run never adds a location to the monitor's
- * history or alarms. Configured monitors are the operators' own targets: no SSRF guard.
+ * history or alarms. Configured monitors are the operators' own targets, but the addresses found at run
+ * time (redirect hops, discovered nameservers) are chosen by whoever controls the target's answers:
+ * those pass the SSRF guard, with config.allowPrivateTargets as its exceptions (403 when refused).
  */
 import { formatDuration } from '../../../shared/config/duration.ts';
 import { metricDatums } from '../../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../../shared/engine/run-monitors.ts';
 import { systemClock } from '../../../shared/ports/clock.ts';
+import { PROBES } from '../../../shared/probes/index.ts';
 import { flushReserveMs, probeDeadline } from '../../shared/invocation.ts';
 import { metricsOf } from '../../shared/metrics.ts';
 import type { ProbeApiDeps } from '../deps.ts';
 import { ApiError, type ApiResponse, badRequest, json, jsonBody, type RouteRequest } from '../http.ts';
 import { findMonitor } from '../monitors.ts';
+import { checkGuard, forbidden, GUARD_SCOPES, guardedProbes } from '../ssrf-guard.ts';
 
 export async function runMonitorRoute(req: RouteRequest<ProbeApiDeps>): Promise<ApiResponse> {
   const { deps, context } = req;
@@ -23,15 +27,17 @@ export async function runMonitorRoute(req: RouteRequest<ProbeApiDeps>): Promise<
   }
   const deadline = probeDeadline(context, deps.reserveMs ?? flushReserveMs);
   const clock = deps.clock ?? systemClock;
+  const guard = checkGuard(deps.config.allowPrivateTargets, GUARD_SCOPES.runMonitor);
   const { findings, skipped } = await runMonitors([monitor], {
     location: deps.region,
     concurrency: 1,
     deadline,
-    ...(req.signal ? { signal: req.signal } : {}),
-    ...(deps.probes ? { probes: deps.probes } : {}),
+    signal: req.signal ? AbortSignal.any([guard.signal, req.signal]) : guard.signal,
+    probes: guardedProbes(deps.probes ?? PROBES, guard.guard),
     classification: deps.config.classification,
     now: () => clock.now(),
   });
+  if (guard.refusals.length > 0) throw forbidden(guard.refusals);
   const [finding] = findings;
   if (!finding || skipped.length > 0) {
     const left = Math.max(0, Math.floor(deadline - performance.now()));
