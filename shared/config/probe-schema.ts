@@ -5,6 +5,7 @@
  * CLI/API options) and are added by `withBudget`.
  */
 import * as z from 'zod';
+import { pathError as jsonPathError } from '../probes/json-path.ts';
 import {
   DEFAULT_CERT_CRITICAL_DAYS,
   DEFAULT_CERT_WARN_DAYS,
@@ -349,7 +350,7 @@ const assertHeadersInput = manual<Record<string, MatchInput>, Record<string, Mat
 });
 
 const jsonAssertion = z.strictObject({
-  path: z.string().startsWith('$', { error: 'expected a JSONPath starting with "$" (like $.status)' }),
+  path: z.string().superRefine(check(jsonPathError)),
   match: matchInput('equals'),
 });
 

@@ -3,6 +3,7 @@
  * value is invalid (a message without a path: callers know where the value sits), or undefined.
  */
 import { isIP } from 'node:net';
+import { compilePattern } from '../probes/match.ts';
 import { parsePemBundle } from '../probes/pem.ts';
 
 // Partitions (commercial, gov, iso, China, EU sovereign) all follow <area>[-<sub>]-<direction>-<n>.
@@ -80,15 +81,10 @@ export function parsePort(text: string): { port: number } | { error: string } {
   return error ? { error } : { port };
 }
 
-/** JS regex source, compiled without flags exactly as the probes compile it. */
+/** Why `source` is not a pattern the probes can run (RE2 syntax, shared/probes/match.ts), or undefined. */
 export function regexError(source: string): string | undefined {
-  try {
-    new RegExp(source);
-    return undefined;
-  } catch (err) {
-    const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
-    return `regex ${JSON.stringify(source)} does not compile: ${reason}`;
-  }
+  const pattern = compilePattern(source);
+  return 'error' in pattern ? pattern.error : undefined;
 }
 
 /** A CA bundle: one or more PEM certificates, each of which must parse (the TLS prober's own reader). */

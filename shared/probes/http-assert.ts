@@ -2,8 +2,8 @@
  * HTTP assertions and latency thresholds: pure functions over a finished response.
  * Messages never quote a secret header's value, nor the expected value configured for it.
  */
-import { JSONPath } from 'jsonpath-plus';
 import { isSecretName } from './http-redact.ts';
+import { selectJson } from './json-path.ts';
 import { describeMatch, matches, quote } from './match.ts';
 import type { HttpSpec, LatencyThresholds, Match } from './spec.ts';
 import type { Layer, Phase, ProbeError, Timings } from './types.ts';
@@ -62,13 +62,8 @@ export function checkContent(
 }
 
 function checkJsonPath(doc: unknown, path: string, m: Match): ProbeError | null {
-  let found: unknown[];
-  try {
-    // 'safe' evaluates filter expressions without eval(); paths may come from API bodies.
-    found = JSONPath({ path, json: doc as object, wrap: true, eval: 'safe' }) as unknown[];
-  } catch (err) {
-    return failed(`JSON path ${path} is invalid: ${(err as Error).message}`);
-  }
+  const found = selectJson(doc, path);
+  if ('error' in found) return failed(found.error);
   if (found.length === 0) return failed(`JSON path ${path} matched nothing`);
   const values = found.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
   if (values.some((v) => matches(m, v))) return null;
