@@ -58,8 +58,6 @@ export function esbuildOptions(entry: string, outfile = 'index.mjs'): BuildOptio
 
 /** Our directories that never run in a Lambda function: the lab, tests, benchmarks, CLI, scripts, CDK. */
 const NOT_DEPLOYED_DIRS = ['shared/lab/', 'test/', 'bench/', 'cli/', 'bin/', 'scripts/', 'infra/'];
-/** The one infra module handlers import: resource names the stacks and the code must agree on. */
-const DEPLOYED_INFRA_FILES = new Set(['infra/naming.ts']);
 /** Packages only the lab and the CLI use (the lab's certificates, the CLI's argument parser). */
 const LAB_AND_CLI_PACKAGES = ['@peculiar/*', 'reflect-metadata', 'tsyringe', 'commander'];
 
@@ -75,7 +73,7 @@ export function forbiddenInputs(inputs: Iterable<string>): string[] {
     const pkg = packageOf(path);
     if (pkg === undefined) {
       const dir = NOT_DEPLOYED_DIRS.find((prefix) => path.startsWith(prefix));
-      if (dir && !DEPLOYED_INFRA_FILES.has(path)) found.push(`${path} (${dir} is not deployed)`);
+      if (dir) found.push(`${path} (${dir} is not deployed)`);
     } else if (providedByRuntime(pkg)) {
       found.push(`${path} (provided by the Lambda runtime, must stay external)`);
     } else if (LAB_AND_CLI_PACKAGES.some((pattern) => matchesPackage(pkg, pattern))) {

@@ -1,5 +1,6 @@
 /**
- * Every physical name netprobe gives a resource, in one place.
+ * Every physical name netprobe gives a resource, in one place (the few runtime code needs too are
+ * defined in shared/naming.ts and re-exported here).
  *
  * Names are deterministic on purpose: a probe stack in eu-west-1 must reach the findings table in
  * the home region and nothing else, and CloudFormation exports do not cross regions. Building the
@@ -9,7 +10,10 @@
  * resource.
  */
 
-export const NAME_PREFIX = 'netprobe';
+import { NAME_PREFIX } from '../shared/naming.ts';
+
+/** The names the runtime needs too (topics, dashboard) live in shared/naming.ts. */
+export { DASHBOARD_NAME, NAME_PREFIX, topicName } from '../shared/naming.ts';
 
 export const HOME_STACK_NAME = `${NAME_PREFIX}-home`;
 
@@ -20,11 +24,6 @@ export function probeStackName(region: string): string {
 /** The one DynamoDB table (home region) every region writes findings to. */
 export const FINDINGS_TABLE_NAME = `${NAME_PREFIX}-findings`;
 
-/** One SNS topic per team, in the home region. */
-export function topicName(team: string): string {
-  return `${NAME_PREFIX}-${team}`;
-}
-
 /** Function names are regional, so each probe region has its own `netprobe-probe-runner`. */
 export const FUNCTION_NAMES = {
   probeRunner: `${NAME_PREFIX}-probe-runner`,
@@ -33,8 +32,6 @@ export const FUNCTION_NAMES = {
   /** The probe-api behind the HTTP API, in the home stack. */
   httpApi: `${NAME_PREFIX}-api`,
 } as const;
-
-export const DASHBOARD_NAME = NAME_PREFIX;
 
 export const HTTP_API_NAME = NAME_PREFIX;
 

@@ -5,11 +5,11 @@
  * message with console links), so the demo prints the real message rather than a summary of it.
  */
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import { DASHBOARD_NAME, topicName } from '../../infra/naming.ts';
 import { publishInput } from '../adapters/sns-notifier.ts';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import { isPagingFailure } from '../domain/classify.ts';
 import type { Finding } from '../domain/finding.ts';
+import { DASHBOARD_NAME, topicName } from '../naming.ts';
 import type { Notification, Notifier } from '../ports/notifier.ts';
 
 const MINUTE_MS = 60_000;

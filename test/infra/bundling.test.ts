@@ -37,22 +37,25 @@ describe('forbiddenInputs', () => {
       'node_modules/commander/lib/command.js',
       'node_modules/@aws-sdk/client-sns/dist-es/SNSClient.js',
       'node_modules/@aws-sdk/lib-dynamodb/node_modules/@smithy/core/dist-es/index.js',
+      // Runtime names moved to shared/naming.ts: no infra module is deployed any more.
+      'infra/naming.ts',
     ];
     const found = forbiddenInputs(inputs);
     expect(found).toHaveLength(inputs.length);
     expect(found[0]).toBe('shared/lab/certs.ts (shared/lab/ is not deployed)');
     expect(found[5]).toMatch(/used only by the lab or the CLI/);
     expect(found[9]).toMatch(/provided by the Lambda runtime/);
+    expect(found[10]).toBe('infra/naming.ts (infra/ is not deployed)');
   });
 
-  it('accepts the handlers, the shared code they run, infra/naming.ts and ordinary dependencies', () => {
+  it('accepts the handlers, the shared code they run, shared/naming.ts and ordinary dependencies', () => {
     expect(
       forbiddenInputs([
         'functions/probe-runner/handler.ts',
         'shared/probes/http.ts',
         'shared/config/schema.ts',
         'monitors.config.ts',
-        'infra/naming.ts',
+        'shared/naming.ts',
         'node_modules/zod/v4/core/schemas.js',
         'node_modules/@middy/core/index.js',
         // a package whose name merely starts like a refused one

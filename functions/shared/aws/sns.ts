@@ -1,7 +1,7 @@
 /** The team topics' notifier (escalator). */
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DASHBOARD_NAME } from '../../../infra/naming.ts';
 import { SnsNotifier } from '../../../shared/adapters/sns-notifier.ts';
+import { DASHBOARD_NAME } from '../../../shared/naming.ts';
 import type { FunctionEnv } from '../env.ts';
 import type { FunctionRuntime } from '../lazy.ts';
 import { clientConfig, withLoggedRetries } from './client-options.ts';
