@@ -4,9 +4,11 @@
  * with errors that name the path (`monitors[3].http.assert.status: expected 100-599`).
  */
 import type { EscalationTable } from '../domain/escalation-table.ts';
-import type { IssueType } from '../domain/finding.ts';
 import type { LatencyPhase } from '../domain/metrics.ts';
+import type { ClassificationRule, ConfirmationRule } from '../domain/policy.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
+
+export type { ConfirmationRule } from '../domain/policy.ts';
 
 export interface MonitorConfig {
   /** Stable id: [a-z0-9][a-z0-9-]*, used in metrics dimensions, DynamoDB keys and topics. */
@@ -27,13 +29,6 @@ export interface MonitorConfig {
    * Present only when true (input `alarmsPage: true`).
    */
   alarmsPage?: true;
-}
-
-export interface ConfirmationRule {
-  /** An incident opens when the monitor fails in at least this many locations in one interval… */
-  minLocations: number;
-  /** …or, for a monitor that runs in fewer locations, this many consecutive failed runs. */
-  consecutiveRuns: number;
 }
 
 export type SubscriptionConfig =
@@ -70,11 +65,7 @@ export interface NetprobeConfig {
   metrics: MetricsConfig;
   escalation: EscalationTable;
   confirmation: ConfirmationRule;
-  /** Classification overrides: which issue type a failure maps to (see shared/domain/classify.ts). */
-  classification: {
-    /** Failures in every probing location → this type (default connectivity). */
-    allLocationsDown: IssueType;
-  };
+  classification: ClassificationRule;
   /** SNS subscriptions per team name; the key `alarms` subscribes to the `netprobe-alarms` topic. */
   subscriptions: Record<string, SubscriptionConfig[]>;
   lambda: {

@@ -2,11 +2,11 @@
  * What a monitor looks like right now, from its recent findings across locations: the pure half
  * of the escalation engine (docs/escalation.md explains every rule here).
  */
-import type { ConfirmationRule, NetprobeConfig } from '../config/types.ts';
 import type { ErrorCode } from '../probes/types.ts';
 import { classify, isHardFailure, isPagingFailure } from './classify.ts';
 import type { EscalationTable } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
+import type { ClassificationRule, ConfirmationRule } from './policy.ts';
 
 /** A location's latest run counts while it is at most this many intervals older than the newest finding. */
 export const FRESH_INTERVALS = 1.5;
@@ -26,7 +26,7 @@ export interface MonitorPolicy {
 export interface EscalationConfig {
   escalation: EscalationTable;
   confirmation: ConfirmationRule;
-  classification: NetprobeConfig['classification'];
+  classification: ClassificationRule;
   monitors: readonly MonitorPolicy[];
 }
 
