@@ -4,6 +4,7 @@
  * prints every notification it would send: a table, or one JSON object per line with --json.
  */
 import { access, readFile } from 'node:fs/promises';
+import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../shared/config/load.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
@@ -26,7 +27,7 @@ export interface ReplayFlags {
 export async function replayCommand(flags: ReplayFlags, output: Output): Promise<number> {
   const findings = await readFindings(flags.findings);
   const config = await replayConfig(flags.config, output);
-  const lines = await replay(findings, config);
+  const lines = await replay(findings, config, { store: new MemoryStore() });
   if (flags.json) {
     // Exactly the documented keys, in the documented order.
     for (const l of lines) output.out(JSON.stringify(pick(l)));

@@ -1,11 +1,11 @@
 /**
  * Policy dry-run: a timeline of findings through the escalation engine on a simulated clock,
- * returning every notification it would send. `netprobe replay` prints these lines (in-memory store);
- * tests drive the policy with it; the offline demo lab runs it on its embedded DynamoDB with a
- * notifier that renders each page as SNS would receive it.
+ * returning every notification it would send. The caller wires the Store adapter: `netprobe replay`
+ * an in-memory store (and prints these lines), tests drive the policy the same way, and the offline
+ * demo lab runs it on its embedded DynamoDB with a notifier that renders each page as SNS would.
  */
 import * as z from 'zod';
-import { MemoryStore } from '../adapters/memory-store.ts';
+import { NetprobeError } from '../errors.ts';
 import { ManualClock } from '../ports/clock.ts';
 import type { Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
 import type { Store } from '../ports/store.ts';
@@ -25,13 +25,13 @@ export interface ReplayLine {
   locations: string[];
 }
 
-/** Where a replay keeps its state and sends its notifications; both default to process memory. */
+/** Where a replay keeps its state and sends its notifications. */
 export interface ReplayOptions {
   /**
-   * Default: a fresh MemoryStore. Give it an empty store (or one whose monitors have no other
-   * findings or incidents): the engine reads everything the store holds for a monitor.
+   * An empty store (or one whose monitors have no other findings or incidents): the engine reads
+   * everything the store holds for a monitor. The CLI gives it a MemoryStore.
    */
-  store?: Store;
+  store: Store;
   /**
    * Also receives every notification, before it counts as sent: one that throws is re-sent by the
    * engine on a later tick, as the escalator does with SNS, and only appears in the result once accepted.
@@ -53,7 +53,7 @@ export const MAX_REPLAY_MINUTES = 100_000;
 export async function replay(
   findings: readonly Finding[],
   config: EscalationConfig,
-  opts: ReplayOptions = {},
+  opts: ReplayOptions,
 ): Promise<ReplayLine[]> {
   const timeline = [...findings].sort(
     (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.location.localeCompare(b.location),
@@ -70,7 +70,7 @@ export async function replay(
 
   const sent: Notification[] = [];
   const clock = new ManualClock(new Date(Date.parse(first.startedAt)));
-  const store = opts.store ?? new MemoryStore();
+  const { store } = opts;
   const engine = new EscalationEngine({
     store,
     clock,
@@ -133,11 +133,11 @@ function inferMonitors(timeline: readonly Finding[], known: readonly MonitorPoli
 // ---------------------------------------------------------------- reading a timeline
 
 /** A findings file that is not valid NDJSON of findings; `line` is 1-based. */
-export class FindingsFileError extends Error {
+export class FindingsFileError extends NetprobeError {
   override name = 'FindingsFileError';
   readonly line: number;
   constructor(line: number, message: string) {
-    super(`line ${line}: ${message}`);
+    super('findings_file_invalid', `line ${line}: ${message}`);
     this.line = line;
   }
 }

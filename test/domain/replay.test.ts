@@ -24,6 +24,8 @@ const DEFAULTS: EscalationConfig = {
   monitors: [],
 };
 const MIN = 60_000;
+/** Replay keeps its state in the Store it is given; the CLI gives it a fresh MemoryStore too. */
+const inMemory = () => ({ store: new MemoryStore() });
 
 /** The outage in the fixture: DNS_TIMEOUT in eu-west-1, us-east-1 and ap-southeast-1 from 12:00 through 12:11. */
 const DNS_OUTAGE_START = Date.parse('2026-11-24T12:00:00.412Z');
@@ -34,7 +36,7 @@ describe('replay', () => {
     const findings = readNdjsonFindings(fixture('dns-outage-12min'));
     expect(findings).toHaveLength(78);
 
-    const lines = await replay(findings, DEFAULTS);
+    const lines = await replay(findings, DEFAULTS, inMemory());
 
     expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}:${l.monitorId}`)).toEqual([
       'escalate:network-team:dns:www-dns',
@@ -66,7 +68,7 @@ describe('replay', () => {
       expect(findings).toHaveLength(count);
       expect(new Set(findings.map((f) => f.status))).toEqual(new Set(['up', 'degraded']));
 
-      const lines = await replay(findings, DEFAULTS);
+      const lines = await replay(findings, DEFAULTS, inMemory());
 
       expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}:${l.monitorId}`)).toEqual([
         `escalate:${team}:${issueType}:${monitorId}`,
@@ -90,17 +92,17 @@ describe('replay', () => {
     expect(findings.every((f) => f.status === 'degraded' && f.error?.code === 'TLS_CERT_EXPIRING')).toBe(
       true,
     );
-    expect(await replay(findings, DEFAULTS)).toEqual([]);
+    expect(await replay(findings, DEFAULTS, inMemory())).toEqual([]);
     // Even a 1-minute table: the warning is the CertDaysRemaining metric's, never an incident.
     const eager = Object.fromEntries(
       Object.entries(DEFAULTS.escalation).map(([type, rule]) => [type, { ...rule, escalateAfterMinutes: 1 }]),
     ) as EscalationConfig['escalation'];
-    expect(await replay(findings, { ...DEFAULTS, escalation: eager })).toEqual([]);
+    expect(await replay(findings, { ...DEFAULTS, escalation: eager }, inMemory())).toEqual([]);
   });
 
   it('gives the same lines for shuffled and duplicated input (it sorts; findings are idempotent)', async () => {
     const findings = readNdjsonFindings(fixture('dns-outage-12min'));
-    const expected = await replay(findings, DEFAULTS);
+    const expected = await replay(findings, DEFAULTS, inMemory());
     const messy = [...findings, ...findings.slice(10, 40)].sort((a, b) =>
       (a.location + a.startedAt)
         .split('')
@@ -108,11 +110,11 @@ describe('replay', () => {
         .join('')
         .localeCompare((b.location + b.startedAt).split('').reverse().join('')),
     );
-    expect(await replay(messy, DEFAULTS)).toEqual(expected);
+    expect(await replay(messy, DEFAULTS, inMemory())).toEqual(expected);
   });
 
   it('DNS issue that becomes a complete outage: infrastructure paged within one interval of the change, nobody else', async () => {
-    const lines = await replay(readNdjsonFindings(fixture('dns-then-outage')), DEFAULTS);
+    const lines = await replay(readNdjsonFindings(fixture('dns-then-outage')), DEFAULTS, inMemory());
     expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual([
       'escalate:infrastructure-team:connectivity',
       'resolve:infrastructure-team:connectivity',
@@ -124,17 +126,25 @@ describe('replay', () => {
 
   it('uses the config: team override, table time, and the monitor interval', async () => {
     const findings = readNdjsonFindings(fixture('dns-outage-12min'));
-    const override = await replay(findings, {
-      ...DEFAULTS,
-      monitors: [{ id: 'www-dns', intervalMinutes: 1, team: 'edge-oncall' }],
-    });
+    const override = await replay(
+      findings,
+      {
+        ...DEFAULTS,
+        monitors: [{ id: 'www-dns', intervalMinutes: 1, team: 'edge-oncall' }],
+      },
+      inMemory(),
+    );
     expect(override.map((l) => l.team)).toEqual(['edge-oncall', 'edge-oncall']);
 
     // A user tuning thresholds: with 15 minutes for DNS this outage never pages.
-    const patient = await replay(findings, {
-      ...DEFAULTS,
-      escalation: { ...DEFAULTS.escalation, dns: { ...DEFAULTS.escalation.dns, escalateAfterMinutes: 15 } },
-    });
+    const patient = await replay(
+      findings,
+      {
+        ...DEFAULTS,
+        escalation: { ...DEFAULTS.escalation, dns: { ...DEFAULTS.escalation.dns, escalateAfterMinutes: 15 } },
+      },
+      inMemory(),
+    );
     expect(patient).toEqual([]);
   });
 
@@ -148,7 +158,7 @@ describe('replay', () => {
       notifier: { publish: async (n) => void sent.push(n) },
     });
 
-    expect(lines).toEqual(await replay(findings, DEFAULTS));
+    expect(lines).toEqual(await replay(findings, DEFAULTS, inMemory()));
     expect(sent.map((n) => [n.at, n.kind, n.incidentId])).toEqual(
       lines.map((l) => [l.at, l.kind, l.incidentId]),
     );
@@ -167,15 +177,15 @@ describe('replay', () => {
       },
     };
 
-    const lines = await replay(findings, DEFAULTS, { notifier });
+    const lines = await replay(findings, DEFAULTS, { ...inMemory(), notifier });
 
     expect(attempts).toBe(2);
     // The same page (its `at` is when the engine decided it), listed once: the refusal is not a send.
-    expect(lines).toEqual(await replay(findings, DEFAULTS));
+    expect(lines).toEqual(await replay(findings, DEFAULTS, inMemory()));
   });
 
   it('replays nothing from nothing', async () => {
-    expect(await replay([], DEFAULTS)).toEqual([]);
+    expect(await replay([], DEFAULTS, inMemory())).toEqual([]);
   });
 
   it('refuses a timeline longer than it simulates', async () => {
@@ -184,7 +194,9 @@ describe('replay', () => {
       ...first,
       startedAt: new Date(Date.parse(first.startedAt) + (MAX_REPLAY_MINUTES + 5) * MIN).toISOString(),
     };
-    await expect(replay([first, far], DEFAULTS)).rejects.toThrow(/span 100005 minutes; at most 100000/);
+    await expect(replay([first, far], DEFAULTS, inMemory())).rejects.toThrow(
+      /span 100005 minutes; at most 100000/,
+    );
   });
 });
 
