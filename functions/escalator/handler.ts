@@ -12,14 +12,13 @@
  * hold up the shard. The engine reads each monitor's whole recent history, so retried, duplicated or
  * reordered records change nothing.
  */
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
-import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
-import { TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { readStreamRecord } from '../../shared/adapters/dynamodb-stream.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { type EngineReport, EscalationEngine } from '../../shared/domain/escalation.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
+import { NetprobeError } from '../../shared/errors.ts';
 import { type Clock, systemClock } from '../../shared/ports/clock.ts';
 import type { Notifier } from '../../shared/ports/notifier.ts';
 import type { Store } from '../../shared/ports/store.ts';
@@ -49,8 +48,11 @@ export interface TickSummary {
   errors: EngineReport['errors'];
 }
 
-export class EscalatorEventError extends Error {
+export class EscalatorEventError extends NetprobeError {
   override name = 'EscalatorEventError';
+  constructor(message: string) {
+    super('escalator_event_invalid', message);
+  }
 }
 
 type EscalatorEvent = DynamoDBStreamEvent | { source?: string; 'detail-type'?: string };
@@ -62,32 +64,6 @@ function isStream(event: unknown): event is DynamoDBStreamEvent {
 function isSchedule(event: unknown): boolean {
   const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
   return e?.source === 'aws.events' || e?.['detail-type'] === 'Scheduled Event';
-}
-
-type Read = { finding: Finding } | { skip: string };
-
-/** The finding in a stream record, or why the record is not one. */
-export function readRecord(record: DynamoDBRecord): Read {
-  if (record.eventName === 'REMOVE') return { skip: 'removal (TTL expiry)' };
-  const image = record.dynamodb?.NewImage;
-  if (!image) return { skip: 'no NewImage (stream view type must be NEW_IMAGE)' };
-  let item: Record<string, unknown>;
-  try {
-    item = unmarshall(image as Parameters<typeof unmarshall>[0]);
-  } catch (error) {
-    return { skip: `unreadable image: ${(error as Error).message}` };
-  }
-  const sk = item[TABLE_DESIGN.sortKey.name];
-  if (typeof sk !== 'string' || !sk.startsWith(TABLE_DESIGN.stream.findingSortKeyPrefix)) {
-    return { skip: `not a finding item (sk ${JSON.stringify(sk)})` };
-  }
-  try {
-    const finding = itemToFinding(item);
-    if (typeof finding.monitorId !== 'string') return { skip: 'finding without monitorId' };
-    return { finding };
-  } catch (error) {
-    return { skip: (error as Error).message };
-  }
 }
 
 function summarize(report: EngineReport): TickSummary {
@@ -130,7 +106,7 @@ async function onStream(
   const byMonitor = new Map<string, { findings: Finding[]; sequenceNumbers: string[] }>();
   let skipped = 0;
   for (const record of event.Records) {
-    const read = readRecord(record);
+    const read = readStreamRecord(record);
     if ('skip' in read) {
       skipped++;
       logger.warn('stream record skipped', { eventID: record.eventID, reason: read.skip });
