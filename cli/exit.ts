@@ -5,6 +5,7 @@
  *   2  usage or configuration error (the message says what and where)
  */
 import type { Finding } from '../shared/domain/finding.ts';
+import { NetprobeError } from '../shared/errors.ts';
 
 export const EXIT = { ok: 0, down: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -17,6 +18,9 @@ export function exitCodeFor(findings: readonly Finding[]): ExitCode {
  * A mistake in how netprobe was called (bad URL, bad flag value, unreadable file). Printed as
  * `netprobe: <message>` with exit code 2, never with a stack trace.
  */
-export class UsageError extends Error {
+export class UsageError extends NetprobeError {
   override readonly name = 'UsageError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('usage', message, options);
+  }
 }

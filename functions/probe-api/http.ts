@@ -6,6 +6,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { unknownKeyMessage } from '../../shared/config/validate.ts';
+import { NetprobeError } from '../../shared/errors.ts';
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
@@ -18,14 +19,14 @@ export const ERROR_CODES = {
 export type ApiStatus = keyof typeof ERROR_CODES;
 
 /** A failure the API answers with its status and message (the message is shown to the caller). */
-export class ApiError extends Error {
+export class ApiError extends NetprobeError {
   override name = 'ApiError';
   readonly status: ApiStatus;
-  readonly code: (typeof ERROR_CODES)[ApiStatus];
+  /** The API's error code, the `error.code` of the response body. */
+  declare readonly code: (typeof ERROR_CODES)[ApiStatus];
   constructor(status: ApiStatus, message: string) {
-    super(message);
+    super(ERROR_CODES[status], message);
     this.status = status;
-    this.code = ERROR_CODES[status];
   }
 }
 

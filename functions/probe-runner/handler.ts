@@ -16,6 +16,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
+import { NetprobeError } from '../../shared/errors.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import type { ErrorCode, Status } from '../../shared/probes/types.ts';
 import { flushReserveMs, logInvocation, probeDeadline } from '../shared/invocation.ts';
@@ -54,8 +55,11 @@ const eventSchema = z.looseObject({
 });
 
 /** A scheduled event this runner cannot act on: the rule's input is wrong (a deployment bug). */
-export class RunEventError extends Error {
+export class RunEventError extends NetprobeError {
   override name = 'RunEventError';
+  constructor(message: string) {
+    super('run_event_invalid', message);
+  }
 }
 
 function parseEvent(event: unknown): ScheduledRunEvent {

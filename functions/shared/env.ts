@@ -5,6 +5,7 @@
  */
 import { awsRegionError } from '../../shared/config/validate.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../../shared/domain/metrics.ts';
+import { NetprobeError } from '../../shared/errors.ts';
 
 export interface FunctionEnv {
   tableName: string;
@@ -15,8 +16,11 @@ export interface FunctionEnv {
   region: string;
 }
 
-export class EnvError extends Error {
+export class EnvError extends NetprobeError {
   override name = 'EnvError';
+  constructor(message: string) {
+    super('env_invalid', message);
+  }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -10,6 +10,7 @@ import {
   type MetricDatum as CwDatum,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
+import { NetprobeError } from '../errors.ts';
 import type { MetricDatum, MetricsPublisher } from '../ports/metrics.ts';
 import { describeError } from './retry.ts';
 
@@ -28,14 +29,16 @@ export interface CloudWatchPublisherOptions {
 }
 
 /** Some requests were refused after their retries; the rest of the run's datums went out. */
-export class MetricsPublishError extends Error {
+export class MetricsPublishError extends NetprobeError {
   override name = 'MetricsPublishError';
   readonly failedDatums: number;
   readonly totalDatums: number;
   constructor(failedDatums: number, totalDatums: number, cause: unknown) {
-    super(`${failedDatums} of ${totalDatums} metric datums not published: ${describeError(cause)}`, {
-      cause,
-    });
+    super(
+      'metrics_publish_failed',
+      `${failedDatums} of ${totalDatums} metric datums not published: ${describeError(cause)}`,
+      { cause },
+    );
     this.failedDatums = failedDatums;
     this.totalDatums = totalDatums;
   }

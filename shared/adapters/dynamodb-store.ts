@@ -18,6 +18,7 @@ import {
 import pLimit from 'p-limit';
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
+import { NetprobeError } from '../errors.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {
   type CloseRequest,
@@ -56,11 +57,11 @@ export interface DynamoDbStoreOptions {
 }
 
 /** A write DynamoDB did not take even after retries (throttling); carries how many were lost. */
-export class StoreWriteError extends Error {
+export class StoreWriteError extends NetprobeError {
   override name = 'StoreWriteError';
   readonly unwritten: number;
   constructor(message: string, unwritten: number) {
-    super(message);
+    super('store_write_failed', message);
     this.unwritten = unwritten;
   }
 }

@@ -17,6 +17,7 @@ import type {
   StandardRetryBackoffStrategy,
   StandardRetryToken,
 } from '@smithy/types';
+import { NetprobeError } from '../errors.ts';
 
 /** Milliseconds the work in hand has left (Infinity outside an invocation: the CLI, tests). */
 export type TimeLeft = () => number;
@@ -69,8 +70,11 @@ class TimeBoundBackoff implements StandardRetryBackoffStrategy {
 }
 
 /** Why a retry the SDK would have taken was not: the work in hand is out of time. */
-export class RetryTimeExhaustedError extends Error {
+export class RetryTimeExhaustedError extends NetprobeError {
   override name = 'RetryTimeExhaustedError';
+  constructor(message: string) {
+    super('retry_time_exhausted', message);
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-sns';
 import { DELIVERY_LEASE_MS } from '../domain/escalation.ts';
 import { toSubject } from '../domain/incident-notification.ts';
+import { NetprobeError } from '../errors.ts';
 import { dedupKeyOf, type Notification, type Notifier } from '../ports/notifier.ts';
 
 /** Where the console links point: the home region, where the metrics meet and the dashboard lives. */
@@ -119,8 +120,11 @@ export function publishInput(
 }
 
 /** A team with no topic: a config/deployment mismatch no retry can fix. */
-export class UnknownTeamError extends Error {
+export class UnknownTeamError extends NetprobeError {
   override name = 'UnknownTeamError';
+  constructor(message: string) {
+    super('team_unknown', message);
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  *
  *   monitors[3].http.assert.status: expected 100-599
  */
+import { NetprobeError } from '../errors.ts';
 
 export interface ConfigIssue {
   /** `monitors[3].http.assert.status`; '' for the input as a whole (e.g. a file that does not exist). */
@@ -31,14 +32,16 @@ function formatIssue(issue: ConfigIssue, source: string | undefined): string {
   return source ? `${source}: ${line}` : line;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends NetprobeError {
   override readonly name = 'ConfigError';
   readonly issues: readonly ConfigIssue[];
   /** The file (or other origin) the config came from, when known; it prefixes every line of `message`. */
   readonly source: string | undefined;
 
   constructor(issues: readonly ConfigIssue[], options: { source?: string; cause?: unknown } = {}) {
-    super(issues.map((issue) => formatIssue(issue, options.source)).join('\n'), { cause: options.cause });
+    super('config_invalid', issues.map((issue) => formatIssue(issue, options.source)).join('\n'), {
+      cause: options.cause,
+    });
     this.issues = issues;
     this.source = options.source;
   }

@@ -10,6 +10,7 @@
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';
+import { NetprobeError } from '../errors.ts';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds, type ProbeSpec } from '../probes/spec.ts';
 import { DNS_RECORD_TYPES } from '../probes/types.ts';
 import { formatDuration } from './duration.ts';
@@ -114,7 +115,12 @@ export type UrlProbeInput =
   | { kind: 'http'; scheme: UrlScheme; input: HttpInput };
 
 /** Thrown for problems with the URL itself; the path is added by the caller. */
-class UrlProblem extends Error {}
+class UrlProblem extends NetprobeError {
+  override name = 'UrlProblem';
+  constructor(message: string) {
+    super('url_invalid', message);
+  }
+}
 
 function dnsInputFromUrl(rest: string): DnsInput {
   let server: DnsInput['server'];

@@ -1,5 +1,6 @@
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident, IncidentStatus } from '../domain/incident.ts';
+import { NetprobeError } from '../errors.ts';
 import type { CloseReason, Notification, NotificationKind } from './notifier.ts';
 
 /** Page sizes the adapters accept; the API maps a bad `limit` to 400 before it gets here. */
@@ -102,8 +103,11 @@ export interface Store {
 }
 
 /** A cursor that was tampered with, truncated, or made by another query: the API answers 400. */
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends NetprobeError {
   override name = 'InvalidCursorError';
+  constructor(message: string) {
+    super('cursor_invalid', message);
+  }
 }
 
 export function checkPageSize(limit: number | undefined): number {

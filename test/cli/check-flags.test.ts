@@ -12,6 +12,7 @@ import {
 import { UsageError } from '../../cli/exit.ts';
 import { argvSecrets } from '../../cli/secrets.ts';
 import { ConfigError } from '../../shared/config/errors.ts';
+import type { NetprobeError } from '../../shared/errors.ts';
 import { createCa } from '../../shared/lab/certs.ts';
 import type { HttpSpec } from '../../shared/probes/spec.ts';
 
@@ -144,7 +145,7 @@ describe('checkSpec', () => {
     [{ expectJson: ['status=ok'] }, ConfigError, '--expect-json: expected a JSONPath starting with "$"'],
     [{ expectJson: ['nothing'] }, UsageError, '--expect-json: "nothing" is not'],
     [{ expectHeader: ['novalue'] }, UsageError, '--expect-header: "novalue" is not "name:value"'],
-  ] as [Partial<CheckFlags>, typeof Error, string][])(
+  ] as [Partial<CheckFlags>, typeof NetprobeError, string][])(
     'refuses bad values with the flag named: %#',
     async (partial, type, message) => {
       const err = await checkSpec(HTTP, flags(partial)).catch((e: unknown) => e);
