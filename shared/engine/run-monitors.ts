@@ -11,10 +11,10 @@ import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import { classify } from '../domain/classify.ts';
 import { diagnose } from '../domain/diagnosis.ts';
 import type { Finding } from '../domain/finding.ts';
-import { type TriageOptions, triage } from '../domain/triage.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { Timings, TriageStep } from '../probes/types.ts';
+import { type TriageOptions, triage } from './triage.ts';
 
 /** What triage may be tuned with; its signal and deadline always come from the run. */
 export type TriageSettings = Pick<TriageOptions, 'budgetMs' | 'resolvers'>;

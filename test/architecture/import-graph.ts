@@ -5,7 +5,7 @@
  * that start a line count, so a specifier quoted inside a comment or a string never does.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export interface ImportEdge {
   /** Importing file, repo-relative with forward slashes. */
@@ -13,6 +13,10 @@ export interface ImportEdge {
   /** Repo-relative path of a local module, or the bare package name ('node:net', '@aws-sdk/client-sns'). */
   to: string;
   local: boolean;
+  /** `import type` / `export type`: erased at build time, no runtime dependency. */
+  typeOnly: boolean;
+  /** The names a static import binds (`{ isIP, connect as c }` → isIP, connect), '*' for a namespace or default. */
+  names: string[] | '*';
   /** 1-based line of the statement. */
   line: number;
 }
@@ -23,6 +27,8 @@ const SIDE_EFFECT = /^\s*import\s*['"]([^'"]+)['"]/;
 const DYNAMIC = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 const LINE_COMMENT = /^\s*(\/\/|\*|\/\*)/;
 
+const posix = (path: string) => path.split(sep).join('/');
+
 /** Every .ts file under these repo-relative roots (files or folders), skipping node_modules. */
 export function sourceFiles(repo: string, roots: readonly string[]): string[] {
   const out: string[] = [];
@@ -32,7 +38,7 @@ export function sourceFiles(repo: string, roots: readonly string[]): string[] {
       if (entry.name === 'node_modules') continue;
       const full = join(path, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts')) out.push(relative(repo, full).split('\\').join('/'));
+      else if (entry.name.endsWith('.ts')) out.push(posix(relative(repo, full)));
     }
   };
   for (const root of roots) {
@@ -45,15 +51,13 @@ export function sourceFiles(repo: string, roots: readonly string[]): string[] {
 export function importsOf(repo: string, file: string): ImportEdge[] {
   const lines = readFileSync(join(repo, file), 'utf8').split('\n');
   const edges: ImportEdge[] = [];
-  const add = (specifier: string, line: number) => {
+  const add = (specifier: string, line: number, statement = '') => {
     const local = specifier.startsWith('.');
-    const to = local
-      ? relative(repo, resolve(repo, dirname(file), specifier))
-          .split('\\')
-          .join('/')
-      : specifier;
-    edges.push({ from: file, to, local, line });
+    const to = local ? posix(relative(repo, resolve(repo, dirname(file), specifier))) : specifier;
+    const typeOnly = /^\s*(import|export)\s+type\b/.test(statement);
+    edges.push({ from: file, to, local, typeOnly, names: namesOf(statement), line });
   };
+
   for (let i = 0; i < lines.length; i++) {
     const text = lines[i] as string;
     if (LINE_COMMENT.test(text)) continue;
@@ -69,7 +73,7 @@ export function importsOf(repo: string, file: string): ImportEdge[] {
       const part = lines[j] as string;
       const from = FROM.exec(part);
       if (from) {
-        add(from[1] as string, i + 1);
+        add(from[1] as string, i + 1, lines.slice(i, j + 1).join(' '));
         i = j;
         break;
       }
@@ -77,6 +81,24 @@ export function importsOf(repo: string, file: string): ImportEdge[] {
     }
   }
   return edges;
+}
+
+/** The bound names of `import { a, type b, c as d } from`; '*' when it binds a namespace or a default. */
+function namesOf(statement: string): string[] | '*' {
+  const clause = /^\s*(?:import|export)\s+(?:type\s+)?([\s\S]*?)\s*\bfrom\b/.exec(statement)?.[1] ?? '';
+  const braces = /\{([^}]*)\}/.exec(clause);
+  const outside = clause.replace(/\{[^}]*\}/, '').replace(/[,\s]/g, '');
+  if (!braces || outside !== '') return '*';
+  return (braces[1] as string)
+    .split(',')
+    .map(
+      (n) =>
+        n
+          .trim()
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)[0] as string,
+    )
+    .filter((n) => n !== '');
 }
 
 /** Strongly connected components of more than one node (or a self-loop): the cycles of a graph. */

@@ -9,8 +9,22 @@ const ROOTS = ['shared', 'functions', 'cli', 'infra', 'bin', 'monitors.config.ts
 
 const edges = sourceFiles(REPO, ROOTS).flatMap((file) => importsOf(REPO, file));
 
-const local = (from: string, to: string): ImportEdge => ({ from, to, local: true, line: 1 });
-const pkg = (from: string, to: string): ImportEdge => ({ from, to, local: false, line: 1 });
+const local = (from: string, to: string, typeOnly = false): ImportEdge => ({
+  from,
+  to,
+  local: true,
+  typeOnly,
+  names: '*',
+  line: 1,
+});
+const pkg = (from: string, to: string, names: string[] | '*' = '*'): ImportEdge => ({
+  from,
+  to,
+  local: false,
+  typeOnly: false,
+  names,
+  line: 1,
+});
 
 describe('the walls of the source tree (docs/architecture.md)', () => {
   it('reads the imports of the tree (static, multi-line, re-exports, dynamic)', () => {
@@ -24,6 +38,22 @@ describe('the walls of the source tree (docs/architecture.md)', () => {
     );
     expect(edges).toContainEqual(
       expect.objectContaining({ from: 'shared/adapters/dynamodb-store.ts', to: '@aws-sdk/lib-dynamodb' }),
+    );
+    // Bound names and type-only imports are read too.
+    expect(edges).toContainEqual(
+      expect.objectContaining({
+        from: 'shared/domain/ssrf.ts',
+        to: 'node:net',
+        names: ['isIP'],
+        typeOnly: false,
+      }),
+    );
+    expect(edges).toContainEqual(
+      expect.objectContaining({
+        from: 'shared/domain/finding.ts',
+        to: 'shared/probes/types.ts',
+        typeOnly: true,
+      }),
     );
   });
 
@@ -61,6 +91,24 @@ describe('the wall rules catch each crossing', () => {
     expect(wallViolations([pkg(from, to)])).toHaveLength(1);
   });
 
+  it('the domain does no network I/O, not even through a probe module', () => {
+    expect(wallViolations([pkg('shared/domain/triage.ts', 'node:dns')])).toHaveLength(1);
+    expect(wallViolations([pkg('shared/domain/ssrf.ts', 'node:net', ['isIP', 'connect'])])).toHaveLength(1);
+    const throughProbes = [
+      local('shared/domain/triage.ts', 'shared/probes/index.ts'),
+      local('shared/probes/index.ts', 'shared/probes/tcp.ts'),
+      pkg('shared/probes/tcp.ts', 'node:net', ['connect', 'isIP']),
+    ];
+    expect(wallViolations(throughProbes).map((v) => v.edge.from)).toEqual(['shared/domain/triage.ts']);
+    // Types are erased: naming a probe's result type is no I/O.
+    expect(
+      wallViolations([
+        local('shared/domain/triage.ts', 'shared/probes/tcp.ts', true),
+        ...throughProbes.slice(2),
+      ]),
+    ).toEqual([]);
+  });
+
   it('lets the allowed directions through', () => {
     const allowed = [
       local('shared/domain/escalation.ts', 'shared/ports/store.ts'),
@@ -72,7 +120,7 @@ describe('the wall rules catch each crossing', () => {
       local('shared/probes/http.ts', 'shared/errors.ts'),
       pkg('shared/adapters/dynamodb-store.ts', '@aws-sdk/lib-dynamodb'),
       pkg('shared/probes/dns.ts', 'node:dgram'),
-      pkg('shared/domain/ssrf.ts', 'node:net'),
+      pkg('shared/domain/ssrf.ts', 'node:net', ['isIP']),
     ];
     expect(wallViolations(allowed)).toEqual([]);
   });

@@ -75,7 +75,52 @@ export function wallViolations(edges: readonly ImportEdge[]): Violation[] {
     for (const edge of edges)
       if (wall.applies(edge.from) && wall.crosses(edge)) found.push({ edge, rule: wall.rule });
   }
-  return found;
+  return [...found, ...domainIo(edges)];
+}
+
+/** Node modules that open sockets or resolve names. */
+const NETWORK_MODULES = new Set([
+  'node:dns',
+  'node:dns/promises',
+  'node:dgram',
+  'node:tls',
+  'node:http',
+  'node:https',
+  'node:http2',
+]);
+/** node:net is also the home of pure address checks; only these names of it do no I/O. */
+const PURE_NET_NAMES = new Set(['isIP', 'isIPv4', 'isIPv6']);
+
+function opensSockets(edge: ImportEdge): boolean {
+  if (edge.local || edge.typeOnly) return false;
+  if (NETWORK_MODULES.has(edge.to)) return true;
+  return edge.to === 'node:net' && (edge.names === '*' || edge.names.some((n) => !PURE_NET_NAMES.has(n)));
+}
+
+/**
+ * The domain does no network I/O: no file of it reaches, through runtime (non-type) imports, a module
+ * that opens sockets or resolves names. The domain decides which checks to run; shared/engine runs them.
+ */
+function domainIo(edges: readonly ImportEdge[]): Violation[] {
+  const runtime = new Map<string, ImportEdge[]>();
+  for (const e of edges) if (!e.typeOnly) runtime.set(e.from, [...(runtime.get(e.from) ?? []), e]);
+  const memo = new Map<string, boolean>();
+  const reachesIo = (file: string, seen: Set<string>): boolean => {
+    const known = memo.get(file);
+    if (known !== undefined) return known;
+    if (seen.has(file)) return false;
+    seen.add(file);
+    const result = (runtime.get(file) ?? []).some(
+      (e) => opensSockets(e) || (e.local && reachesIo(e.to, seen)),
+    );
+    memo.set(file, result);
+    return result;
+  };
+  const rule = 'shared/domain does no network I/O (the domain plans checks, shared/engine runs them)';
+  return edges
+    .filter((e) => e.from.startsWith('shared/domain/') && !e.typeOnly)
+    .filter((e) => opensSockets(e) || (e.local && reachesIo(e.to, new Set())))
+    .map((edge) => ({ edge, rule }));
 }
 
 function graphOf(pairs: Iterable<[string, string]>): Map<string, Set<string>> {

@@ -10,7 +10,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose, endpointOf, formatMs } from '../../shared/domain/diagnosis.ts';
-import { TRIAGE_BUDGET_MS, triage } from '../../shared/domain/triage.ts';
+import { TRIAGE_BUDGET_MS, triage } from '../../shared/engine/triage.ts';
 import { createCa, daysFromNow, issueCert } from '../../shared/lab/certs.ts';
 import { type DnsServerHandle, startDnsServer, type ZoneRecord } from '../../shared/lab/dns-server.ts';
 import { runProbe } from '../../shared/probes/index.ts';
