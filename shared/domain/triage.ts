@@ -14,7 +14,7 @@ import { formatAddress } from '../probes/net-errors.ts';
 import type { DnsServer, DnsSpec, ProbeSpec, TcpSpec, TlsOptions } from '../probes/spec.ts';
 import type { DnsQueryResult, DnsRecordType, Layer, ProbeResult, TriageStep } from '../probes/types.ts';
 import { failedLayer } from './classify.ts';
-import { type Endpoint, endpointOf } from './diagnosis.ts';
+import { type Endpoint, endpointOf } from './diagnosis/endpoint.ts';
 
 export interface TriagePlanOptions {
   /** What every check may take (the engine's budget, already capped by the caller's deadline). */
