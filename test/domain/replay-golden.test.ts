@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import type { EscalationConfig } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
@@ -19,6 +20,8 @@ import { REPLAY_JSON_KEYS } from '../fixtures/replay.ts';
 import { syntheticConfig, syntheticTimeline } from '../fixtures/synthetic-timeline.ts';
 
 const dynalite = useDynalite('golden');
+/** Replay keeps its state in the Store it is given, as `netprobe replay` does with a MemoryStore. */
+const inMemory = () => ({ store: new MemoryStore() });
 
 const timeline = (name: string) =>
   readNdjsonFindings(readFileSync(new URL(`../fixtures/timelines/${name}.ndjson`, import.meta.url), 'utf8'));
@@ -72,7 +75,7 @@ const ndjson = (lines: readonly ReplayLine[]) =>
 describe('replay golden files', () => {
   it.each(FIXTURES)('%s (default table), in memory and on DynamoDB (dynalite)', async (name) => {
     const findings = timeline(name);
-    const lines = await replay(findings, DEFAULTS);
+    const lines = await replay(findings, DEFAULTS, inMemory());
     await expect(ndjson(lines)).toMatchFileSnapshot(goldenFile(name));
     const store: Store = await dynalite.freshStore();
     expect(await replay(findings, DEFAULTS, { store })).toEqual(lines);
@@ -80,7 +83,7 @@ describe('replay golden files', () => {
 
   it('the lab run, persisting (as `netprobe lab` replays it), in memory and on DynamoDB (dynalite)', async () => {
     const { findings, config } = labCase();
-    const lines = await replay(findings, config);
+    const lines = await replay(findings, config, inMemory());
     expect(lines.length).toBeGreaterThan(0);
     await expect(ndjson(lines)).toMatchFileSnapshot(goldenFile('lab-run'));
     const store: Store = await dynalite.freshStore();
@@ -89,7 +92,7 @@ describe('replay golden files', () => {
 
   it('a seeded 10-monitor, 5-region, 150-minute timeline with every kind of trouble', async () => {
     const findings = [...syntheticTimeline(SYNTHETIC)];
-    const lines = await replay(findings, syntheticConfig(SYNTHETIC, DEFAULTS));
+    const lines = await replay(findings, syntheticConfig(SYNTHETIC, DEFAULTS), inMemory());
     // Enough happens for the file to guard every decision: pages of each kind for several monitors.
     expect(new Set(lines.map((l) => l.issueType)).size).toBe(4);
     expect(lines.length).toBeGreaterThan(30);
