@@ -14,6 +14,7 @@ import { logInvocation } from '../shared/invocation.ts';
 import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 import { flushMetrics } from '../shared/metrics.ts';
 import { probingDeps } from '../shared/probing-deps.ts';
+import { warmUpOnLambda } from '../shared/warm-up.ts';
 import type { ProbeApiDeps } from './deps.ts';
 import { ApiError, type ApiResponse, httpErrors, type RouteRequest, requireHttpApiEvent } from './http.ts';
 import { checkRoute } from './routes/check.ts';
@@ -82,3 +83,6 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
 }
 
 export const handler = createHandler(probingDeps);
+
+// During Lambda's init, before the first invocation's clock: see functions/shared/warm-up.ts.
+await warmUpOnLambda();

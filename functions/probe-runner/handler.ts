@@ -24,6 +24,7 @@ import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/la
 import type { Logger } from '../shared/logger.ts';
 import { flushMetrics, metricsOf } from '../shared/metrics.ts';
 import { type ProbingDeps, probingDeps } from '../shared/probing-deps.ts';
+import { warmUpOnLambda } from '../shared/warm-up.ts';
 
 export type ProbeRunnerDeps = ProbingDeps;
 
@@ -150,3 +151,6 @@ export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: Hand
 }
 
 export const handler = createHandler(probingDeps);
+
+// During Lambda's init, before the first invocation's clock: see functions/shared/warm-up.ts.
+await warmUpOnLambda();

@@ -63,8 +63,11 @@ export type TlsHandshakeResult =
 export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise<TlsHandshakeResult> {
   const started = performance.now();
   const serverName = opts.tls.serverName ?? opts.host;
-  const secureContext = opts.tls.ca === undefined ? undefined : secureContextWithExtraCa(opts.tls.ca);
-  if (secureContext !== undefined && !secureContext.ok) {
+  const secureContext =
+    opts.tls.ca === undefined
+      ? { ok: true as const, context: defaultSecureContext() }
+      : secureContextWithExtraCa(opts.tls.ca);
+  if (!secureContext.ok) {
     socket.destroy();
     const message = `TLS to ${opts.address} not attempted: the configured ca bundle is not usable PEM (${secureContext.reason})`;
     return Promise.resolve({
@@ -119,7 +122,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
         return undefined;
       },
       ALPNProtocols: opts.alpn,
-      secureContext: secureContext?.context,
+      secureContext: secureContext.context,
     });
     secure.once('secureConnect', onSecure);
     secure.once('error', onError);
@@ -225,6 +228,17 @@ export function judgeCertificate(
   if (level === 'ok') return { status: 'up', error: null };
   return { status: 'degraded', error: expiringFailure(address, soonest, daysLeft, level, tlsOpts) };
 }
+
+/**
+ * The context for targets without an extra `ca`. Handed none, tls.connect builds a fresh one per
+ * connection (~0.5 ms of CPU each, ~8 ms the first time); the same one serves every handshake. It holds
+ * no session cache (Node's contexts never store client sessions), so every handshake stays a full one.
+ */
+export function defaultSecureContext(): tls.SecureContext {
+  defaultContext ??= tls.createSecureContext();
+  return defaultContext;
+}
+let defaultContext: tls.SecureContext | undefined;
 
 /**
  * A secure context trusting Node's default roots (bundled, system when enabled, NODE_EXTRA_CA_CERTS) plus
