@@ -20,12 +20,26 @@ export interface Output {
   paint: Paint;
   /** Values to scrub from everything written from now on. */
   addSecrets(values: Iterable<string>): void;
+  /**
+   * Progress for a person watching: present only when stderr is a terminal. Callers also leave it
+   * alone with --json (docs/cli.md "Progress").
+   */
+  progress?: Progress;
+}
+
+export interface Progress {
+  /**
+   * Scrubs and terminates `line` now and returns the one write that prints it: a caller that fires it
+   * while a probe is timed adds a single short stderr write to that probe's phase, nothing else.
+   */
+  prepare(line: string): () => void;
 }
 
 /** Shorter values would scrub ordinary words out of the output ("on", "1") and protect nothing. */
 const MIN_SECRET_LENGTH = 4;
 
-export function createOutput(stdout: Sink, stderr: Sink, color: boolean): Output {
+/** `progress`: stderr is a terminal, so progress lines are wanted there. */
+export function createOutput(stdout: Sink, stderr: Sink, color: boolean, progress = false): Output {
   const secrets = new Set<string>();
   const scrub = (text: string): string => {
     let out = text;
@@ -38,6 +52,14 @@ export function createOutput(stdout: Sink, stderr: Sink, color: boolean): Output
     out: (line) => stdout.write(`${scrub(line)}\n`),
     err: (line) => stderr.write(`${scrub(line)}\n`),
     paint: painter(color),
+    ...(progress && {
+      progress: {
+        prepare(line) {
+          const text = `${scrub(line)}\n`;
+          return () => stderr.write(text);
+        },
+      },
+    }),
     addSecrets(values) {
       for (const value of values) {
         if (value.length < MIN_SECRET_LENGTH) continue;
@@ -50,5 +72,10 @@ export function createOutput(stdout: Sink, stderr: Sink, color: boolean): Output
 }
 
 export function processOutput(): Output {
-  return createOutput(process.stdout, process.stderr, colorsFor(process.stdout));
+  return createOutput(
+    process.stdout,
+    process.stderr,
+    colorsFor(process.stdout),
+    process.stderr.isTTY === true,
+  );
 }

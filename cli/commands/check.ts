@@ -1,5 +1,10 @@
-/** `netprobe check <url>`: one ad-hoc probe from this machine, through the same engine as `run`. */
+/**
+ * `netprobe check <url>`: one ad-hoc probe from this machine, through the same engine as `run`.
+ * `--timeout` bounds the whole command: the probe and its triage share that one deadline.
+ */
 import { checkOnce } from '../../shared/engine/run-monitors.ts';
+import { targetOf } from '../../shared/probes/index.ts';
+import { warmUp } from '../../shared/probes/warm-up.ts';
 import { type CheckFlags, checkSpec } from '../check-flags.ts';
 import { exitCodeFor } from '../exit.ts';
 import { findingDetails } from '../format/details.ts';
@@ -8,6 +13,9 @@ import { triageLines } from '../format/triage.ts';
 import { localLocation } from '../location.ts';
 import type { Output } from '../output.ts';
 
+/** How long a check runs before it says what it is waiting for (on a terminal only). */
+export const WAITING_NOTICE_AFTER_MS = 1000;
+
 export interface CheckOptions extends CheckFlags {
   json?: boolean;
   triage: boolean;
@@ -15,7 +23,19 @@ export interface CheckOptions extends CheckFlags {
 
 export async function checkCommand(url: string, opts: CheckOptions, output: Output): Promise<number> {
   const spec = await checkSpec(url, opts);
-  const finding = await checkOnce(spec, { location: localLocation(), triage: opts.triage });
+  // Before the clock: the first probe of a fresh process then times the network, not the process.
+  await warmUp([spec]);
+  const notice = opts.json
+    ? undefined
+    : output.progress?.prepare(
+        `netprobe: waiting for ${targetOf(spec)} (gives up after ${formatSeconds(spec.timeoutMs)})…`,
+      );
+  const timer = notice && setTimeout(notice, WAITING_NOTICE_AFTER_MS);
+  const finding = await checkOnce(spec, {
+    location: localLocation(),
+    triage: opts.triage,
+    deadline: performance.now() + spec.timeoutMs,
+  }).finally(() => clearTimeout(timer));
   if (opts.json) {
     output.out(JSON.stringify(finding));
   } else {
@@ -24,4 +44,8 @@ export async function checkCommand(url: string, opts: CheckOptions, output: Outp
     for (const line of triageLines(finding, output.paint)) output.out(line);
   }
   return exitCodeFor([finding]);
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }

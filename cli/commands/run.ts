@@ -1,9 +1,15 @@
-/** `netprobe run`: every configured monitor once, concurrently (bounded), from this machine. */
+/**
+ * `netprobe run`: every configured monitor once, concurrently (bounded), from this machine. Each
+ * monitor's timeout bounds its probe and triage together, so the run ends within
+ * ceil(monitors ÷ concurrency) × the largest timeout. On a terminal, a line per monitor as it finishes.
+ */
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../shared/config/load.ts';
+import type { Finding } from '../../shared/domain/finding.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
+import { warmUp } from '../../shared/probes/warm-up.ts';
 import { EXIT, exitCodeFor, UsageError } from '../exit.ts';
-import { findingsTable, summaryLine } from '../format/findings.ts';
+import { findingsTable, formatMs, summaryLine } from '../format/findings.ts';
 import { localLocation } from '../location.ts';
 import type { Output } from '../output.ts';
 
@@ -20,10 +26,14 @@ export async function runCommand(flags: RunFlags, output: Output): Promise<numbe
     );
   }
   const config = await loadConfig(flags.config);
+  // Before any clock starts: every probe then times the network, not this fresh process.
+  await warmUp(config.monitors.map((m) => m.probe));
+  const progress = flags.json ? undefined : output.progress;
   const { findings, skipped } = await runMonitors(config.monitors, {
     location: localLocation(),
     concurrency: flags.concurrency ?? config.concurrency,
     classification: config.classification,
+    ...(progress && { onFinding: (finding: Finding) => progress.prepare(progressLine(finding))() }),
   });
   if (flags.json) {
     for (const finding of findings) output.out(JSON.stringify(finding));
@@ -38,4 +48,10 @@ export async function runCommand(flags: RunFlags, output: Output): Promise<numbe
     return EXIT.down;
   }
   return exitCodeFor(findings);
+}
+
+/** `netprobe: 3/12 api-health down (TCP_TIMEOUT) 1000.2 ms`: short, so writing it costs the probes in flight nothing. */
+function progressLine(finding: Finding): string {
+  const code = finding.error ? ` (${finding.error.code})` : '';
+  return `netprobe: ${finding.monitorId} ${finding.status}${code} ${formatMs(finding.timings.total)} ms`;
 }

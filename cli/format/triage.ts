@@ -9,6 +9,9 @@ import { type Paint, STATUS_STYLE } from './style.ts';
 import { renderTable } from './table.ts';
 
 export function triageLines(finding: Finding, paint: Paint): string[] {
+  if (finding.triageSkipped !== undefined) {
+    return [`  ${paint('bold', 'triage')} ${paint('dim', `skipped: ${finding.triageSkipped}`)}`];
+  }
   const steps = finding.triage ?? [];
   if (steps.length === 0) return [];
   const table = renderTable(

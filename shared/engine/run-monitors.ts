@@ -13,8 +13,8 @@ import { diagnose } from '../domain/diagnosis.ts';
 import type { Finding } from '../domain/finding.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
-import type { Timings, TriageStep } from '../probes/types.ts';
-import { type TriageOptions, triage } from './triage.ts';
+import type { ProbeResult, Timings, TriageStep } from '../probes/types.ts';
+import { MIN_TRIAGE_MS, type TriageOptions, triage } from './triage.ts';
 
 /** What triage may be tuned with; its signal and deadline always come from the run. */
 export type TriageSettings = Pick<TriageOptions, 'budgetMs' | 'resolvers'>;
@@ -42,6 +42,8 @@ export interface RunOptions {
 export interface RunMonitorsOptions extends RunOptions {
   /** Probes in flight at once (config.concurrency), a whole number ≥ 1. */
   concurrency: number;
+  /** Called with each finding as soon as it is made (progress); other probes may still be in flight. */
+  onFinding?: (finding: Finding) => void;
 }
 
 export interface RunMonitorsResult {
@@ -76,13 +78,15 @@ export async function runMonitors(
           skipped.push(monitor.id);
           return undefined;
         }
-        return findingOf(monitor.probe, {
+        const finding = await findingOf(monitor.probe, {
           ...opts,
           monitorId: monitor.id,
           cdn: monitor.cdn,
           // One location is every location: its hard failure is the whole picture.
           allLocationsDown: monitor.regions.length === 1,
         });
+        opts.onFinding?.(finding);
+        return finding;
       }),
     ),
   );
@@ -119,18 +123,25 @@ interface FindingContext extends RunOptions {
 
 async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding> {
   const startedAt = (ctx.now?.() ?? new Date()).toISOString();
-  const result = await runProbe(spec, { signal: ctx.signal, deadline: ctx.deadline, probes: ctx.probes });
+  // One deadline for the probe and its triage: a monitor's timeout bounds all the time it takes.
+  const deadline = Math.min(performance.now() + spec.timeoutMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
+  const result = await runProbe(spec, { signal: ctx.signal, deadline, probes: ctx.probes });
   let steps: TriageStep[] | undefined;
+  let triageSkipped: string | undefined;
   if (result.status !== 'up' && ctx.triage !== false) {
-    const settings = typeof ctx.triage === 'object' ? ctx.triage : {};
-    steps = await triage(spec, result, {
-      ...settings,
-      signal: ctx.signal,
-      deadline: ctx.deadline,
-      probes: ctx.probes,
-    });
+    const left = deadline - performance.now();
+    if (ctx.signal?.aborted) triageSkipped = 'the run was cut short before triage could start';
+    else if (left < MIN_TRIAGE_MS) triageSkipped = noTimeLeft(spec, left);
+    else {
+      const settings = typeof ctx.triage === 'object' ? ctx.triage : {};
+      steps = await triage(spec, result, { ...settings, signal: ctx.signal, deadline, probes: ctx.probes });
+    }
   }
-  const examined = steps === undefined ? result : { ...result, triage: steps };
+  const examined: ProbeResult = {
+    ...result,
+    ...(steps === undefined ? {} : { triage: steps }),
+    ...(triageSkipped === undefined ? {} : { triageSkipped }),
+  };
   return {
     monitorId: ctx.monitorId ?? result.target,
     probe: result.probe,
@@ -149,7 +160,13 @@ async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding>
     diagnosis: diagnose(spec, examined),
     details: result.details,
     ...(steps === undefined ? {} : { triage: steps }),
+    ...(triageSkipped === undefined ? {} : { triageSkipped }),
   };
+}
+
+function noTimeLeft(spec: ProbeSpec, leftMs: number): string {
+  const left = Math.max(0, Math.round(leftMs));
+  return `no time left: ${left} ms of the ${spec.timeoutMs} ms timeout remained after the probe (triage needs ${MIN_TRIAGE_MS} ms)`;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { ProbeResult, TriageStep } from '../probes/types.ts';
 /** Upper bound on the whole triage: a responder wants the finding now, and a Lambda has a budget. */
 export const TRIAGE_BUDGET_MS = 3000;
 /** Below this, no check can say anything useful: skip triage rather than report timeouts of our own making. */
-const MIN_TRIAGE_MS = 50;
+export const MIN_TRIAGE_MS = 50;
 
 export interface TriageOptions extends Pick<TriagePlanOptions, 'resolvers'> {
   /** The caller's budget (a Lambda's remaining time): aborting it ends every check. */

@@ -231,6 +231,11 @@ export interface ProbeResult {
    * layer after a non-up result. Set by the engine, never by a probe; absent when triage did not run.
    */
   triage?: TriageStep[];
+  /**
+   * Set by the engine when triage would have run but did not, saying why: the probe left less than
+   * MIN_TRIAGE_MS of the one deadline it shares with its triage, or the caller's budget was cut.
+   */
+  triageSkipped?: string;
 }
 
 /**
