@@ -96,7 +96,7 @@ const CURL_FORMAT =
  * time_appconnect (curl ≥ 7.87 then caches the store), the second is what a long-running prober with a
  * cached secure context does, as netprobe does. --no-sessionid keeps the second handshake a full one.
  */
-async function curlTwice(
+export async function curlTwice(
   curl: string,
   url: string,
   caFile: string,

@@ -6,6 +6,7 @@ import type { CellResult } from './cell.ts';
 import type { ColdStartRow, InitPart } from './coldstart.ts';
 import { type CostCell, coldCpuPerProbe, cpuPerProbe } from './cost.ts';
 import { type DnsFidelityCell, HTTP_PHASES, type HttpFidelityCell } from './fidelity.ts';
+import { type FirstProbeResults, firstProbeGoalRows, firstProbeSection } from './first-probe.ts';
 import type { LoadCell } from './load.ts';
 import type { Machine } from './machine.ts';
 import { fmt, median, pairedAbsDiffs, quantile } from './stats.ts';
@@ -29,6 +30,8 @@ export interface BenchResults {
   mixed?: MixedRun;
   coldStart: ColdStartRow[];
   initParts: InitPart[];
+  /** Section 5: the first probe of fresh processes against one-shot curl and dig. */
+  firstProbe?: FirstProbeResults;
   /** Load average at the start of each section, by the section's log line ("1. fidelity…"). */
   sectionLoad: Record<string, string>;
 }
@@ -203,6 +206,8 @@ export function goalRows(r: BenchResults): GoalRow[] {
     });
   }
 
+  if (r.firstProbe) rows.push(...firstProbeGoalRows(r.firstProbe));
+
   for (const f of r.coldStart) {
     if (!f.built) {
       rows.push({
@@ -218,10 +223,15 @@ export function goalRows(r: BenchResults): GoalRow[] {
       actual: f.bundleBytes === undefined ? (f.error ?? 'n/a') : `${fmt(kb, 1)} KB`,
       pass: f.bundleBytes === undefined ? undefined : kb <= GOALS.bundleKb,
     });
+    // Judged on the init a deployed function has: with the warm-up the Lambda environment turns on.
+    const deployed = f.initWarmUpMedianMs ?? f.initMedianMs;
     rows.push({
       goal: `${f.name}: init ≤ ${GOALS.initMs} ms (median of ${f.initMs?.length ?? 0})`,
-      actual: f.initMedianMs === undefined ? (f.error ?? 'n/a') : `${fmt(f.initMedianMs, 1)} ms`,
-      pass: f.initMedianMs === undefined ? undefined : f.initMedianMs <= GOALS.initMs,
+      actual:
+        deployed === undefined
+          ? (f.error ?? 'n/a')
+          : `${fmt(deployed, 1)} ms in the Lambda environment (${fmt(f.initMedianMs, 1)} ms without the warm-up)`,
+      pass: deployed === undefined ? undefined : deployed <= GOALS.initMs,
     });
   }
   return rows;
@@ -527,6 +537,7 @@ function coldStartSection(rows: ColdStartRow[], parts: InitPart[]): string {
       'Init: a fresh `node` process with `NODE_OPTIONS=--enable-source-maps` (as deployed) imports the bundle, the SDK resolving from a node_modules ' +
       'linked to the project’s own copy (the runtime’s stand-in, loaded from disk as on Lambda); the time of that import, median of 10 runs. ' +
       'Lambda adds its own runtime start on top; the ARM64 build is the same JS. ' +
+      '"init with warm-up" imports with `AWS_LAMBDA_FUNCTION_NAME` set, as Lambda does: probe-runner and probe-api then warm their probers during init (functions/shared/warm-up.ts), the init a deployed function has; the escalator does not probe. ' +
       '"init as CJS bundle" is a diagnostic: the same entry bundled with `format: cjs` (not what infra deploys).',
     table(
       [
@@ -535,6 +546,7 @@ function coldStartSection(rows: ColdStartRow[], parts: InitPart[]): string {
         'gzip KB',
         'init median ms',
         'init min–max ms',
+        'init with warm-up (Lambda env) median ms',
         'init as CJS bundle ms',
         `goal ≤ ${GOALS.bundleKb} KB / ≤ ${GOALS.initMs} ms`,
         'largest parts KB',
@@ -547,11 +559,12 @@ function coldStartSection(rows: ColdStartRow[], parts: InitPart[]): string {
               fmt((f.gzipBytes ?? Number.NaN) / 1024, 1),
               f.initMedianMs === undefined ? (f.error ?? 'n/a') : fmt(f.initMedianMs, 1),
               f.initMs ? `${fmt(Math.min(...f.initMs), 1)}–${fmt(Math.max(...f.initMs), 1)}` : '',
+              fmt(f.initWarmUpMedianMs, 1),
               fmt(f.cjsInitMedianMs, 1),
               `${passCell((f.bundleBytes ?? Number.POSITIVE_INFINITY) / 1024 <= GOALS.bundleKb)} / ${passCell(f.initMedianMs === undefined ? undefined : f.initMedianMs <= GOALS.initMs)}`,
               (f.topInputs ?? []).map((t) => `${t.name} ${fmt(t.kb, 0)}`).join(', '),
             ]
-          : [f.name, 'not yet built', '', '', '', '', `${f.entry} missing on main`, ''],
+          : [f.name, 'not yet built', '', '', '', '', '', `${f.entry} missing on main`, ''],
       ),
     ),
     'What the parts cost on their own (each bundled alone the same way, import time median of 5 fresh processes; parts share built-ins, so they do not add up):',
@@ -586,6 +599,7 @@ export function renderReport(r: BenchResults, findings: string): string {
     mixedSection(r.mixed, r),
     '## 4. Cold start of the Lambda functions',
     coldStartSection(r.coldStart, r.initParts),
+    ...(r.firstProbe ? ['## 5. The first probe of a fresh process', firstProbeSection(r.firstProbe)] : []),
     '## What limits the missed goals',
     findings,
     '',

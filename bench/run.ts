@@ -14,6 +14,7 @@ import { measureColdStart, measureInitParts } from './coldstart.ts';
 import { measureCost } from './cost.ts';
 import { dnsFidelity, httpFidelity } from './fidelity.ts';
 import { writeFindings } from './findings.ts';
+import { measureFirstProbes } from './first-probe.ts';
 import { measureLoad } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { ensureTool, installSignalHandlers, isShuttingDown, onShutdown, shutdown } from './proc.ts';
@@ -23,6 +24,8 @@ import { startTargets } from './targets.ts';
 const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const LOAD_DELAY_MS = 100;
 const FIDELITY = { samples: 30, warmup: 3 };
+/** Fresh processes per runner and target in section 5 (median of 15, as the goal asks). */
+const FIRST_PROBE_RUNS = 15;
 /** Placeholders for what the functions read from their environment at load; no credentials. */
 const FUNCTION_ENV = {
   AWS_REGION: 'us-east-1',
@@ -158,6 +161,17 @@ async function main(): Promise<void> {
   const coldStart = await measureColdStart({ dir: join(dir, 'functions'), runs: 10, env: FUNCTION_ENV, log });
   const initParts = await measureInitParts({ dir: join(dir, 'parts'), runs: 5 });
 
+  section('5. first probe of a fresh process');
+  const firstProbe = await measureFirstProbes({
+    targets,
+    ...(tools.curl.path ? { curl: tools.curl.path } : {}),
+    ...(tools.dig.path ? { dig: tools.dig.path } : {}),
+    dir,
+    runs: FIRST_PROBE_RUNS,
+    env: FUNCTION_ENV,
+    log,
+  });
+
   const results: BenchResults = {
     startedAt,
     durationS: (performance.now() - t0) / 1000,
@@ -170,6 +184,7 @@ async function main(): Promise<void> {
     mixed: { result: mixed, labels: [...mixedGroups.map((g) => g.label), 'tcp', 'dns'] },
     coldStart,
     initParts,
+    firstProbe,
     sectionLoad,
   };
   const report = renderReport(results, writeFindings(results));

@@ -4,7 +4,7 @@
  * after a `netprobe --version` would, and `run` within ceil(monitors ÷ concurrency) × the largest
  * timeout. Probe and triage share the one deadline; with none left the finding says triage was skipped.
  * Bounds here are generous for a loaded CI machine (the old code took T + 3 s of triage, per wave);
- * the bench measures the 0.5 s of the contract.
+ * BENCHMARKS.md measures the 0.5 s of the contract.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,8 +14,11 @@ import type { Finding } from '../../shared/domain/finding.ts';
 import { filteredPort } from '../fixtures/net-servers.ts';
 import { runCli } from './run-cli.ts';
 
-/** Starting Node and loading the CLI varies by seconds on a loaded machine: measured, then allowed this much more. */
-const SLACK_MS = 1500;
+/**
+ * Starting Node and loading the CLI varies by seconds on a loaded machine: measured, then allowed this
+ * much more. The deterministic evidence is the finding's: no triage ran, and `triageSkipped` says why.
+ */
+const SLACK_MS = 2500;
 
 let filtered: { port: number; close: () => Promise<void> };
 let dir: string;
