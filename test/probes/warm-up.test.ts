@@ -87,7 +87,7 @@ describe('warmUp', () => {
     expect(report.steps[0]).toEqual({
       name: 'secure context',
       ok: false,
-      detail: 'no "-----BEGIN CERTIFICATE-----" block found',
+      detail: 'expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name',
     });
   });
 });
