@@ -18,7 +18,7 @@ import { runCli } from './run-cli.ts';
  * Starting Node and loading the CLI varies by seconds on a loaded machine: measured, then allowed this
  * much more. The deterministic evidence is the finding's: no triage ran, and `triageSkipped` says why.
  */
-const SLACK_MS = 2500;
+const SLACK_MS = 3500;
 
 let filtered: { port: number; close: () => Promise<void> };
 let dir: string;
