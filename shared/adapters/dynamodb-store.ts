@@ -16,6 +16,7 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
+import { isPagingFailure } from '../domain/classify.ts';
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
 import { NetprobeError } from '../errors.ts';
@@ -35,7 +36,9 @@ import {
   canonicalTime,
   decodeCursor,
   encodeCursor,
+  FAILING_SHARDS,
   keys,
+  monitorIdOf,
   TABLE_DESIGN,
 } from './table-design.ts';
 
@@ -45,7 +48,7 @@ const BATCH_SIZE = 25;
 const BATCH_ATTEMPTS = 8;
 /** Latest-status writes in flight per putFindings call. */
 const LATEST_CONCURRENCY = 8;
-const { byLocation, activeIncidents } = TABLE_DESIGN.globalSecondaryIndexes;
+const { byLocation, activeIncidents, failingLocations } = TABLE_DESIGN.globalSecondaryIndexes;
 const INFRA_ATTRIBUTES = ['pk', 'sk', 'entity', 'gsi2pk', 'gsi2sk'];
 
 export interface DynamoDbStoreOptions {
@@ -163,7 +166,10 @@ export class DynamoDbStore implements Store {
     }
   }
 
-  /** Latest status only moves forward in time, whatever order findings are written in. */
+  /**
+   * Latest status only moves forward in time, whatever order findings are written in. A failing one
+   * is in the failingLocations index; the next passing one replaces the item and leaves it.
+   */
   async #advanceLatest(f: Finding): Promise<void> {
     const startedAt = canonicalTime(f.startedAt);
     await unlessConditionFails(
@@ -172,6 +178,12 @@ export class DynamoDbStore implements Store {
           TableName: this.#table,
           Item: {
             ...keys.latest(f.monitorId, f.location),
+            ...(isPagingFailure(f)
+              ? {
+                  gsi3pk: keys.failingPartitionOf(f.monitorId),
+                  gsi3sk: keys.failingLocation(f.monitorId, f.location),
+                }
+              : {}),
             entity: 'latest',
             monitorId: f.monitorId,
             location: f.location,
@@ -235,6 +247,21 @@ export class DynamoDbStore implements Store {
 
   async latestStatus(monitorId: string): Promise<Finding[]> {
     return (await this.#monitorItems(monitorId, 'LATEST#')).map(itemToFinding);
+  }
+
+  /** One Query per shard (keys only, so a page holds thousands), all at once. */
+  async listFailingMonitors(): Promise<string[]> {
+    const shards = await Promise.all(
+      Array.from({ length: FAILING_SHARDS }, (_, n) =>
+        this.#queryAll({
+          TableName: this.#table,
+          IndexName: failingLocations.indexName,
+          KeyConditionExpression: 'gsi3pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.failingPartition(n) },
+        }),
+      ),
+    );
+    return [...new Set(shards.flat().map((item) => monitorIdOf(String(item.pk))))];
   }
 
   // ------------------------------------------------------------------ incidents: reads
@@ -498,7 +525,7 @@ export class DynamoDbStore implements Store {
     });
   }
 
-  /** For the small per-monitor collections (locations, open pointers); bounded all the same. */
+  /** For the small collections (a monitor's locations or open pointers, failing locations); bounded all the same. */
   async #queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;

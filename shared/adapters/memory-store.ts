@@ -1,10 +1,15 @@
 /**
  * The Store in process memory: replay's simulated world and the unit tests. Same contract as the
  * DynamoDB store: same key order, same cursors (and cursor checks), same conditional outcomes.
- * Every value is copied in and out, so callers cannot change stored state by mutating results.
+ * Values are copied in; incidents are copied out and findings come out frozen (shared, never
+ * changed), so callers cannot change stored state by mutating results. Findings are kept in key
+ * order per monitor, so a time-range query costs a binary search and its own results, however long
+ * the history: a week-long replay stays linear.
  */
+import { isPagingFailure } from '../domain/classify.ts';
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {
   type CloseRequest,
@@ -19,7 +24,12 @@ import { cursorShapes, newestPerLocation } from './store-common.ts';
 import { ACTIVE_INCIDENTS_PK, canonicalTime, decodeCursor, encodeCursor, keys } from './table-design.ts';
 
 interface FindingRow {
-  key: Record<string, string>;
+  /** The table's sort key (FINDING#<startedAt>#<location>): rows are kept in its order. */
+  sk: string;
+  /** The byLocation partition. */
+  gsi1pk: string;
+  /** startedAt, canonical. */
+  gsi1sk: string;
   finding: Finding;
 }
 
@@ -29,57 +39,102 @@ interface IncidentRow {
   active: boolean;
 }
 
+export interface MemoryStoreOptions {
+  /**
+   * Findings expire this long after their startedAt, by this clock: the table's TTL, for a simulation
+   * that runs for days (replay keeps only what the engine can still read). Expired findings are
+   * dropped as later ones are written. Default: kept for ever.
+   */
+  findingsTtl?: { ms: number; clock: Clock };
+}
+
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** A deep copy of plain JSON data, frozen as it is built: one pass, cheaper than structuredClone. */
+function frozenCopy<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[name];
+    if (v !== undefined) out[name] = frozenCopy(v);
+  }
+  return Object.freeze(out) as T;
+}
+
 export class MemoryStore implements Store {
-  readonly #findings = new Map<string, Map<string, FindingRow>>();
+  /** Per monitor, its findings in sort-key order. */
+  readonly #findings = new Map<string, FindingRow[]>();
   readonly #latest = new Map<string, Map<string, Finding>>();
+  /** Per monitor, the locations whose latest status is a paging failure (the failingLocations index). */
+  readonly #failing = new Map<string, Set<string>>();
   readonly #incidents = new Map<string, IncidentRow>();
-  /** monitorId + issueType → incidentId of the open incident. */
-  readonly #open = new Map<string, string>();
+  readonly #active = new Set<IncidentRow>();
+  /** monitorId → issueType → incidentId of the open incident. */
+  readonly #open = new Map<string, Map<IssueType, string>>();
+  readonly #ttl: MemoryStoreOptions['findingsTtl'];
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.#ttl = options.findingsTtl;
+  }
 
   async putFindings(findings: readonly Finding[]): Promise<void> {
     // Every key is built before anything is written: a bad startedAt writes nothing, as in DynamoDB.
     const rows = findings.map((f): FindingRow => {
       const startedAt = canonicalTime(f.startedAt);
       return {
-        key: {
-          ...keys.finding(f.monitorId, f.location, startedAt),
-          gsi1pk: keys.findingLocation(f.monitorId, f.location),
-          gsi1sk: startedAt,
-        },
-        finding: copy({ ...f, startedAt }),
+        sk: keys.finding(f.monitorId, f.location, startedAt).sk,
+        gsi1pk: keys.findingLocation(f.monitorId, f.location),
+        gsi1sk: startedAt,
+        finding: frozenCopy({ ...f, startedAt }),
       };
     });
-    for (const row of rows) mapOf(this.#findings, row.finding.monitorId).set(row.key.sk as string, row);
+    const touched = new Set<FindingRow[]>();
+    for (const row of rows) {
+      const list = listOf(this.#findings, row.finding.monitorId, () => []);
+      insertSorted(list, row);
+      touched.add(list);
+    }
+    if (this.#ttl) {
+      const cutoff = new Date(this.#ttl.clock.now().getTime() - this.#ttl.ms).toISOString();
+      for (const list of touched) expireBefore(list, cutoff);
+    }
     for (const f of newestPerLocation(rows.map((row) => row.finding))) {
-      const latest = mapOf(this.#latest, f.monitorId);
+      const latest = listOf(this.#latest, f.monitorId, () => new Map<string, Finding>());
       const seen = latest.get(f.location);
-      if (!seen || seen.startedAt < f.startedAt) latest.set(f.location, copy(f));
+      if (seen && seen.startedAt >= f.startedAt) continue;
+      latest.set(f.location, f);
+      const failing = listOf(this.#failing, f.monitorId, () => new Set<string>());
+      if (isPagingFailure(f)) failing.add(f.location);
+      else failing.delete(f.location);
     }
   }
 
   async queryFindings(monitorId: string, query: FindingQuery = {}): Promise<Page<Finding>> {
     const limit = checkPageSize(query.limit);
     const { from, to } = query;
-    let rows = [...(this.#findings.get(monitorId)?.values() ?? [])];
+    const all = this.#findings.get(monitorId) ?? [];
+    // The table's key range, as the DynamoDB store's Query reads it.
+    const lo = from ? lowerBound(all, keys.findingBound(from)) : 0;
+    const hi = to ? lowerBound(all, keys.findingBound(to)) : all.length;
+    let rows = all.slice(lo, Math.max(lo, hi));
     let sortAttr: 'sk' | 'gsi1sk' = 'sk';
     let shape = cursorShapes.findings(monitorId);
     if (query.location !== undefined) {
       shape = cursorShapes.findingsIn(monitorId, query.location);
-      rows = rows.filter((r) => r.key.gsi1pk === shape.partition.value);
+      rows = rows.filter((r) => r.gsi1pk === shape.partition.value);
       sortAttr = 'gsi1sk';
     }
     const start = query.cursor ? decodeCursor(query.cursor, shape) : undefined;
-    rows = rows.filter((r) => {
-      const t = Date.parse(r.finding.startedAt);
-      return (!from || t >= from.getTime()) && (!to || t < to.getTime());
-    });
+    const pk = keys.monitor(monitorId);
     const lastKey = (r: FindingRow) =>
-      Object.fromEntries(shape.attributes.map((name) => [name, r.key[name] as string]));
-    const sortKey = (r: FindingRow) => r.key[sortAttr] as string;
-    const page = pageOf(rows, sortKey, query.order === 'asc', limit, start?.[sortAttr], lastKey);
-    return mapPage(page, (r) => copy(r.finding));
+      Object.fromEntries(
+        shape.attributes.map((name) => [name, name === 'pk' ? pk : (r[name as keyof FindingRow] as string)]),
+      );
+    // Already in sk order, which is startedAt order within one location too.
+    if (query.order !== 'asc') rows.reverse();
+    const page = pageOf(rows, (r) => r[sortAttr], query.order === 'asc', limit, start?.[sortAttr], lastKey);
+    return mapPage(page, (r) => r.finding);
   }
 
   async latestStatus(monitorId: string): Promise<Finding[]> {
@@ -87,7 +142,11 @@ export class MemoryStore implements Store {
     if (!latest) return [];
     return [...latest.entries()]
       .sort(([a], [b]) => compare(keys.latest(monitorId, a).sk, keys.latest(monitorId, b).sk))
-      .map(([, f]) => copy(f));
+      .map(([, f]) => f);
+  }
+
+  async listFailingMonitors(): Promise<string[]> {
+    return [...this.#failing].filter(([, locations]) => locations.size > 0).map(([monitorId]) => monitorId);
   }
 
   async getIncident(monitorId: string, incidentId: string): Promise<Incident | null> {
@@ -96,16 +155,17 @@ export class MemoryStore implements Store {
   }
 
   async getOpenIncident(monitorId: string, issueType: IssueType): Promise<Incident | null> {
-    const id = this.#open.get(pointerKey(monitorId, issueType));
+    const id = this.#open.get(monitorId)?.get(issueType);
     return id ? this.getIncident(monitorId, id) : null;
   }
 
   async getOpenIncidents(monitorId: string): Promise<Incident[]> {
-    const open: Incident[] = [];
-    for (const [pointer, id] of [...this.#open.entries()].sort(([a], [b]) => compare(a, b))) {
-      if (pointer.startsWith(`${monitorId}\u0000`)) open.push(copy(this.#row(monitorId, id).incident));
-    }
-    return open;
+    const pointers = this.#open.get(monitorId);
+    if (!pointers || pointers.size === 0) return [];
+    // In OPEN#<issueType> key order, as the DynamoDB store's Query returns them.
+    return [...pointers]
+      .sort(([a], [b]) => compare(a, b))
+      .map(([, id]) => copy(this.#row(monitorId, id).incident));
   }
 
   listOpenIncidents(request: PageRequest = {}): Promise<Page<Incident>> {
@@ -121,7 +181,9 @@ export class MemoryStore implements Store {
     const start = request.cursor ? decodeCursor(request.cursor, cursorShapes.activeIncidents()) : undefined;
     const sortKey = ({ incident: i }: IncidentRow) =>
       keys.activeIncidentSort(i.openedAt, i.monitorId, i.incidentId);
-    const rows = [...this.#incidents.values()].filter((r) => r.active && keep(r.incident));
+    const rows = [...this.#active]
+      .filter((r) => keep(r.incident))
+      .sort((a, b) => compare(sortKey(a), sortKey(b)));
     const lastKey = (r: IncidentRow) => ({
       ...keys.incident(r.incident.monitorId, r.incident.incidentId),
       gsi2pk: ACTIVE_INCIDENTS_PK,
@@ -131,15 +193,17 @@ export class MemoryStore implements Store {
   }
 
   async openIncident(incident: Incident): Promise<OpenResult> {
-    const pointer = pointerKey(incident.monitorId, incident.issueType);
-    if (this.#open.has(pointer)) {
+    const pointers = listOf(this.#open, incident.monitorId, () => new Map<IssueType, string>());
+    if (pointers.has(incident.issueType)) {
       return { opened: false, existing: await this.getOpenIncident(incident.monitorId, incident.issueType) };
     }
     const key = incidentKey(incident.monitorId, incident.incidentId);
     // Mirrors the DynamoDB record's attribute_not_exists: an id is never reused.
     if (this.#incidents.has(key)) return { opened: false, existing: null };
-    this.#open.set(pointer, incident.incidentId);
-    this.#incidents.set(key, { incident: copy(incident), active: true });
+    pointers.set(incident.issueType, incident.incidentId);
+    const row = { incident: copy(incident), active: true };
+    this.#incidents.set(key, row);
+    this.#active.add(row);
     return { opened: true };
   }
 
@@ -174,10 +238,9 @@ export class MemoryStore implements Store {
     if (close.supersededBy) incident.supersededBy = close.supersededBy;
     if (close.notification)
       incident.outbox.resolve = { claimedAt: close.at, notification: copy(close.notification) };
-    if (!close.notification && !close.sawEscalated) row.active = false;
-    if (this.#open.get(pointerKey(monitorId, incident.issueType)) === incidentId) {
-      this.#open.delete(pointerKey(monitorId, incident.issueType));
-    }
+    if (!close.notification && !close.sawEscalated) this.#deactivate(row);
+    const pointers = this.#open.get(monitorId);
+    if (pointers?.get(incident.issueType) === incidentId) pointers.delete(incident.issueType);
     return true;
   }
 
@@ -204,7 +267,13 @@ export class MemoryStore implements Store {
     if (!row?.incident.outbox[kind]) return;
     delete row.incident.outbox[kind];
     row.incident.delivered[kind] = deliveredAt;
-    if (row.incident.status !== 'open' && Object.keys(row.incident.outbox).length === 0) row.active = false;
+    if (row.incident.status !== 'open' && Object.keys(row.incident.outbox).length === 0)
+      this.#deactivate(row);
+  }
+
+  #deactivate(row: IncidentRow): void {
+    row.active = false;
+    this.#active.delete(row);
   }
 
   #row(monitorId: string, incidentId: string): IncidentRow {
@@ -214,23 +283,53 @@ export class MemoryStore implements Store {
   }
 }
 
-function mapOf<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+function listOf<V>(outer: Map<string, V>, key: string, make: () => V): V {
   let inner = outer.get(key);
   if (!inner) {
-    inner = new Map();
+    inner = make();
     outer.set(key, inner);
   }
   return inner;
 }
 
+/** Index of the first row whose sk is ≥ key (rows.length when none). */
+function lowerBound(rows: readonly FindingRow[], key: string): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((rows[mid] as FindingRow).sk < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Keeps rows in sk order; a row with an existing sk replaces it (the later write wins). Appends are O(1). */
+function insertSorted(rows: FindingRow[], row: FindingRow): void {
+  const last = rows[rows.length - 1];
+  if (!last || last.sk < row.sk) {
+    rows.push(row);
+    return;
+  }
+  const at = lowerBound(rows, row.sk);
+  if (rows[at]?.sk === row.sk) rows[at] = row;
+  else rows.splice(at, 0, row);
+}
+
+/** Drops the rows that started before the cutoff (ISO instant), oldest first. */
+function expireBefore(rows: FindingRow[], cutoff: string): void {
+  let n = 0;
+  while (n < rows.length && (rows[n] as FindingRow).gsi1sk < cutoff) n++;
+  if (n > 0) rows.splice(0, n);
+}
+
 const incidentKey = (monitorId: string, incidentId: string) => `${monitorId}\u0000${incidentId}`;
-const pointerKey = (monitorId: string, issueType: IssueType) => `${monitorId}\u0000${issueType}`;
 /** DynamoDB orders string keys by UTF-8 bytes; keys here are ASCII (URI-encoded), where that is code-unit order. */
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Sort, resume after the cursor's sort key, cut at limit; a cursor only when more rows follow. */
+/** Rows in the query's order: resume after the cursor's sort key, cut at limit; a cursor only when more rows follow. */
 function pageOf<R>(
-  rows: R[],
+  sorted: R[],
   sortKey: (r: R) => string,
   ascending: boolean,
   limit: number,
@@ -238,7 +337,6 @@ function pageOf<R>(
   lastKey: (r: R) => Record<string, string>,
 ): Page<R> {
   const direction = ascending ? 1 : -1;
-  const sorted = rows.sort((a, b) => direction * compare(sortKey(a), sortKey(b)));
   const rest =
     after === undefined ? sorted : sorted.filter((r) => direction * compare(sortKey(r), after) > 0);
   const items = rest.slice(0, limit);

@@ -28,6 +28,17 @@ export const TABLE_DESIGN = {
       sortKey: { name: 'gsi2sk', type: 'S' },
       projection: 'ALL',
     },
+    /**
+     * Sparse: latest-status items whose finding is a paging failure, spread over FAILING_SHARDS
+     * partitions (a fleet-wide outage writes every monitor's items). With activeIncidents, all the
+     * escalator's one-minute tick reads: keys only, so one Query page holds thousands.
+     */
+    failingLocations: {
+      indexName: 'failingLocations',
+      partitionKey: { name: 'gsi3pk', type: 'S' },
+      sortKey: { name: 'gsi3sk', type: 'S' },
+      projection: 'KEYS_ONLY',
+    },
   },
 } as const;
 
@@ -44,6 +55,23 @@ export function canonicalTime(startedAt: string): string {
 }
 
 export const ACTIVE_INCIDENTS_PK = 'INCIDENTS#ACTIVE';
+
+/**
+ * Partitions of the failingLocations index. All 10,000 monitors of a region blackholed write ~170
+ * latest-status items a second into it (~830 with five regions): eight partitions keep each far below
+ * DynamoDB's 1,000 writes a second per partition, and the tick reads them with eight Queries.
+ */
+export const FAILING_SHARDS = 8;
+
+/** FNV-1a, 32 bit: spreads monitors over the shards, the same shard for a monitor every time. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
 
 export const keys = {
   monitor: (monitorId: string) => `MONITOR#${enc(monitorId)}`,
@@ -69,7 +97,18 @@ export const keys = {
   }),
   activeIncidentSort: (openedAt: string, monitorId: string, incidentId: string) =>
     `${openedAt}#${enc(monitorId)}#${enc(incidentId)}`,
+  /** A failingLocations partition, 0 ≤ shard < FAILING_SHARDS. */
+  failingPartition: (shard: number) => `FAILING#${shard}`,
+  /** The failingLocations partition of a monitor's latest-status items. */
+  failingPartitionOf: (monitorId: string) => keys.failingPartition(fnv1a(monitorId) % FAILING_SHARDS),
+  failingLocation: (monitorId: string, location: string) => `${enc(monitorId)}#${enc(location)}`,
 } as const;
+
+/** The monitor id back from a MONITOR#… partition key (keys.monitor). */
+export function monitorIdOf(pk: string): string {
+  if (!pk.startsWith('MONITOR#')) throw new RangeError(`not a monitor partition key: ${pk}`);
+  return decodeURIComponent(pk.slice('MONITOR#'.length));
+}
 
 /** Opaque page cursor: base64url of the last evaluated key. */
 export function encodeCursor(key: Record<string, unknown>): string {

@@ -9,6 +9,7 @@
 import type { Clock } from '../ports/clock.ts';
 import type { CloseReason, Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
 import { MAX_PAGE_SIZE, type Page, type Store } from '../ports/store.ts';
+import { isPagingFailure } from './classify.ts';
 import type { Finding } from './finding.ts';
 import { escalationDueAt, type Incident, incidentIdFor } from './incident.ts';
 import {
@@ -156,7 +157,7 @@ export interface EngineReport {
 }
 
 export interface TickError {
-  stage: 'list-active' | 'redeliver' | 'reconcile';
+  stage: 'list-active' | 'list-failing' | 'redeliver' | 'reconcile';
   monitorId: string | null;
   error: string;
 }
@@ -201,24 +202,33 @@ export class EscalationEngine {
 
   /**
    * The scheduled pass (every minute): re-sends notifications whose delivery failed or was cut off,
-   * then re-evaluates every configured monitor, so escalation happens at table time even when no
-   * new finding arrives.
+   * then re-evaluates the monitors it can change anything for, so escalation happens at table time
+   * even when no new finding arrives: those with an active incident (to escalate or resolve) and
+   * those failing somewhere (to confirm). Any other monitor has no failing latest finding and nothing
+   * open, so its evaluation would decide nothing: the tick reads two indexes and those monitors only,
+   * however large the fleet (docs/escalation.md, "The tick at scale"). Config order, as before.
    */
   async tick(): Promise<EngineReport> {
     const now = this.#clock.now();
     const report = emptyReport();
     // Each step on its own: one monitor whose store call fails must not cost the others their tick.
-    const active =
-      (await isolated(report, 'list-active', null, () =>
+    const [active, failing] = await Promise.all([
+      isolated(report, 'list-active', null, () =>
         readAll((cursor) => this.#store.listActiveIncidents({ cursor, limit: MAX_PAGE_SIZE })),
-      )) ?? [];
+      ).then((list) => list ?? []),
+      // Unreadable: this tick evaluates the monitors with open incidents; the stream still
+      // evaluates every arriving finding, and the next tick reads the index again.
+      isolated(report, 'list-failing', null, () => this.#store.listFailingMonitors()).then((l) => l ?? []),
+    ]);
     for (const incident of active) {
       await isolated(report, 'redeliver', incident.monitorId, () => this.#redeliver(incident, now, report));
     }
     const strays = new Set(active.filter((i) => !this.#monitors.has(i.monitorId)).map((i) => i.monitorId));
     for (const monitorId of strays)
       report.ignored.push({ monitorId, reason: 'incident of a monitor no longer configured' });
+    const due = new Set([...failing, ...active.filter((i) => i.status === 'open').map((i) => i.monitorId)]);
     for (const monitor of this.#monitors.values()) {
+      if (!due.has(monitor.id)) continue;
       await isolated(report, 'reconcile', monitor.id, () => this.#reconcile(monitor, now, report));
     }
     return report;
@@ -239,6 +249,9 @@ export class EscalationEngine {
         ),
         this.#store.getOpenIncidents(monitor.id),
       ]);
+      // Nothing open and nothing failing in the window: assess would say clear or unknown, and
+      // decide would do nothing. Most evaluations of a healthy fleet end here.
+      if (open.length === 0 && !findings.some(isPagingFailure)) return;
       open.sort((x, y) => x.openedAt.localeCompare(y.openedAt));
       const assessment = assess(findings, monitor, this.#config, open[0]?.issueType);
       const actions = decide(assessment, open, monitor, this.#config, now);

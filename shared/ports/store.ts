@@ -62,6 +62,13 @@ export interface Store {
   queryFindings(monitorId: string, query?: FindingQuery): Promise<Page<Finding>>;
   /** The newest finding of every location of a monitor. */
   latestStatus(monitorId: string): Promise<Finding[]>;
+  /**
+   * Monitors with a location whose latest status is a paging failure (down, or degraded with a
+   * paging code), each once, in no set order. With the active incidents, these are the only monitors
+   * a tick can change anything for: one without either has nothing failing to confirm and nothing
+   * open to escalate or resolve. May lag the latest writes by a moment (an index).
+   */
+  listFailingMonitors(): Promise<string[]>;
 
   getIncident(monitorId: string, incidentId: string): Promise<Incident | null>;
   getOpenIncident(monitorId: string, issueType: IssueType): Promise<Incident | null>;

@@ -221,6 +221,39 @@ describe.each<[string, () => Promise<Store>]>([
     ]);
   });
 
+  it('lists the monitors failing somewhere by their latest status, each once, following it both ways', async () => {
+    const slow = (f: Finding): Finding => ({
+      ...f,
+      status: 'degraded',
+      error: { code: 'LATENCY_HIGH', message: 'connect 900 ms over 500 ms' },
+    });
+    const expiring = (f: Finding): Finding => ({
+      ...f,
+      status: 'degraded',
+      error: { code: 'TLS_CERT_EXPIRING', message: '12 days left' },
+    });
+    await store.putFindings([
+      finding('db', 'eu-west-1', 5, true),
+      finding('db', 'us-east-1', 5, true),
+      slow(finding('search', 'eu-west-1', 5)),
+      expiring(finding('mail', 'eu-west-1', 5)),
+      finding('www', 'eu-west-1', 5),
+      finding('https://a.example/#x', 'eu-west-1', 5, true),
+    ]);
+    expect((await store.listFailingMonitors()).sort()).toEqual(['db', 'https://a.example/#x', 'search']);
+    // A late failing finding does not move the latest status back; a newer pass takes the location
+    // out, and a monitor leaves once no location fails.
+    await store.putFindings([
+      finding('www', 'eu-west-1', 4, true),
+      finding('db', 'eu-west-1', 6),
+      finding('search', 'eu-west-1', 6),
+      finding('https://a.example/#x', 'eu-west-1', 6),
+    ]);
+    expect(await store.listFailingMonitors()).toEqual(['db']);
+    await store.putFindings([finding('db', 'us-east-1', 6)]);
+    expect(await store.listFailingMonitors()).toEqual([]);
+  });
+
   it('opens at most one incident per monitor and issue type', async () => {
     const first = incident('db', 'tcp', 1);
     expect(await store.openIncident(first)).toEqual({ opened: true });
@@ -349,6 +382,7 @@ describe('DynamoDbStore on dynalite', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((i) => i.IndexName).sort()).toEqual([
       'activeIncidents',
       'byLocation',
+      'failingLocations',
     ]);
     expect(TABLE_DESIGN.timeToLiveAttribute).toBe('expiresAt');
   });

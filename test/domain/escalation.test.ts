@@ -11,6 +11,7 @@ import type { Finding, IssueType } from '../../shared/domain/finding.ts';
 import { assess } from '../../shared/domain/incident-assess.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
+import type { FindingQuery } from '../../shared/ports/store.ts';
 
 // ---------------------------------------------------------------- realistic findings
 
@@ -285,6 +286,41 @@ describe('EscalationEngine', () => {
     expect(minutesAfterT0((h.sent[0] as Notification).at)).toBe(11);
     // No data is not a recovery: the incident stays open.
     expect((await h.store.listOpenIncidents()).items).toHaveLength(1);
+  });
+
+  it('ticks only the monitors that are failing somewhere or have an active incident, not the fleet', async () => {
+    const fleet = Array.from({ length: 1000 }, (_, n) => ({ id: `m${n}`, intervalMinutes: 1 }));
+    const config = { ...CONFIG, monitors: [...CONFIG.monitors, ...fleet] };
+    // The whole fleet up everywhere; 'www' failing in two regions, written but never streamed to
+    // the engine (a lost stream batch): the tick alone must notice it.
+    for (const loc of REGIONS) await h.store.putFindings(fleet.map((m) => finding(m.id, loc, 0, 'up')));
+    await h.store.putFindings(REGIONS.slice(0, 2).map((loc) => finding('www', loc, 0, 'dns')));
+    const queried: string[] = [];
+    const counting = new Proxy(h.store, {
+      get(store, name) {
+        if (name === 'queryFindings')
+          return (monitorId: string, query?: FindingQuery) => {
+            queried.push(monitorId);
+            return store.queryFindings(monitorId, query);
+          };
+        const value = Reflect.get(store, name);
+        return typeof value === 'function' ? value.bind(store) : value;
+      },
+    });
+    const notifier = { publish: async (n: Notification) => void h.sent.push(n) };
+    const ticking = new EscalationEngine({ store: counting, clock: h.clock, config, notifier });
+    h.clock.set(at(1, 'x'));
+
+    const report = await ticking.tick();
+
+    expect(queried).toEqual(['www']);
+    expect(report.transitions.map((t) => `${t.kind}:${t.monitorId}`)).toEqual(['opened:www']);
+    // Once it recovers everywhere, it leaves the failing index: the next tick reads nothing at all.
+    for (const loc of REGIONS) await h.arrive([finding('www', loc, 1, 'up')]);
+    queried.length = 0;
+    h.clock.set(at(2, 'x'));
+    await ticking.tick();
+    expect(queried).toEqual([]);
   });
 
   it('confirms a single-location monitor after consecutiveRuns failed runs, timed from the first', async () => {

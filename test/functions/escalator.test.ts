@@ -296,7 +296,9 @@ describe('escalator', () => {
           : 'forward',
       );
       try {
-        await dynalite.storeOn(table).putFindings(sample);
+        // Both monitors failing, so the tick has both to evaluate (it reads only monitors in trouble).
+        const alsoFailing = sample.map((f) => ({ ...f, monitorId: 'db-primary-port' }));
+        await dynalite.storeOn(table).putFindings([...sample, ...alsoFailing]);
         const logger = captureLogger();
         const clock = new ManualClock(new Date(T0 + 30_000));
         const handler = createHandler(deps(faulty.storeOn(table), clock), { logger });
@@ -322,7 +324,7 @@ describe('escalator', () => {
       }
     });
 
-    it('the active-incident listing failing: every monitor is still evaluated (the incident opens)', async () => {
+    it('the active-incident listing failing: the failing monitors are still evaluated (the incident opens)', async () => {
       const table = await dynalite.freshTable();
       const faulty = await startFaultyDynamo(dynalite.local.endpoint, (call) =>
         call.operation === 'Query' &&
@@ -344,6 +346,37 @@ describe('escalator', () => {
           ['opened', 'dns-example-com'],
         ]);
         expect(await plain.getOpenIncidents('dns-example-com')).toHaveLength(1);
+      } finally {
+        await faulty.close();
+      }
+    });
+
+    it('the failing-monitor listing failing: monitors with an open incident are still evaluated', async () => {
+      const table = await dynalite.freshTable();
+      const faulty = await startFaultyDynamo(dynalite.local.endpoint, (call) =>
+        call.operation === 'Query' && JSON.stringify(call.body).includes('gsi3pk')
+          ? dynamoFault.internal()
+          : 'forward',
+      );
+      try {
+        const plain = dynalite.storeOn(table);
+        await plain.putFindings(sample);
+        const opening = createHandler(deps(plain, new ManualClock(new Date(T0 + 30_000))), {
+          logger: captureLogger(),
+        });
+        await opening(tick(), lambdaContext());
+        expect(await plain.getOpenIncidents('dns-example-com')).toHaveLength(1);
+        // Still failing at the table time: only the active-incident listing says so this tick.
+        await plain.putFindings(REGIONS.map((r) => dnsFinding(r, 10)));
+        const clock = new ManualClock(new Date(T0 + 10 * MIN + 30_000));
+        const handler = createHandler(deps(faulty.storeOn(table), clock), { logger: captureLogger() });
+        const summary = (await handler(tick(), lambdaContext())) as TickSummary;
+        expect(summary.errors).toEqual([
+          { stage: 'list-failing', monitorId: null, error: 'Internal server error' },
+        ]);
+        expect(summary.transitions.map((t) => [t.kind, t.monitorId])).toEqual([
+          ['escalated', 'dns-example-com'],
+        ]);
       } finally {
         await faulty.close();
       }
