@@ -36,6 +36,7 @@ export interface CheckFlags {
   send?: string;
   expectBanner?: string;
   allAddresses?: boolean;
+  partial?: string;
 }
 
 const HTTP: readonly UrlScheme[] = ['http', 'https'];
@@ -67,7 +68,8 @@ const FLAGS: Partial<
   minTtl: { flag: '--min-ttl', schemes: DNS, option: 'assert.minTtl' },
   send: { flag: '--send', schemes: TCP, option: 'send' },
   expectBanner: { flag: '--expect-banner', schemes: TCP, option: 'expect' },
-  allAddresses: { flag: '--all-addresses', schemes: TCP, option: 'allAddresses' },
+  allAddresses: { flag: '--all-addresses', schemes: [...TCP, ...HTTP], option: 'allAddresses' },
+  partial: { flag: '--partial', schemes: [...TCP, ...HTTP], option: 'partial' },
 };
 const BUDGET_FLAGS = [
   { flag: '--timeout', option: 'timeoutMs' },
@@ -130,6 +132,7 @@ async function targetOptions(flags: CheckFlags, scheme: UrlScheme): Promise<Targ
     ...(flags.send !== undefined && { send: flags.send }),
     ...(flags.expectBanner !== undefined && { expect: { contains: flags.expectBanner } }),
     ...(flags.allAddresses && { allAddresses: true }),
+    ...(flags.partial !== undefined && { partial: flags.partial as TargetOptions['partial'] }),
   };
   if (scheme === 'dns') {
     const assert = {

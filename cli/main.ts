@@ -101,7 +101,11 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
     .option('--min-ttl <seconds>', 'every DNS answer TTL must be at least this')
     .option('--send <text>', 'TCP: write this after connecting')
     .option('--expect-banner <text>', 'TCP: what the server sends must contain text')
-    .option('--all-addresses', 'TCP: connect to every resolved address, not only the first')
+    .option('--all-addresses', 'TCP, HTTP: probe every resolved address, not only the first')
+    .option(
+      '--partial <down|degraded>',
+      'with --all-addresses: what one failing address makes (default down)',
+    )
     .option('--json', 'print the finding as one line of JSON')
     .option('--no-triage', 'skip the layered triage that runs after a failure')
     .action(async (url: string, flags) => {

@@ -263,11 +263,15 @@ export const dnsInput = z
 
 // ---------------------------------------------------------------- TCP
 
+/** What one address failing among healthy ones makes of the result: down (default) or degraded. */
+export const partialPolicy = z.enum(['down', 'degraded']).default('down');
+
 export const tcpInput = z
   .strictObject({
     host,
     port,
     allAddresses: z.boolean().default(false),
+    partial: partialPolicy,
     tls: z
       .union([z.boolean(), tlsInput], { error: 'expected true, false or TLS options {insecure, ca, …}' })
       .default(false),
@@ -280,6 +284,7 @@ export const tcpInput = z
       host: v.host,
       port: v.port,
       allAddresses: v.allAddresses,
+      ...(v.partial !== 'down' && { partial: v.partial }),
       ...(v.tls !== false && { tls: v.tls === true ? DEFAULT_TLS_OPTIONS : v.tls }),
       ...(v.send !== undefined && { send: v.send }),
       ...(v.expect !== undefined && { expect: v.expect }),
@@ -375,6 +380,8 @@ export const httpInput = z
     body: z.string().optional(),
     maxRedirects: intRange(0, 30).default(DEFAULT_MAX_REDIRECTS),
     maxBodyBytes: intRange(0, MAX_BODY_BYTES_LIMIT).default(DEFAULT_MAX_BODY_BYTES),
+    allAddresses: z.boolean().default(false),
+    partial: partialPolicy,
     ...tlsFields,
     assert: httpAssertInput.default({}),
   })
@@ -388,6 +395,8 @@ export const httpInput = z
       ...(v.body !== undefined && { body: v.body }),
       maxRedirects: v.maxRedirects,
       maxBodyBytes: v.maxBodyBytes,
+      ...(v.allAddresses && { allAddresses: true }),
+      ...(v.partial !== 'down' && { partial: v.partial }),
       tls: toTlsOptions(v, ctx),
       assert: v.assert,
     }),

@@ -68,8 +68,11 @@ export interface TargetOptions {
   body?: string;
   maxRedirects?: number;
   maxBodyBytes?: number;
-  // TCP: tcp://, tls://
+  // Every address: tcp://, tls://, http://, https://
   allAddresses?: boolean;
+  /** One address failing among healthy ones: 'down' (default) or 'degraded'. */
+  partial?: 'down' | 'degraded';
+  // TCP: tcp://, tls://
   send?: string;
   expect?: MatchInput;
   // DNS
@@ -94,7 +97,8 @@ const OPTION_SCHEMES: Record<keyof TargetOptions, readonly UrlScheme[]> = {
   body: HTTP,
   maxRedirects: HTTP,
   maxBodyBytes: HTTP,
-  allAddresses: TCP,
+  allAddresses: [...TCP, ...HTTP],
+  partial: [...TCP, ...HTTP],
   send: TCP,
   expect: TCP,
   recursionDesired: ['dns'],

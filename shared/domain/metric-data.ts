@@ -4,7 +4,8 @@
  *
  * Per finding: Up and Latency always; PhaseLatency for each phase the run reached except total,
  * among the phases chosen (config `metrics.phaseLatency`, default all); CertDaysRemaining (the chain's
- * first expiry, leaf or intermediate) after a TLS handshake that showed a certificate; CdnCacheHit when a CDN cache header was recognised.
+ * first expiry, leaf or intermediate) after a TLS handshake that showed a certificate; AddressesFailed
+ * when the run probed every address; CdnCacheHit when a CDN cache header was recognised.
  * docs/metrics.md counts the distinct metrics this makes.
  */
 import type { MetricDatum } from '../ports/metrics.ts';
@@ -65,6 +66,11 @@ export function findingDatums(finding: Finding, options: MetricDataOptions = {})
     datums.push(datum(METRICS.certDaysRemaining, daysLeft));
   if (finding.details.kind === 'http' && finding.details.cdn) {
     datums.push(datum(METRICS.cdnCacheHit, finding.details.cdn.cache === 'hit' ? 1 : 0));
+  }
+  // One count per run, never a series per address: the addresses stay in the finding.
+  const addresses = finding.details.kind === 'dns' ? undefined : finding.details.addressResults;
+  if (addresses !== undefined) {
+    datums.push(datum(METRICS.addressesFailed, addresses.filter((a) => a.status === 'down').length));
   }
   return datums;
 }

@@ -68,6 +68,14 @@ export const METRICS = {
     dimensions: BASE_DIMENSIONS,
     description: '1 on a CDN cache hit, 0 on a miss or other status; only when a CDN header was recognised.',
   },
+  addressesFailed: {
+    name: 'AddressesFailed',
+    unit: 'Count',
+    dimensions: BASE_DIMENSIONS,
+    description:
+      'Addresses of the name that failed (status down) in a run probing every address (allAddresses, ' +
+      "family 'both'); which ones is in the finding's details.addressResults, not in a dimension.",
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;

@@ -9,7 +9,8 @@
  *     [::1] (same port) that serves a stale SOA serial: a secondary that missed a zone transfer;
  *   - HTTP and HTTPS servers (lab CA, trusted through the probes' TLS `ca`) with a healthy, a slow,
  *     a 503 and a CDN-style endpoint and an HTTP→HTTPS redirect; an HTTPS server with an expired
- *     certificate; an SMTPS server whose certificate expires soon; a closed port;
+ *     certificate; an SMTPS server whose certificate expires soon; a closed port; a name of two
+ *     addresses (shop.example.test) of which one has no server, resolved through the lab DNS server;
  *   - an embedded DynamoDB (dynalite) holding the findings, and a second table for the pages dry-run.
  * Some targets are broken on purpose: every monitor says what it should find (`expected`), and
  * the lab reports any finding that differs, which would be a netprobe bug.
@@ -29,6 +30,7 @@ import { runMonitors } from '../engine/run-monitors.ts';
 import type { MetricDatum, MetricsPublisher } from '../ports/metrics.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
 import { type DnsServerHandle, startDnsServer } from './dns-server.ts';
+import { labProbes } from './lookup.ts';
 import { type LabExpectation, labMonitors } from './monitors.ts';
 import { type LabPage, persistedFailures, SnsShapedPages } from './pages.ts';
 import { DEFAULT_SLOW_MS, type LabTargets, startLabTargets } from './targets.ts';
@@ -195,6 +197,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabRun> {
       location: opts.location,
       concurrency: LAB_CONCURRENCY,
       classification: lab.config.classification,
+      probes: labProbes({ host: '127.0.0.1', port: lab.dnsPort }),
     });
     const datums = metricDatums(findings, lab.config.metrics);
     await opts.metrics(lab.config.namespace).publish(datums);

@@ -17,7 +17,7 @@ import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import type { DnsServer, DnsSpec, HttpSpec, ProbeSpec, TcpSpec, TlsOptions } from '../probes/spec.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
 import { INTERMEDIATE_CERT_DAYS, LAB_HOST, LAB_PATHS, type LabTargets, MAIL_CERT_DAYS } from './targets.ts';
-import { LAB_SERIAL, LAB_STALE_SERIAL, LAB_ZONE, labName } from './zone.ts';
+import { LAB_SERIAL, LAB_STALE_SERIAL, LAB_ZONE, labName, SHOP_DOWN_ADDRESS, SHOP_NAME } from './zone.ts';
 
 /** What a lab monitor is built to find. */
 export interface LabExpectation {
@@ -113,6 +113,24 @@ function labOnly(t: LabTargets, slowMs: number): LabOnly[] {
         status: 'degraded',
         code: 'TLS_CERT_EXPIRING',
         why: `its leaf is fine but the intermediate it sends expires in ${INTERMEDIATE_CERT_DAYS} days, on purpose`,
+      },
+    },
+    {
+      input: {
+        id: 'shop-pool',
+        description: 'every node behind the shop name answers',
+        interval: '5m',
+        timeout: '3s',
+        http: {
+          url: `http://${SHOP_NAME}:${t.http.port}${LAB_PATHS.health}`,
+          allAddresses: true,
+          partial: 'degraded',
+        },
+      },
+      expected: {
+        status: 'degraded',
+        code: 'TCP_REFUSED',
+        why: `${SHOP_NAME} has two addresses and nothing answers on ${SHOP_DOWN_ADDRESS}, on purpose`,
       },
     },
   ];

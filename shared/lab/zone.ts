@@ -6,6 +6,9 @@ import { canonicalName } from '../probes/dns-rdata.ts';
 import type { ZoneRecord } from './dns-server.ts';
 
 export const LAB_ZONE = 'example.test';
+/** A name of two addresses: the lab's web servers answer on the first, nothing on the second. */
+export const SHOP_NAME = `shop.${LAB_ZONE}`;
+export const SHOP_DOWN_ADDRESS = '127.0.0.3';
 /** The serial the primary serves; the secondary lags one zone transfer behind. */
 export const LAB_SERIAL = 2026112401;
 export const LAB_STALE_SERIAL = 2026112400;
@@ -27,6 +30,9 @@ export function labZone(withSecondary: boolean): ZoneRecord[] {
     ...(withSecondary ? [{ name: `ns2.${LAB_ZONE}`, type: 'AAAA' as const, ttl: 3600, data: '::1' }] : []),
     { name: LAB_ZONE, type: 'A', ttl: 300, data: '127.0.0.1' },
     { name: `www.${LAB_ZONE}`, type: 'A', ttl: 300, data: '127.0.0.1' },
+    // Round-robin over two nodes; the lab's servers listen on the first only: the second node is down.
+    { name: SHOP_NAME, type: 'A', ttl: 60, data: '127.0.0.1' },
+    { name: SHOP_NAME, type: 'A', ttl: 60, data: SHOP_DOWN_ADDRESS },
     { name: `api.${LAB_ZONE}`, type: 'CNAME', ttl: 300, data: `www.${LAB_ZONE}.` },
     { name: LAB_ZONE, type: 'MX', ttl: 3600, data: `10 mail.${LAB_ZONE}.` },
     { name: `mail.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },

@@ -18,7 +18,15 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { classifyNetError, formatAddress, type NetFailure } from './net-errors.ts';
 import type { TlsOptions } from './spec.ts';
-import { type AddressGuard, connectTcp, guardFor, type ResolvedAddress, resolveHost } from './tcp.ts';
+import {
+  type AddressGuard,
+  connectTcp,
+  guardFor,
+  type LookupAll,
+  type ResolvedAddress,
+  type ResolveResult,
+  resolveHost,
+} from './tcp.ts';
 import { type TlsVerdict, tlsHandshake } from './tls.ts';
 import type { AddressOrigin, ConnectGuard, Timings, TlsInfo } from './types.ts';
 
@@ -42,6 +50,21 @@ export interface HopOptions {
   connectGuard?: ConnectGuard;
   /** Where this hop's host came from, for the guard: the target itself, or a redirect. */
   origin: AddressOrigin;
+  /** The resolver for each hop's host (tcp.ts resolveHost's; default the system's). */
+  lookup?: LookupAll;
+  /** Probing every address (`allAddresses`): the host's addresses come from here instead of a lookup. */
+  pinned?: PinnedHost;
+}
+
+/**
+ * One address of a host, looked up once for every address's run. `lookup` carries the lookup's own
+ * marks for the first hop, whose dns phase it is; later hops to the same host reuse the address
+ * without a lookup (dns 0, as for an IP literal).
+ */
+export interface PinnedHost {
+  host: string;
+  lookup: ResolveResult & { startedAt: number; endedAt: number };
+  firstHop: boolean;
 }
 
 export interface Hop {
@@ -75,17 +98,20 @@ interface Marks {
 
 /** Never rejects: every failure comes back as `hop.failure` with the timings reached so far. */
 export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> {
-  const marks: Marks = { start: performance.now() };
+  const host = req.url.hostname.replace(/^\[|\]$/g, '');
+  const pinned = opts.pinned?.host === host ? opts.pinned : undefined;
+  const lookedUp = pinned?.firstHop ? pinned.lookup : undefined;
+  const marks: Marks = { start: lookedUp?.startedAt ?? performance.now() };
   const hop: Hop = { timings: { total: 0 }, startedAt: marks.start, endedAt: marks.start };
   let socket: net.Socket | undefined;
   try {
-    const host = req.url.hostname.replace(/^\[|\]$/g, '');
     const port = Number(req.url.port) || (req.url.protocol === 'https:' ? 443 : 80);
 
-    const resolved = await resolveHost(host, opts.signal);
+    const resolved = pinned?.lookup ?? (await resolveHost(host, opts.signal, opts.lookup));
     if (!resolved.ok) return finish(hop, marks, resolved.failure);
-    // An IP literal costs no lookup: time_namelookup is 0, as in curl.
-    marks.namelookup = net.isIP(host) === 0 ? performance.now() : marks.start;
+    // An IP literal costs no lookup: time_namelookup is 0, as in curl; nor does a pinned address after its first hop.
+    marks.namelookup =
+      net.isIP(host) !== 0 ? marks.start : pinned ? (lookedUp?.endedAt ?? marks.start) : performance.now();
 
     const connected = await connectFirst(
       resolved.addresses,

@@ -3,16 +3,20 @@
  * up to spec.maxRedirects with every hop recorded, then status, content, certificate and latency checks.
  * Phases are curl's (docs/timings.md), summed over hops. Never throws; never leaks a secret header.
  */
+
+import { foldAddressRuns } from './addresses.ts';
 import { detectCdn } from './cdn.ts';
 import { checkContent, checkStatus, checkThresholds, needsBody } from './http-assert.ts';
-import { exchange, type Hop } from './http-exchange.ts';
+import { exchange, type Hop, type PinnedHost } from './http-exchange.ts';
 import { isSecretName, redactHeaders, redactUrl } from './http-redact.ts';
 import type { HttpSpec } from './spec.ts';
+import { type LookupAll, type ResolvedAddress, resolveHost, systemLookup } from './tcp.ts';
 import type {
   ConnectGuard,
   HttpDetails,
   Layer,
   Probe,
+  ProbeContext,
   ProbeError,
   ProbeResult,
   RedirectHop,
@@ -23,11 +27,24 @@ import { PHASES } from './types.ts';
 const USER_AGENT = 'netprobe';
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-export const httpProbe: Probe<HttpSpec> = async (spec, ctx) => {
+/** The resolver behind every hop's lookup: the system's, or one a caller injects (the lab's DNS server). */
+export interface HttpProbeDeps {
+  lookup: LookupAll;
+}
+
+export function createHttpProbe(deps: HttpProbeDeps = { lookup: systemLookup }): Probe<HttpSpec> {
+  return (spec, ctx) => probeHttp(spec, ctx, deps);
+}
+
+export const httpProbe: Probe<HttpSpec> = createHttpProbe();
+
+async function probeHttp(spec: HttpSpec, ctx: ProbeContext, deps: HttpProbeDeps): Promise<ProbeResult> {
   const started = performance.now();
+  const env: RunEnv = { signal: ctx.signal, connectGuard: ctx.connectGuard, lookup: deps.lookup };
   try {
     // ctx.signal is the hard deadline (the runner in index.ts folds spec.timeoutMs into it).
-    return await run(spec, ctx.signal, started, ctx.connectGuard);
+    if (spec.allAddresses) return await everyAddress(spec, env, started);
+    return await run(spec, env, started);
   } catch (err) {
     // Unreachable by design (every phase returns failures as data); if it happens it is our bug, not the target's.
     const message = `HTTP probe failed internally: ${err instanceof Error ? err.message : String(err)}`;
@@ -41,14 +58,57 @@ export const httpProbe: Probe<HttpSpec> = async (spec, ctx) => {
       details: { kind: 'http', url: redactUrl(spec.url), method: spec.method, redirects: [] },
     };
   }
-};
+}
 
-async function run(
-  spec: HttpSpec,
-  signal: AbortSignal,
-  started: number,
-  connectGuard: ConnectGuard | undefined,
-): Promise<ProbeResult> {
+/** What every run of a probe shares: the deadline, the SSRF guard and the resolver. */
+interface RunEnv {
+  signal: AbortSignal;
+  connectGuard: ConnectGuard | undefined;
+  lookup: LookupAll;
+}
+
+/**
+ * `allAddresses`: the URL's host is looked up once, then the whole request (redirects to the same host
+ * included) runs against each of its addresses at once; addresses.ts folds the runs. The result is the
+ * first address's, with the folded status and error and every run in details.addressResults.
+ */
+async function everyAddress(spec: HttpSpec, env: RunEnv, started: number): Promise<ProbeResult> {
+  const url = parseHttpUrl(spec.url);
+  if (typeof url === 'string') return run(spec, env, started);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const startedAt = performance.now();
+  const resolved = await resolveHost(host, env.signal, env.lookup);
+  const lookup = { ...resolved, startedAt, endedAt: performance.now() };
+  if (!lookup.ok) return run(spec, env, started, { host, lookup, firstHop: true });
+  const runs = await Promise.all(
+    lookup.addresses.map((address) =>
+      run(spec, env, started, {
+        host,
+        lookup: { ...lookup, addresses: [address] },
+        firstHop: true,
+      }),
+    ),
+  );
+  const folded = foldAddressRuns(
+    runs.map((r, i) => ({
+      ...(lookup.addresses[i] as ResolvedAddress),
+      status: r.status,
+      error: r.error && { ...r.error, layer: r.layer ?? 'application' },
+      timings: r.timings,
+    })),
+    spec.partial,
+  );
+  const first = runs[0] as ProbeResult;
+  return {
+    ...first,
+    status: folded.status,
+    error: folded.error && errorOf(folded.error),
+    layer: folded.error?.layer ?? null,
+    details: { ...(first.details as HttpDetails), addressResults: folded.addressResults },
+  };
+}
+
+async function run(spec: HttpSpec, env: RunEnv, started: number, pinned?: PinnedHost): Promise<ProbeResult> {
   const target = redactUrl(spec.url);
   const first = parseHttpUrl(spec.url);
   const details: HttpDetails = { kind: 'http', url: target, method: spec.method, redirects: [] };
@@ -86,10 +146,12 @@ async function run(
         tls: url.protocol === 'https:' ? tlsFor(spec, url, first) : undefined,
         maxBodyBytes: spec.maxBodyBytes,
         keepBody,
-        signal,
+        signal: env.signal,
+        lookup: env.lookup,
         // Every hop, redirects included: a redirect to an internal address is refused like the URL itself.
-        connectGuard,
+        connectGuard: env.connectGuard,
         origin: hops.length === 0 ? 'target' : 'redirect',
+        ...(pinned && { pinned: { ...pinned, firstHop: hops.length === 0 } }),
       },
     );
     hops.push(hop);

@@ -55,12 +55,20 @@ export interface DnsSpec {
   thresholds: LatencyThresholds;
 }
 
+/**
+ * What one address failing among healthy ones makes of the result (probing every address): `down`
+ * (the default) or `degraded`. Every address failing is always down.
+ */
+export type PartialPolicy = 'down' | 'degraded';
+
 export interface TcpSpec {
   kind: 'tcp';
   host: string;
   port: number;
-  /** Connect to every resolved address (true) or only the first (false, default). */
+  /** Probe every resolved address, each through every phase (true), or only the first (false, default). */
   allAddresses: boolean;
+  /** Absent: 'down'. */
+  partial?: PartialPolicy;
   /** TLS on top of the connection (tls:// URLs). */
   tls?: TlsOptions;
   /** Written after connect (after the handshake with TLS). */
@@ -74,6 +82,10 @@ export interface TcpSpec {
 export interface HttpSpec {
   kind: 'http';
   url: string;
+  /** Run the request against every address of the URL's host (absent: false, the first that accepts). */
+  allAddresses?: boolean;
+  /** Absent: 'down'. */
+  partial?: PartialPolicy;
   method: string;
   headers: Record<string, string>;
   body?: string;

@@ -5,6 +5,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
+import { foldAddressRuns } from './addresses.ts';
 import { checkThresholds } from './http-assert.ts';
 import { describeMatch, matches, quote } from './match.ts';
 import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
@@ -20,6 +21,7 @@ import type {
   ProbeResult,
   TcpDetails,
   Timings,
+  TlsInfo,
 } from './types.ts';
 
 /** What the phases concluded: down with the failure, degraded with the certificate warning, or up. */
@@ -48,7 +50,7 @@ export type ConnectResult =
 /** The system resolver's shape (dns.promises.lookup with all: true), injectable so tests can fake NXDOMAIN or a hang without asking a real DNS server. */
 export type LookupAll = (host: string) => Promise<{ address: string; family: number }[]>;
 
-const systemLookup: LookupAll = (host) => lookup(host, { all: true });
+export const systemLookup: LookupAll = (host) => lookup(host, { all: true });
 
 export interface TcpProbeDeps {
   lookup: LookupAll;
@@ -115,55 +117,94 @@ async function runPhases(
   if (!resolved.ok) return { status: 'down', error: resolved.failure };
   details.addresses = resolved.addresses.map((a) => a.address);
 
+  // Every address at once with allAddresses, each through every phase (resolveHost never returns none).
   const targets = spec.allAddresses ? resolved.addresses : resolved.addresses.slice(0, 1);
-  const connectStarted = performance.now();
-  const results = await Promise.all(
-    targets.map((t) =>
-      connectTcp(t.address, spec.port, signal, label(spec, t), guardFor(guard, spec.host, 'target')),
-    ),
+  const runs = await Promise.all(targets.map((t) => probeAddress(spec, t, signal, guard)));
+  details.attempts = runs.map((r) => r.attempt);
+  // The first address is the one a client would use: its phases and session are the probe's.
+  const first = runs[0] as AddressOutcome;
+  Object.assign(timings, first.timings);
+  if (first.tls) details.tls = first.tls;
+  if (first.banner !== undefined) details.banner = first.banner;
+  if (!spec.allAddresses) return first.verdict;
+  const folded = foldAddressRuns(
+    runs.map((r, i) => ({
+      ...(targets[i] as ResolvedAddress),
+      ...r.verdict,
+      timings: { dns: resolved.durationMs, ...r.timings, total: resolved.durationMs + r.ms },
+    })),
+    spec.partial,
   );
-  timings.connect = performance.now() - connectStarted;
-  details.attempts = results.map((r, i) => attemptOf(targets[i] as ResolvedAddress, spec.port, r));
-  const sockets = results.flatMap((r) => (r.ok ? [r.socket] : []));
-  const failed = results.find((r) => !r.ok);
-  if (failed && !failed.ok) {
-    for (const socket of sockets) socket.destroy();
-    return { status: 'down', error: failed.failure };
-  }
-  // Every attempt connected (resolveHost never returns an empty list). Extra addresses only prove
-  // reachability: TLS and the banner run once, over the first address.
-  const [primary, ...others] = sockets as [Socket, ...Socket[]];
-  for (const socket of others) socket.destroy();
+  details.addressResults = folded.addressResults;
+  return { status: folded.status, error: folded.error };
+}
 
-  const first = targets[0] as ResolvedAddress;
-  let stream: Socket = primary;
+/** One address through connect, [TLS] and [send / expect]: what it concluded and its own phases. */
+interface AddressOutcome {
+  verdict: Verdict;
+  attempt: ConnectAttempt;
+  timings: Partial<Omit<Timings, 'dns' | 'total'>>;
+  /** From the connect to the end of the last phase. */
+  ms: number;
+  tls?: TlsInfo;
+  banner?: string;
+}
+
+async function probeAddress(
+  spec: TcpSpec,
+  target: ResolvedAddress,
+  signal: AbortSignal,
+  guard: ConnectGuard | undefined,
+): Promise<AddressOutcome> {
+  const started = performance.now();
+  const where = label(spec, target);
+  const connected = await connectTcp(
+    target.address,
+    spec.port,
+    signal,
+    where,
+    guardFor(guard, spec.host, 'target'),
+  );
+  const out: AddressOutcome = {
+    verdict: { status: 'up', error: null },
+    attempt: attemptOf(target, spec.port, connected),
+    timings: { connect: connected.durationMs },
+    ms: 0,
+  };
+  const end = (verdict: Verdict): AddressOutcome => {
+    out.ms = performance.now() - started;
+    out.verdict = verdict;
+    return out;
+  };
+  if (!connected.ok) return end({ status: 'down', error: connected.failure });
+  let stream: Socket = connected.socket;
   let verdict: Verdict = { status: 'up', error: null };
   try {
     if (spec.tls) {
-      const hs = await tlsHandshake(primary, {
+      const hs = await tlsHandshake(connected.socket, {
         tls: spec.tls,
         host: spec.host,
-        address: label(spec, first),
+        address: where,
         signal,
       });
-      timings.tls = hs.durationMs;
-      if (!hs.ok) return { status: 'down', error: hs.failure };
+      out.timings.tls = hs.durationMs;
+      if (!hs.ok) return end({ status: 'down', error: hs.failure });
       stream = hs.socket;
-      details.tls = hs.info;
+      out.tls = hs.info;
       verdict = hs.verdict;
-      if (verdict.status === 'down') return verdict;
+      if (verdict.status === 'down') return end(verdict);
     }
     if (spec.send !== undefined || spec.expect !== undefined) {
-      const exchanged = await exchange(stream, spec, signal, label(spec, first));
-      if (exchanged.banner !== undefined) details.banner = exchanged.banner;
-      if (exchanged.ttfb !== undefined) timings.ttfb = exchanged.ttfb;
-      if (exchanged.transfer !== undefined) timings.transfer = exchanged.transfer;
-      if (exchanged.failure) return { status: 'down', error: exchanged.failure };
+      const exchanged = await exchange(stream, spec, signal, where);
+      if (exchanged.banner !== undefined) out.banner = exchanged.banner;
+      if (exchanged.ttfb !== undefined) out.timings.ttfb = exchanged.ttfb;
+      if (exchanged.transfer !== undefined) out.timings.transfer = exchanged.transfer;
+      if (exchanged.failure) return end({ status: 'down', error: exchanged.failure });
     }
-    return verdict;
+    return end(verdict);
   } finally {
     stream.destroy();
-    primary.destroy();
+    connected.socket.destroy();
   }
 }
 

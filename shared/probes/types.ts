@@ -161,12 +161,26 @@ export interface ConnectAttempt {
   error?: ProbeError;
 }
 
+/**
+ * One address's own run when a probe checks every address of a name (`allAddresses`): its status, its
+ * error code (null when up) and its phases, dns being the one lookup they share.
+ */
+export interface AddressResult {
+  address: string;
+  family: 4 | 6;
+  status: Status;
+  code: ErrorCode | null;
+  timings: Timings;
+}
+
 export interface TcpDetails {
   kind: 'tcp';
   host: string;
   port: number;
   addresses: string[];
   attempts: ConnectAttempt[];
+  /** With `allAddresses`: every address probed, first (the one the top-level timings are of) first. */
+  addressResults?: AddressResult[];
   tls?: TlsInfo;
   banner?: string;
 }
@@ -203,6 +217,8 @@ export interface HttpDetails {
   headers?: Record<string, string>;
   bodyBytes?: number;
   redirects: RedirectHop[];
+  /** With `allAddresses`: every address of the URL's host probed, first (the top-level one) first. */
+  addressResults?: AddressResult[];
   tls?: TlsInfo;
   cdn?: CdnInfo;
   /**

@@ -117,6 +117,25 @@ describe('checkSpec', () => {
     });
   });
 
+  it('--all-addresses and --partial apply to http(s) as to tcp; --partial takes down or degraded', async () => {
+    expect(await checkSpec(HTTP, flags({ allAddresses: true, partial: 'degraded' }))).toMatchObject({
+      kind: 'http',
+      allAddresses: true,
+      partial: 'degraded',
+    });
+    expect(await checkSpec(TLS, flags({ allAddresses: true, partial: 'degraded' }))).toMatchObject({
+      kind: 'tcp',
+      allAddresses: true,
+      partial: 'degraded',
+    });
+    await expect(checkSpec(HTTP, flags({ partial: 'sometimes' }))).rejects.toThrow(
+      '--partial: expected one of down, degraded (got "sometimes")',
+    );
+    await expect(checkSpec(DNS, flags({ partial: 'degraded' }))).rejects.toThrow(
+      '--partial applies to tcp://, tls://, http://, https:// targets, not dns://',
+    );
+  });
+
   it.each([
     [DNS, { expectStatus: '200' }, '--expect-status applies to http://, https:// targets, not dns://'],
     [TCP, { header: ['a: b'] }, '--header applies to http://, https:// targets, not tcp://'],

@@ -78,6 +78,7 @@ describe('lab', () => {
       'checkout-api',
       'legacy-portal',
       'partner-api',
+      'shop-pool',
     ]);
     expect(run.lab.notes).not.toContainEqual(expect.stringContaining('monitors.config.ts'));
     const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
@@ -99,6 +100,21 @@ describe('lab', () => {
     expect(byId['partner-api']?.diagnosis).toMatch(
       /^Intermediate certificate CN=netprobe lab intermediate CA in the chain served for 127\.0\.0\.1 expires in 5 days/,
     );
+    // Every address: one node of the two behind shop.example.test is down, which partial: 'degraded' keeps degraded.
+    expect(byId['shop-pool']).toMatchObject({
+      status: 'degraded',
+      error: { code: 'TCP_REFUSED' },
+      details: {
+        addressResults: [
+          { address: '127.0.0.1', status: 'up' },
+          { address: '127.0.0.3', status: 'down' },
+        ],
+      },
+    });
+    expect(datums.find((d) => d.name === 'AddressesFailed')).toMatchObject({
+      dimensions: { Monitor: 'shop-pool' },
+      value: 1,
+    });
     expect(byId['dns-example-com-authoritative']).toMatchObject({ error: { code: 'DNS_SERIAL_MISMATCH' } });
     expect(byId['www-cdn-asset']?.details).toMatchObject({ kind: 'http', cdn: { cache: 'hit' } });
     expect(byId['www-http-redirect']?.details).toMatchObject({
@@ -130,6 +146,7 @@ describe('lab', () => {
       ['escalate', 'search-api', 'performance-team'],
       ['escalate', 'checkout-api', 'performance-team'],
       ['escalate', 'legacy-portal', 'performance-team'],
+      ['escalate', 'shop-pool', 'performance-team'],
     ]);
     const db = run.pages.find((p) => p.notification.monitorId === 'db-primary-port');
     // A single-location hard failure is a complete outage; the monitor's own team is paged for it.
@@ -210,6 +227,7 @@ describe('lab', () => {
         ['checkout-api', 'down'],
         ['legacy-portal', 'down'],
         ['partner-api', 'degraded'],
+        ['shop-pool', 'degraded'],
       ]);
       expect(run.surprises).toEqual([]);
     } finally {
@@ -244,7 +262,7 @@ describe('lab', () => {
     const order = [/^Findings /m, /^Stored /m, /^Metrics /m, /^Pages /m, /^Lab ran in /m].map(at);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 4 lab-only ones/);
+    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 5 lab-only ones/);
 
     expect(out).toMatch(
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
@@ -253,11 +271,11 @@ describe('lab', () => {
     expect(out).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(out).toContain('Broken on purpose');
     expect(out).toMatch(
-      /Stored 11 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+      /Stored 12 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
     );
 
     // Metrics: one summary line per monitor instead of one line per datum, and the request they make.
-    expect(out).toMatch(/^Metrics 71 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
+    expect(out).toMatch(/^Metrics 78 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
     expect(out).toMatch(/^ {2}db-primary-port\s+Up=0 Latency=\d+\.\dms \(\+2 PhaseLatency\)$/m);
     expect(out).toMatch(
       /^ {2}www-cdn-asset\s+Up=1 Latency=\d+\.\dms CertDaysRemaining=89 CdnCacheHit=1 \(\+5 PhaseLatency\)$/m,
@@ -291,7 +309,7 @@ describe('lab', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const datumLines = r.stdout.match(/^ {2}metric Netprobe\/\w+\{.*$/gm) ?? [];
-    expect(datumLines).toHaveLength(71);
+    expect(datumLines).toHaveLength(78);
     expect(r.stdout).toMatch(
       /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
     );
@@ -314,7 +332,7 @@ describe('lab', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Finding);
-    expect(findings).toHaveLength(11);
+    expect(findings).toHaveLength(12);
     expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
       'db-primary-port',
       'checkout-api',

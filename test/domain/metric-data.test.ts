@@ -125,3 +125,42 @@ describe('CertDaysRemaining', () => {
     expect(othersOf(findingDatums(withChain))).toContain('CertDaysRemaining=12');
   });
 });
+
+describe('AddressesFailed', () => {
+  const address = (address: string, status: 'up' | 'down') => ({
+    address,
+    family: 4 as const,
+    status,
+    code: status === 'down' ? ('TCP_REFUSED' as const) : null,
+    timings: { total: 1 },
+  });
+
+  it('counts the failed addresses of a run that probed every address, in one datum without an address dimension', () => {
+    const base = upHttpsFinding({ monitorId: 'pool' });
+    const finding = {
+      ...base,
+      details: {
+        ...base.details,
+        addressResults: [
+          address('192.0.2.1', 'up'),
+          address('192.0.2.2', 'down'),
+          address('192.0.2.3', 'down'),
+        ],
+      },
+    } as typeof base;
+
+    const datums = findingDatums(finding).filter((d) => d.name === 'AddressesFailed');
+
+    expect(datums).toEqual([
+      expect.objectContaining({
+        value: 2,
+        unit: 'Count',
+        dimensions: { Monitor: 'pool', Region: expect.any(String), Probe: 'http' },
+      }),
+    ]);
+  });
+
+  it('is not published for a run that probed one address', () => {
+    expect(findingDatums(upHttpsFinding()).map((d) => d.name)).not.toContain('AddressesFailed');
+  });
+});

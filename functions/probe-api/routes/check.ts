@@ -7,7 +7,7 @@
  * Body: {"url": "https://example.com/health", "timeout": "5s", "insecure": true, …}
  *   timeout      a duration ("1500ms", "2s") or ms; default 10s, at most what the invocation has left
  *   thresholds   {"ttfb": "500ms", …}: over one, the finding is degraded
- *   any other TargetOptions key (method, headers, body, assert, expect, send, allAddresses, ca, …)
+ *   any other TargetOptions key (method, headers, body, assert, expect, send, allAddresses, partial, ca, …)
  */
 import * as z from 'zod';
 import { checkDuration, formatDuration } from '../../../shared/config/duration.ts';
