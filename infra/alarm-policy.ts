@@ -11,6 +11,7 @@
  */
 import type { MonitorConfig, NetprobeConfig } from '../shared/config/types.ts';
 import type { IssueType } from '../shared/domain/finding.ts';
+import { possibleIssueTypes } from '../shared/domain/route.ts';
 import type { Phase } from '../shared/probes/types.ts';
 import { monitorAlarmName } from './naming.ts';
 
@@ -27,25 +28,18 @@ export function alarmNameOf(monitor: Pick<MonitorConfig, 'id'>, alarm: MonitorAl
 }
 
 /**
- * The issue types a finding behind this alarm can be classified as (shared/domain/classify.ts), so
- * that the alarm waits as long as the slowest of them:
- * - a DNS monitor only fails, or is slow, at the DNS layer: `dns`;
- * - a hard failure of any other monitor: `dns` (its host name did not resolve), the configured type
- *   of a failure in every location (`connectivity`), `cdn` when CDN-fronted or an HTTP target
- *   (CDN headers seen at run time count), `tcp` unless `cdn: true` claims every other failure;
- * - a slow phase: `dns` for the dns phase, otherwise `cdn`/`tcp` as above (slowness never counts
- *   as a failure everywhere).
+ * The issue types a finding behind this alarm can be classified as, so that the alarm waits as long
+ * as the slowest of them: every type the route's classify() gives a hard failure of the monitor
+ * (availability) or a slow phase (latency) (shared/domain/route.ts possibleIssueTypes).
  */
 export function signalledIssueTypes(
   monitor: Pick<MonitorConfig, 'probe' | 'cdn'>,
   alarm: MonitorAlarmKind,
   allLocationsDown: IssueType,
 ): IssueType[] {
-  if (monitor.probe.kind === 'dns' || (alarm.kind === 'latency' && alarm.phase === 'dns')) return ['dns'];
-  const types = new Set<IssueType>(alarm.kind === 'availability' ? ['dns', allLocationsDown] : []);
-  if (monitor.cdn || monitor.probe.kind === 'http') types.add('cdn');
-  if (!monitor.cdn) types.add('tcp');
-  return [...types];
+  const failure =
+    alarm.kind === 'availability' ? { kind: 'down' as const } : { kind: 'slow' as const, phase: alarm.phase };
+  return possibleIssueTypes(monitor, failure, allLocationsDown);
 }
 
 export interface PagingWindow {

@@ -1,21 +1,9 @@
 /**
- * Which escalation-table issue type a result maps to (docs/errors.md "Classification").
- * Pure: the probe runner classifies each finding with what one location knows, and the escalation
- * engine reclassifies across locations with the same function once it knows whether all of them failed.
+ * The layer each error code belongs to, and the layer a result failed at: the first input of
+ * classification. The classification rule itself, and the rest of the route from a failure to a
+ * page, is in route.ts.
  */
 import type { ErrorCode, Layer, ProbeResult } from '../probes/types.ts';
-import type { IssueType } from './finding.ts';
-
-export interface ClassifyContext {
-  /** The monitor is fronted by a CDN (config `cdn: true`). CDN headers seen in the response count too. */
-  cdn: boolean;
-  /** The monitor failed hard (status `down`) in every location that probes it. */
-  allLocationsDown: boolean;
-  /** config.classification.allLocationsDown: the type for failures everywhere (default `connectivity`). */
-  allLocationsDownType?: IssueType;
-}
-
-export const DEFAULT_ALL_LOCATIONS_DOWN_TYPE: IssueType = 'connectivity';
 
 /** Exhaustive, so a code added to the taxonomy cannot compile without a layer. */
 const LAYER_OF_CODE: Record<ErrorCode, Layer> = {
@@ -58,53 +46,4 @@ export function failedLayer(result: Pick<ProbeResult, 'status' | 'layer' | 'erro
   if (result.status === 'up') return null;
   if (result.layer !== null) return result.layer;
   return result.error === null ? null : layerOf(result.error.code);
-}
-
-/** A hard failure is a `down` result; `degraded` means the target works, just not well enough. */
-export function isHardFailure(finding: Pick<ProbeResult, 'status'>): boolean {
-  return finding.status === 'down';
-}
-
-/**
- * Degraded codes that never page. An expiring certificate is a warning days ahead, for the
- * CertDaysRemaining metric, not an incident; once it lapses, TLS_CERT_EXPIRED is down and pages.
- */
-const NON_PAGING_DEGRADED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TLS_CERT_EXPIRING']);
-
-/**
- * Failing, for incidents (opening, streaks, recovery): a hard failure, or a degraded result with a
- * paging code. Sustained slowness (LATENCY_HIGH) and a silent, disagreeing or stale nameserver are
- * what the tcp and dns rows of the escalation table page for. A degraded result without a code
- * cannot be told apart from a warning, so it does not page.
- */
-export function isPagingFailure(finding: Pick<ProbeResult, 'status' | 'error'>): boolean {
-  if (isHardFailure(finding)) return true;
-  return (
-    finding.status === 'degraded' && finding.error !== null && !NON_PAGING_DEGRADED.has(finding.error.code)
-  );
-}
-
-/** CDN response headers seen on the final hop mark a monitor as CDN-fronted even without the config flag. */
-function cdnSeen(result: Pick<ProbeResult, 'details'>): boolean {
-  return result.details.kind === 'http' && result.details.cdn !== undefined;
-}
-
-/**
- * The default rule, first match wins:
- *   up → null; DNS-layer failure → dns; hard failure in every location → connectivity (configurable);
- *   CDN-fronted → cdn; anything else → tcp (application performance).
- * Degraded results are classified by the same rule (they are never hard failures).
- */
-export function classify(
-  result: Pick<ProbeResult, 'status' | 'layer' | 'error' | 'details'>,
-  ctx: ClassifyContext,
-): IssueType | null {
-  const layer = failedLayer(result);
-  if (result.status === 'up') return null;
-  if (layer === 'dns') return 'dns';
-  if (isHardFailure(result) && ctx.allLocationsDown) {
-    return ctx.allLocationsDownType ?? DEFAULT_ALL_LOCATIONS_DOWN_TYPE;
-  }
-  if (ctx.cdn || cdnSeen(result)) return 'cdn';
-  return 'tcp';
 }

@@ -20,6 +20,7 @@ import {
   type MonitorPolicy,
 } from './incident-assess.ts';
 import { buildNotification } from './incident-notification.ts';
+import { routeFor } from './route.ts';
 
 export type { EscalationConfig, MonitorPolicy } from './incident-assess.ts';
 
@@ -110,13 +111,12 @@ function newIncident(
   now: Date,
   supersedes: string | undefined,
 ): Incident {
-  const rule = config.escalation[issueType];
   const openedAt = now.toISOString();
   const incident: Incident = {
     incidentId: incidentIdFor(monitor.id, issueType, openedAt),
     monitorId: monitor.id,
     issueType,
-    rule: { ...rule, team: monitor.team ?? rule.team },
+    rule: routeFor(issueType, monitor, config.escalation),
     status: 'open',
     firstSeen,
     openedAt,

@@ -3,10 +3,10 @@
  * of the escalation engine (docs/escalation.md explains every rule here).
  */
 import type { ErrorCode } from '../probes/types.ts';
-import { classify, isHardFailure, isPagingFailure } from './classify.ts';
 import type { EscalationTable } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
 import type { ClassificationRule, ConfirmationRule } from './policy.ts';
+import { confirm, everyLocationDown, isPagingFailure, typeAmongLocations } from './route.ts';
 
 /** A location's latest run counts while it is at most this many intervals older than the newest finding. */
 export const FRESH_INTERVALS = 1.5;
@@ -97,9 +97,7 @@ export function assess(
     .filter((l) => !isPagingFailure(l.latest))
     .map((l) => l.location)
     .sort();
-  const { minLocations, consecutiveRuns } = config.confirmation;
-  // The location rule needs enough vantage points; with fewer, only persistence can confirm.
-  const locationRule = byLocation.size >= minLocations;
+  const { minLocations } = config.confirmation;
 
   if (failing.length === 0) {
     const enough = healthy.length >= Math.min(minLocations, byLocation.size);
@@ -108,39 +106,23 @@ export function assess(
 
   const latestFailing = failingEntries.map((l) => l.latest);
   const outageType = config.classification.allLocationsDown;
-  // Slowness everywhere is still slowness: only hard failures in every location are an outage.
-  // "Every probing location" is the monitor's own: a single-region monitor hard down in its one
-  // region is a complete outage, while a multi-region one needs minLocations reporting first.
-  const outageQuorum = Math.min(minLocations, monitor.regions?.length ?? minLocations);
-  const allDown =
-    byLocation.size >= outageQuorum &&
-    failing.length === byLocation.size &&
-    latestFailing.every((f) => isHardFailure(f));
-  const cdn = monitor.cdn ?? false;
-  // The engine owns the cross-location half of classify(): a runner sees one location, so the
-  // outage type on a finding is only trusted when every location fails here too.
-  const typeOf = (f: Finding): IssueType => {
-    if (allDown)
-      return classify(f, { cdn, allLocationsDown: true, allLocationsDownType: outageType }) ?? outageType;
-    if (f.issueType && f.issueType !== outageType) return f.issueType;
-    return classify(f, { cdn, allLocationsDown: false }) ?? outageType;
+  const view = {
+    cdn: monitor.cdn ?? false,
+    allDown: everyLocationDown(byLocation.size, latestFailing, monitor.regions?.length, config.confirmation),
+    outageType,
   };
+  const typeOf = (f: Finding): IssueType => typeAmongLocations(f, view);
+  const allDown = view.allDown;
   const dnsFailing = latestFailing.some((f) => typeOf(f) === 'dns');
 
   const streaks = failingEntries.map((l) => failingStreak(l.history, gapMs));
-  let confirmedTypes: IssueType[];
-  let confirmed: boolean;
-  if (locationRule) {
-    confirmed = failing.length >= minLocations;
-    const counts = countBy(latestFailing.map(typeOf));
-    confirmedTypes = ISSUE_TYPES.filter((t) => (counts.get(t) ?? 0) >= minLocations);
-  } else {
-    const persistent = streaks.filter((s) => s.length >= consecutiveRuns);
-    confirmed = persistent.length > 0;
-    confirmedTypes = ISSUE_TYPES.filter((t) =>
-      persistent.some((s) => s.slice(-consecutiveRuns).every((f) => typeOf(f) === t)),
-    );
-  }
+  const { confirmed, confirmedTypes } = confirm(
+    byLocation.size,
+    latestFailing,
+    streaks,
+    config.confirmation,
+    typeOf,
+  );
 
   const issueType = pickType(latestFailing.map(typeOf), config.escalation, preferType);
   const firstSeenMs = Math.min(...streaks.map((s) => time(s[0] as Finding)));

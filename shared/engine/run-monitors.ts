@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
-import { classify } from '../domain/classify.ts';
+import { classify } from '../domain/route.ts';
 import { diagnose } from '../domain/diagnosis.ts';
 import type { Finding } from '../domain/finding.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';

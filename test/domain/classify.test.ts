@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  classify,
-  failedLayer,
-  isHardFailure,
-  isPagingFailure,
-  layerOf,
-} from '../../shared/domain/classify.ts';
+import { failedLayer, layerOf } from '../../shared/domain/classify.ts';
+import { classify, isHardFailure, isPagingFailure } from '../../shared/domain/route.ts';
 import type { IssueType } from '../../shared/domain/finding.ts';
 import type { ErrorCode, Layer, ProbeDetails, ProbeResult, Status } from '../../shared/probes/types.ts';
 import { ERROR_CODES } from '../../shared/probes/types.ts';

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  alarmIssueType,
-  alarmTeam,
-  certificateAlarmTeam,
-  certificateIssueType,
-  teamsOf,
-  watchdogTeam,
-} from '../../infra/teams.ts';
-import { classify } from '../../shared/domain/classify.ts';
+import { alarmTeam, certificateAlarmTeam, teamsOf, watchdogTeam } from '../../infra/teams.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
+import { alarmIssueType, certificateIssueType, classify } from '../../shared/domain/route.ts';
 import { MONITORS, testConfig } from './fixtures/config.ts';
 
 describe('teams', () => {
