@@ -16,9 +16,9 @@ import {
   type UpdateCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import pLimit from 'p-limit';
-import { isPagingFailure } from '../domain/classify.ts';
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
+import { isPagingFailure } from '../domain/route.ts';
 import { NetprobeError } from '../errors.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {

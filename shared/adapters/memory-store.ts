@@ -6,9 +6,10 @@
  * order per monitor, so a time-range query costs a binary search and its own results, however long
  * the history: a week-long replay stays linear.
  */
-import { isPagingFailure } from '../domain/classify.ts';
+
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
+import { isPagingFailure } from '../domain/route.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {

@@ -9,7 +9,6 @@
 import type { Clock } from '../ports/clock.ts';
 import type { CloseReason, Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
 import { MAX_PAGE_SIZE, type Page, type Store } from '../ports/store.ts';
-import { isPagingFailure } from './classify.ts';
 import type { Finding } from './finding.ts';
 import { escalationDueAt, type Incident, incidentIdFor } from './incident.ts';
 import {
@@ -20,7 +19,7 @@ import {
   type MonitorPolicy,
 } from './incident-assess.ts';
 import { buildNotification } from './incident-notification.ts';
-import { routeFor } from './route.ts';
+import { isPagingFailure, routeFor } from './route.ts';
 
 export type { EscalationConfig, MonitorPolicy } from './incident-assess.ts';
 

@@ -8,9 +8,9 @@
  */
 import pLimit from 'p-limit';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
-import { classify } from '../domain/route.ts';
 import { diagnose } from '../domain/diagnosis.ts';
 import type { Finding } from '../domain/finding.ts';
+import { classify } from '../domain/route.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { ProbeResult, Timings, TriageStep } from '../probes/types.ts';

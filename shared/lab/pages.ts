@@ -7,8 +7,8 @@
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
 import { publishInput } from '../adapters/sns-notifier.ts';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
-import { isPagingFailure } from '../domain/route.ts';
 import type { Finding } from '../domain/finding.ts';
+import { isPagingFailure } from '../domain/route.ts';
 import { DASHBOARD_NAME, topicName } from '../naming.ts';
 import type { Notification, Notifier } from '../ports/notifier.ts';
 
