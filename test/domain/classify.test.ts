@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failedLayer, layerOf } from '../../shared/domain/classify.ts';
-import { classify, isHardFailure, isPagingFailure } from '../../shared/domain/route.ts';
 import type { IssueType } from '../../shared/domain/finding.ts';
+import { classify, isHardFailure, isPagingFailure } from '../../shared/domain/route.ts';
 import type { ErrorCode, Layer, ProbeDetails, ProbeResult, Status } from '../../shared/probes/types.ts';
 import { ERROR_CODES } from '../../shared/probes/types.ts';
 
