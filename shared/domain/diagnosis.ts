@@ -114,3 +114,12 @@ function fineBelow(spec: ProbeSpec, result: ProbeResult, steps: readonly TriageS
   }
   return `${listWords(fine.map((f) => f.name))} fine`;
 }
+
+/**
+ * An ad-hoc check's diagnosis: one location cannot tell a failure everywhere from a local one, so the
+ * sentence says where it was seen from (null stays null: nothing to explain).
+ */
+export function seenFromOnePlace(diagnosis: string | null, location: string): string | null {
+  if (diagnosis === null) return null;
+  return `${diagnosis} Seen from one place only (${location}): whether it fails everywhere is not known.`;
+}

@@ -65,9 +65,25 @@ function cdnSeen(result: Pick<ProbeResult, 'details'>): boolean {
 }
 
 /**
+ * Failures where something answered at the edge: a status, a body, redirects or a certificate. For a
+ * CDN-fronted monitor that is the CDN answering, so the failure is the CDN's even in every location
+ * (the table's "CDN issue, global impact"); a connect or timeout everywhere is still an outage.
+ */
+export const CDN_ANSWERED_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'HTTP_STATUS',
+  'ASSERTION_FAILED',
+  'HTTP_TOO_MANY_REDIRECTS',
+  'HTTP_BODY_TOO_LARGE',
+  'TLS_CERT_EXPIRED',
+  'TLS_CERT_UNTRUSTED',
+  'TLS_HOSTNAME_MISMATCH',
+]);
+
+/**
  * The issue type of one result (docs/errors.md "Classification"), first match wins:
- *   up → null; DNS-layer failure → dns; hard failure in every location → connectivity (configurable);
- *   CDN-fronted → cdn; anything else → tcp (application performance).
+ *   up → null; DNS-layer failure → dns; CDN-fronted and the CDN answered (CDN_ANSWERED_CODES) → cdn;
+ *   hard failure in every location → connectivity (configurable); CDN-fronted → cdn;
+ *   anything else → tcp (application performance).
  * Degraded results are classified by the same rule (they are never hard failures). The probe runner
  * classifies each finding with what one location knows; the engine classifies again across locations
  * (typeAmongLocations) once it knows whether all of them failed.
@@ -79,10 +95,12 @@ export function classify(
   const layer = failedLayer(result);
   if (result.status === 'up') return null;
   if (layer === 'dns') return 'dns';
+  const cdn = ctx.cdn || cdnSeen(result);
+  if (cdn && result.error !== null && CDN_ANSWERED_CODES.has(result.error.code)) return 'cdn';
   if (isHardFailure(result) && ctx.allLocationsDown) {
     return ctx.allLocationsDownType ?? DEFAULT_ALL_LOCATIONS_DOWN_TYPE;
   }
-  if (ctx.cdn || cdnSeen(result)) return 'cdn';
+  if (cdn) return 'cdn';
   return 'tcp';
 }
 

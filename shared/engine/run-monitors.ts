@@ -8,7 +8,7 @@
  */
 import pLimit from 'p-limit';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
-import { diagnose } from '../domain/diagnosis.ts';
+import { diagnose, seenFromOnePlace } from '../domain/diagnosis.ts';
 import type { Finding } from '../domain/finding.ts';
 import { classify } from '../domain/route.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
@@ -100,13 +100,18 @@ export interface CheckOnceOptions extends RunOptions {
   cdn?: boolean;
 }
 
-/** One ad-hoc probe (`netprobe check <url>`, the probe API): always runs, in this one location. */
+/**
+ * One ad-hoc probe (`netprobe check <url>`, the probe API): always runs, in this one location. One
+ * place cannot tell a complete outage: the finding carries the type one location can know, and the
+ * diagnosis says where it was seen from.
+ */
 export async function checkOnce(spec: ProbeSpec, opts: CheckOnceOptions): Promise<Finding> {
   return findingOf(spec, {
     ...opts,
     monitorId: opts.monitorId,
     cdn: opts.cdn ?? false,
-    allLocationsDown: true,
+    allLocationsDown: false,
+    onePlace: true,
   });
 }
 
@@ -119,6 +124,8 @@ interface FindingContext extends RunOptions {
   monitorId: string | undefined;
   cdn: boolean;
   allLocationsDown: boolean;
+  /** An ad-hoc check: its diagnosis says it was seen from this one location. */
+  onePlace?: boolean;
 }
 
 async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding> {
@@ -157,7 +164,9 @@ async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding>
       allLocationsDown: ctx.allLocationsDown,
       allLocationsDownType: ctx.classification?.allLocationsDown,
     }),
-    diagnosis: diagnose(spec, examined),
+    diagnosis: ctx.onePlace
+      ? seenFromOnePlace(diagnose(spec, examined), ctx.location)
+      : diagnose(spec, examined),
     details: result.details,
     ...(steps === undefined ? {} : { triage: steps }),
     ...(triageSkipped === undefined ? {} : { triageSkipped }),

@@ -62,9 +62,35 @@ describe('classify', () => {
       { cdn: false, allLocationsDown: true },
       'connectivity',
     ],
+    // Issue 14, on purpose (was connectivity): the CDN answered everywhere, so it is the CDN's failure.
     [
       '503 everywhere, CDN-fronted',
       result('down', 'HTTP_STATUS', 'application'),
+      { cdn: true, allLocationsDown: true },
+      'cdn',
+    ],
+    [
+      '503 everywhere, CDN headers seen',
+      result('down', 'HTTP_STATUS', 'application', HTTP_VIA_CDN),
+      { cdn: false, allLocationsDown: true },
+      'cdn',
+    ],
+    [
+      'expired certificate everywhere, CDN-fronted',
+      result('down', 'TLS_CERT_EXPIRED', 'tls'),
+      { cdn: true, allLocationsDown: true },
+      'cdn',
+    ],
+    // Nothing answered: a CDN-fronted target unreachable everywhere is still a complete outage.
+    [
+      'refused everywhere, CDN-fronted',
+      result('down', 'TCP_REFUSED', 'transport'),
+      { cdn: true, allLocationsDown: true },
+      'connectivity',
+    ],
+    [
+      'HTTP timeout everywhere, CDN-fronted',
+      result('down', 'HTTP_TIMEOUT', 'application'),
       { cdn: true, allLocationsDown: true },
       'connectivity',
     ],

@@ -222,7 +222,8 @@ describe('runMonitors', () => {
 });
 
 describe('checkOnce', () => {
-  it('an ad-hoc URL: monitorId is the target, and its one location is every location', async () => {
+  // Issue 14, on purpose: one place cannot tell a complete outage (was: its one location is every location).
+  it('an ad-hoc URL: monitorId is the target, typed as one location can know, seen from one place', async () => {
     const scratch = net.createServer().listen(0, '127.0.0.1');
     await once(scratch, 'listening');
     const port = (scratch.address() as net.AddressInfo).port;
@@ -239,8 +240,11 @@ describe('checkOnce', () => {
       startedAt: '2026-11-24T10:00:00.000Z',
       status: 'down',
       layer: 'transport',
-      issueType: 'connectivity',
+      issueType: 'tcp',
     });
     expect(finding.diagnosis).toContain(`127.0.0.1:${port}`);
+    expect(finding.diagnosis).toMatch(
+      /Seen from one place only \(local:laptop\): whether it fails everywhere is not known\.$/,
+    );
   });
 });
