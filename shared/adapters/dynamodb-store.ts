@@ -207,12 +207,12 @@ export class DynamoDbStore implements Store {
     let input: QueryCommandInput;
     let cursorShape: CursorShape;
     if (query.location !== undefined) {
-      cursorShape = cursorShapes.findingsIn(monitorId, query.location);
+      cursorShape = cursorShapes.findingsIn(monitorId, query.location, { from, to });
       values[':pk'] = cursorShape.partition.value;
+      const bounds = cursorShape.sort;
       let range = '';
-      if (from) values[':from'] = from.toISOString();
-      // gsi1sk is the bare timestamp: an exclusive `to` is the last millisecond before it.
-      if (to) values[':to'] = new Date(to.getTime() - 1).toISOString();
+      if (bounds.from !== undefined) values[':from'] = bounds.from;
+      if (bounds.to !== undefined) values[':to'] = bounds.to;
       if (from && to) range = ' AND gsi1sk BETWEEN :from AND :to';
       else if (from) range = ' AND gsi1sk >= :from';
       else if (to) range = ' AND gsi1sk <= :to';
@@ -222,11 +222,10 @@ export class DynamoDbStore implements Store {
         KeyConditionExpression: `gsi1pk = :pk${range}`,
       };
     } else {
-      cursorShape = cursorShapes.findings(monitorId);
+      cursorShape = cursorShapes.findings(monitorId, { from, to });
       values[':pk'] = cursorShape.partition.value;
-      values[':from'] = from ? keys.findingBound(from) : 'FINDING#';
-      // '$' sorts right after '#': the end of every FINDING# key.
-      values[':to'] = to ? keys.findingBound(to) : 'FINDING$';
+      values[':from'] = cursorShape.sort.from;
+      values[':to'] = cursorShape.sort.to;
       input = {
         TableName: this.#table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

@@ -120,9 +120,9 @@ export class MemoryStore implements Store {
     const hi = to ? lowerBound(all, keys.findingBound(to)) : all.length;
     let rows = all.slice(lo, Math.max(lo, hi));
     let sortAttr: 'sk' | 'gsi1sk' = 'sk';
-    let shape = cursorShapes.findings(monitorId);
+    let shape = cursorShapes.findings(monitorId, { from, to });
     if (query.location !== undefined) {
-      shape = cursorShapes.findingsIn(monitorId, query.location);
+      shape = cursorShapes.findingsIn(monitorId, query.location, { from, to });
       rows = rows.filter((r) => r.gsi1pk === shape.partition.value);
       sortAttr = 'gsi1sk';
     }

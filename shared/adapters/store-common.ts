@@ -6,31 +6,63 @@
 import type { Finding } from '../domain/finding.ts';
 import { ACTIVE_INCIDENTS_PK, keys } from './table-design.ts';
 
-/** What decodeCursor checks a cursor against: the exact key attributes and the query's partition. */
+/**
+ * What decodeCursor checks a cursor against, so a forged one is refused before DynamoDB sees it (it
+ * answers ValidationException, a 500, to a start key outside the query or an empty or oversized key).
+ */
 export interface CursorShape {
+  /** Exactly the key attributes of the query's LastEvaluatedKey. */
   attributes: readonly string[];
   partition: { attribute: string; value: string };
+  /** The sort key the query reads, with its bounds (inclusive; absent: unbounded). */
+  sort: { attribute: string; from?: string; to?: string };
+  /** What the other key attributes start with (the table's key inside an index cursor). */
+  prefixes: Readonly<Record<string, string>>;
+}
+
+/** Inclusive time range of a findings query, from the store's FindingQuery. */
+export interface TimeRange {
+  from?: Date | undefined;
+  /** Exclusive. */
+  to?: Date | undefined;
 }
 
 /**
  * The LastEvaluatedKey of each paged query: the table's key, plus the index's key on an index, with
- * the partition the query reads.
+ * the partition and sort-key range the query reads. The DynamoDB store builds its key conditions from
+ * the same bounds.
  */
 export const cursorShapes = {
   /** A monitor's findings, every location (the table itself). */
-  findings: (monitorId: string): CursorShape => ({
+  findings: (monitorId: string, range: TimeRange = {}): CursorShape => ({
     attributes: ['pk', 'sk'],
     partition: { attribute: 'pk', value: keys.monitor(monitorId) },
+    sort: {
+      attribute: 'sk',
+      from: range.from ? keys.findingBound(range.from) : 'FINDING#',
+      // '$' sorts right after '#': the end of every FINDING# key.
+      to: range.to ? keys.findingBound(range.to) : 'FINDING$',
+    },
+    prefixes: {},
   }),
   /** A monitor's findings in one location (byLocation). */
-  findingsIn: (monitorId: string, location: string): CursorShape => ({
+  findingsIn: (monitorId: string, location: string, range: TimeRange = {}): CursorShape => ({
     attributes: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
     partition: { attribute: 'gsi1pk', value: keys.findingLocation(monitorId, location) },
+    sort: {
+      attribute: 'gsi1sk',
+      ...(range.from ? { from: range.from.toISOString() } : {}),
+      // gsi1sk is the bare timestamp: an exclusive `to` is the last millisecond before it.
+      ...(range.to ? { to: new Date(range.to.getTime() - 1).toISOString() } : {}),
+    },
+    prefixes: { pk: keys.monitor(monitorId), sk: 'FINDING#' },
   }),
   /** Open and owing incidents (activeIncidents). */
   activeIncidents: (): CursorShape => ({
     attributes: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
     partition: { attribute: 'gsi2pk', value: ACTIVE_INCIDENTS_PK },
+    sort: { attribute: 'gsi2sk' },
+    prefixes: { pk: 'MONITOR#', sk: 'INCIDENT#' },
   }),
 } as const;
 

@@ -266,7 +266,10 @@ function optionIssues(scheme: UrlScheme, opts: Record<string, unknown>): RawIssu
   return Object.entries(opts)
     .filter(([, value]) => value !== undefined)
     .flatMap(([key]) => {
-      const schemes = OPTION_SCHEMES[key as keyof TargetOptions] as readonly UrlScheme[] | undefined;
+      // Own keys only: "constructor" or "toString" must not find Object.prototype's members.
+      const schemes = Object.hasOwn(OPTION_SCHEMES, key)
+        ? OPTION_SCHEMES[key as keyof TargetOptions]
+        : undefined;
       if (!schemes) return [{ path: [key], message: unknownKeyMessage(key, OPTION_KEYS) }];
       if (!schemes.includes(scheme)) return [{ path: [key], message: `only for ${schemes.join(', ')} URLs` }];
       return [];
