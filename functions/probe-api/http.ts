@@ -71,9 +71,14 @@ export function requireHttpApiEvent(): MiddlewareObj<APIGatewayProxyEventV2, Api
     before: (request) => {
       const event = request.event as Partial<APIGatewayProxyEventV2> | null;
       const http = event?.requestContext?.http;
-      if (event?.version !== '2.0' || typeof http?.method !== 'string' || typeof http.path !== 'string') {
+      if (
+        event?.version !== '2.0' ||
+        typeof http?.method !== 'string' ||
+        typeof http.path !== 'string' ||
+        !http.path.startsWith('/')
+      ) {
         throw badRequest(
-          'not an API Gateway HTTP API event (payload version "2.0" with requestContext.http.method and .path); see events/apigw/ for samples',
+          'not an API Gateway HTTP API event (payload version "2.0" with requestContext.http.method and a .path starting with "/"); see events/apigw/ for samples',
         );
       }
     },
