@@ -67,19 +67,22 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
       throw new ApiError(404, `no route ${method} ${path} (routes: ${known})`);
     },
   });
-  return middy<APIGatewayProxyEventV2, ApiResponse>()
-    .use(time.middleware())
-    .use(
-      logInvocation<APIGatewayProxyEventV2, ApiResponse>(logger, {
-        describeEvent: describeRequest,
-        describeResult: (response) => ({ status: response.statusCode }),
-        isExpected: (error) => error instanceof ApiError && error.status < 500,
-      }),
-    )
-    .use(httpErrors())
-    .use(flushMetrics(() => deps().metrics, logger))
-    .use(requireHttpApiEvent())
-    .handler(router);
+  return (
+    middy<APIGatewayProxyEventV2, ApiResponse>()
+      .use(time.middleware())
+      // Before the log: onError runs in reverse, so the log sees the error before it becomes the answer.
+      .use(httpErrors())
+      .use(
+        logInvocation<APIGatewayProxyEventV2, ApiResponse>(logger, {
+          describeEvent: describeRequest,
+          describeResult: (response) => ({ status: response.statusCode }),
+          isExpected: (error) => error instanceof ApiError && error.status < 500,
+        }),
+      )
+      .use(flushMetrics(() => deps().metrics, logger))
+      .use(requireHttpApiEvent())
+      .handler(router)
+  );
 }
 
 export const handler = createHandler(probingDeps);

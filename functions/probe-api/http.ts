@@ -3,6 +3,7 @@
  * error shape for every failure: `{"error": {"code": "...", "message": "..."}}` with 400, 403, 404 or 500.
  */
 import type { MiddlewareObj } from '@middy/core';
+import httpErrorHandler from '@middy/http-error-handler';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { unknownKeyMessage } from '../../shared/config/validate.ts';
@@ -18,15 +19,21 @@ export const ERROR_CODES = {
 } as const;
 export type ApiStatus = keyof typeof ERROR_CODES;
 
-/** A failure the API answers with its status and message (the message is shown to the caller). */
+/**
+ * A failure the API answers with its status and message (the message is shown to the caller). It is
+ * an http-error as middy's http-error-handler reads one: `statusCode`, and `expose` set.
+ */
 export class ApiError extends NetprobeError {
   override name = 'ApiError';
   readonly status: ApiStatus;
+  readonly statusCode: ApiStatus;
+  readonly expose = true;
   /** The API's error code, the `error.code` of the response body. */
   declare readonly code: (typeof ERROR_CODES)[ApiStatus];
   constructor(status: ApiStatus, message: string) {
     super(ERROR_CODES[status], message);
     this.status = status;
+    this.statusCode = status;
   }
 }
 
@@ -40,26 +47,34 @@ export function json(statusCode: number, payload: unknown): ApiResponse {
   };
 }
 
-export function errorResponse(status: ApiStatus, message: string): ApiResponse {
-  return json(status, { error: { code: ERROR_CODES[status], message } });
+/**
+ * Every failure as the API's one error shape, written by middy's http-error-handler: ApiError → its
+ * status and message; anything else → 500 with the request id, whose details stay in the log (an
+ * unexpected error may carry internals the caller should not see). Use it before the logging
+ * middleware, so the log sees the original error (onError runs in reverse order of use).
+ */
+export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, ApiResponse>[] {
+  return [httpErrorHandler({ logger: false }), errorShape()];
 }
 
-/**
- * ApiError → its status; anything else → 500 with the request id, whose details stay in the log (an
- * unexpected error may carry internals the caller should not see). Never rethrows.
- */
-export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, ApiResponse> {
+/** Turns the error into the http-error whose message is the JSON body http-error-handler writes. */
+function errorShape(): MiddlewareObj<APIGatewayProxyEventV2, ApiResponse> {
   return {
-    name: 'httpErrors',
+    name: 'errorShape',
     onError: (request) => {
-      const error = request.error;
-      request.response =
-        error instanceof ApiError
-          ? errorResponse(error.status, error.message)
-          : errorResponse(
+      const error =
+        request.error instanceof ApiError
+          ? request.error
+          : new ApiError(
               500,
               `internal error (request ${request.context.awsRequestId}); the probe-api function's log has the details`,
             );
+      const body = JSON.stringify({ error: { code: error.code, message: error.message } });
+      request.error = Object.assign(new Error(body, { cause: request.error }), {
+        statusCode: error.status,
+        expose: true,
+        headers: { 'cache-control': 'no-store' },
+      });
     },
   };
 }
