@@ -51,6 +51,31 @@ describe('POST /check body keys named like Object.prototype members', () => {
   );
 });
 
+describe('POST /check patterns the linear-time engine cannot run → 400 naming the pattern', () => {
+  it.each([
+    [
+      { body: [{ regex: 'ok(?=!)' }] },
+      /^body\.assert\.body\[0\]\.regex: regex "ok\(\?=!\)" is not supported: lookahead/,
+    ],
+    [
+      { headers: { server: { regex: '(a)\\1' } } },
+      /^body\.assert\.headers\.server\.regex: regex .* is not supported: backreferences/,
+    ],
+    [
+      { json: [{ path: '$.items[?(@.price > 10)]', match: 'x' }] },
+      /^body\.assert\.json\[0\]\.path: JSON path "\$\.items\[\?\(@\.price > 10\)\]" is not supported: filter and script/,
+    ],
+  ])('%j', async (assert, message) => {
+    const event = loadEvent<APIGatewayProxyEventV2>('apigw/check');
+    const body = JSON.stringify({ url: 'https://example.com/', timeout: '1s', assert });
+
+    const answer = await call(await deps(), { ...event, body });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.message).toMatch(message);
+  });
+});
+
 /** A cursor that decodes fine and names the right partition, but carries `key`. */
 const forged = (key: Record<string, string>) => encodeCursor(key);
 

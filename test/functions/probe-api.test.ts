@@ -245,6 +245,10 @@ describe('POST /check', () => {
     [`http://[::ffff:0:127.0.0.1]:PORT/`],
     [`tls://[64:ff9b::127.0.0.1]:PORT`],
     [`http://[2002:7f00:1::1]:PORT/`],
+    // IPv4 literal forms the WHATWG URL parser normalises: the guard judges the address they denote.
+    [`http://2130706433:PORT/`],
+    [`http://0x7f.1:PORT/`],
+    [`http://127.1:PORT/`],
   ])('refuses the loopback literal %s', async (template) => {
     const answer = await call(
       await deps(),

@@ -4,6 +4,7 @@
  * server given by name is resolved once and that address pinned; the system resolver is exempt.
  * Lab servers on 127.0.0.1 and 127.0.0.2 only.
  */
+import dns from 'node:dns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DnsServerHandle, startDnsServer, type ZoneRecord } from '../../shared/lab/dns-server.ts';
 import { createDnsProbe, dnsProbe } from '../../shared/probes/dns.ts';
@@ -112,5 +113,22 @@ describe('the DNS prober asks the connect guard', () => {
     expect(result.status).toBe('down');
     expect(result.error?.code).toBe('DNS_NXDOMAIN');
     expect(result.error?.message).toMatch(/^DNS server: ns\.nowhere\.test does not resolve/);
+  });
+
+  it('does not ask about the system resolver (the runtime’s own configuration), the one exemption', async () => {
+    const resolver = await server();
+    const saved = dns.getServers();
+    dns.setServers([`127.0.0.1:${resolver.port}`]);
+    try {
+      const { guard, asked } = recordingGuard(['127.0.0.1']);
+
+      const result = await dnsProbe(dnsSpec(undefined), context(guard));
+
+      expect(result.status).toBe('up');
+      expect(asked).toEqual([]);
+      expect(resolver.queries).toBe(1);
+    } finally {
+      dns.setServers(saved);
+    }
   });
 });
