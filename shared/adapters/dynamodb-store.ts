@@ -30,12 +30,16 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
-import { type CursorShape, cursorShapes, newestPerLocation } from './store-common.ts';
+import {
+  type CursorShape,
+  cursorShapes,
+  decodeCursor,
+  encodeCursor,
+  newestPerLocation,
+} from './store-common.ts';
 import {
   ACTIVE_INCIDENTS_PK,
   canonicalTime,
-  decodeCursor,
-  encodeCursor,
   FAILING_SHARDS,
   keys,
   monitorIdOf,

@@ -21,8 +21,8 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
-import { cursorShapes, newestPerLocation } from './store-common.ts';
-import { ACTIVE_INCIDENTS_PK, canonicalTime, decodeCursor, encodeCursor, keys } from './table-design.ts';
+import { cursorShapes, decodeCursor, encodeCursor, newestPerLocation } from './store-common.ts';
+import { ACTIVE_INCIDENTS_PK, canonicalTime, keys } from './table-design.ts';
 
 interface FindingRow {
   /** The table's sort key (FINDING#<startedAt>#<location>): rows are kept in its order. */

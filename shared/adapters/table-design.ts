@@ -3,8 +3,6 @@
  * from TABLE_DESIGN, local-dynamo.ts creates the same table in dynalite, and the stores build
  * every key with the functions below, so all three agree by construction.
  */
-import { InvalidCursorError } from '../ports/store.ts';
-import type { CursorShape } from './store-common.ts';
 
 export const TABLE_DESIGN = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -109,57 +107,4 @@ export const keys = {
 export function monitorIdOf(pk: string): string {
   if (!pk.startsWith('MONITOR#')) throw new RangeError(`not a monitor partition key: ${pk}`);
   return decodeURIComponent(pk.slice('MONITOR#'.length));
-}
-
-/** Opaque page cursor: base64url of the last evaluated key. */
-export function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
-/**
- * DynamoDB's limit on a sort key's size (a partition key may take 2048): no key this table writes
- * comes near it, so it bounds every attribute of a cursor, and a cursor's length.
- */
-export const MAX_CURSOR_KEY_BYTES = 1024;
-const MAX_CURSOR_CHARS = 4 * 4 * MAX_CURSOR_KEY_BYTES;
-/** Keys are URI-encoded ASCII: anything else in a cursor was not written by a store. */
-const KEY_TEXT = /^[\x21-\x7e]+$/;
-
-/**
- * Decodes a cursor and checks it belongs to this query: exactly the key attributes the query
- * returns, in the same partition, each a non-empty key of at most MAX_CURSOR_KEY_BYTES, with the
- * sort key inside the range the query reads, so a cursor cannot be replayed against another monitor
- * and a forged one is a 400 (InvalidCursorError), never a DynamoDB ValidationException.
- */
-export function decodeCursor(cursor: string, expect: CursorShape): Record<string, string> {
-  let key: unknown;
-  try {
-    if (cursor.length > MAX_CURSOR_CHARS || !/^[A-Za-z0-9_-]+$/.test(cursor))
-      throw new Error('not base64url');
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidCursorError('cursor: not a cursor returned by this API');
-  }
-  const record = key as Record<string, unknown>;
-  const valid =
-    typeof key === 'object' &&
-    key !== null &&
-    !Array.isArray(key) &&
-    Object.keys(record).length === expect.attributes.length &&
-    expect.attributes.every((name) => isKeyText(record[name])) &&
-    record[expect.partition.attribute] === expect.partition.value &&
-    Object.entries(expect.prefixes).every(([name, prefix]) => (record[name] as string).startsWith(prefix));
-  if (!valid) throw new InvalidCursorError('cursor: does not belong to this query');
-  const sort = record[expect.sort.attribute] as string;
-  const { from, to } = expect.sort;
-  if ((from !== undefined && sort < from) || (to !== undefined && sort > to)) {
-    throw new InvalidCursorError(
-      'cursor: outside the range of this query (a cursor only works with the from and to it was returned with)',
-    );
-  }
-  return record as Record<string, string>;
-}
-
-function isKeyText(value: unknown): value is string {
-  return typeof value === 'string' && value.length <= MAX_CURSOR_KEY_BYTES && KEY_TEXT.test(value);
 }

@@ -7,6 +7,14 @@
  *
  * The URL is turned into the input form of a probe block, options are merged in, and the block's
  * schema resolves it, so a URL and the equivalent config block yield the very same ProbeSpec.
+ *
+ * http(s) URLs are parsed by the WHATWG `URL` (validate.ts httpUrlError; the probe keeps its `href`).
+ * dns://, tcp:// and tls:// are split here by hand on purpose: to the WHATWG parser they are
+ * non-special schemes, whose host is opaque (case kept, `db!1` accepted, `0x7f.1` not read as an
+ * IPv4 address), which have no default port, and whose every failure is the same "Invalid URL"
+ * (a port of 99999, `[db]`, an unbracketed IPv6 address), where each must say what is wrong; RFC 4501
+ * separates dns: parameters with ";" as well, which URLSearchParams does not. The host, port and name
+ * checks are the shared ones of validate.ts (also used for `dns.server` and `allowPrivateTargets`).
  */
 import { isIP } from 'node:net';
 import * as z from 'zod';

@@ -6,8 +6,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createHandler, type ProbeApiDeps } from '../../functions/probe-api/handler.ts';
-import { cursorShapes } from '../../shared/adapters/store-common.ts';
-import { encodeCursor, keys } from '../../shared/adapters/table-design.ts';
+import { cursorShapes, encodeCursor } from '../../shared/adapters/store-common.ts';
+import { keys } from '../../shared/adapters/table-design.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import { useDynalite } from '../fixtures/dynalite.ts';
 import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
