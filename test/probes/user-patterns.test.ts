@@ -47,7 +47,7 @@ describe('regular expressions run in linear time', () => {
   it('the same pattern over a 1 MiB body stays linear', () => {
     const started = performance.now();
     expect(matches({ regex: '^(a+)+$' }, `${'a'.repeat(1024 * 1024)}!`)).toBe(false);
-    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(performance.now() - started).toBeLessThan(10_000);
   });
 
   it.each([
