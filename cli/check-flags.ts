@@ -98,13 +98,26 @@ function assertApplicable(flags: CheckFlags, scheme: UrlScheme): void {
 
 /** The spec for `url` refined by the flags. Reads the --ca file. Throws UsageError or ConfigError. */
 export async function checkSpec(url: string, flags: CheckFlags): Promise<ProbeSpec> {
-  const { scheme } = urlToProbeInput(url);
+  const { scheme } = withSchemeHint(url, () => urlToProbeInput(url));
   assertApplicable(flags, scheme);
   const options = await targetOptions(flags, scheme);
   try {
     return parseTargetUrl(url, options);
   } catch (err) {
     throw err instanceof ConfigError ? new ConfigError(err.issues.map(toFlagIssue)) : err;
+  }
+}
+
+/** `host:port` without a scheme reads as the scheme "host:": say which URL was probably meant. */
+const HOST_PORT = /^\[?[A-Za-z0-9.:_-]+?\]?:\d{1,5}$/;
+
+function withSchemeHint<T>(url: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !HOST_PORT.test(url)) throw err;
+    const hint = `did you mean tcp://${url} (a TCP port) or http://${url}/?`;
+    throw new ConfigError(err.issues.map((issue) => ({ ...issue, message: `${issue.message}; ${hint}` })));
   }
 }
 

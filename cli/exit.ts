@@ -1,7 +1,7 @@
 /**
  * The CLI's exit codes, a contract scripts and CI jobs rely on:
- *   0  every finding up or degraded
- *   1  at least one finding down
+ *   0  every finding up or degraded (up only, with --fail-on degraded)
+ *   1  at least one finding down (or degraded, with --fail-on degraded)
  *   2  usage or configuration error (the message says what and where)
  */
 import type { Finding } from '../shared/domain/finding.ts';
@@ -10,8 +10,12 @@ import { NetprobeError } from '../shared/errors.ts';
 export const EXIT = { ok: 0, down: 1, usage: 2 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
-export function exitCodeFor(findings: readonly Finding[]): ExitCode {
-  return findings.some((f) => f.status === 'down') ? EXIT.down : EXIT.ok;
+/** `--fail-on`: the least bad status that fails the command (exit 1). */
+export type FailOn = 'down' | 'degraded';
+
+export function exitCodeFor(findings: readonly Finding[], failOn: FailOn = 'down'): ExitCode {
+  const failing = (f: Finding) => f.status === 'down' || (failOn === 'degraded' && f.status === 'degraded');
+  return findings.some(failing) ? EXIT.down : EXIT.ok;
 }
 
 /**

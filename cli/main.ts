@@ -4,7 +4,7 @@
  *
  * Every user error ends as `netprobe: <what and where>` on stderr with exit code 2, never a stack trace.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option } from 'commander';
 import pkg from '../package.json' with { type: 'json' };
 import { ConfigError } from '../shared/config/errors.ts';
 import { EXIT, UsageError } from './exit.ts';
@@ -12,6 +12,13 @@ import { type Output, processOutput } from './output.ts';
 import { argvSecrets } from './secrets.ts';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const HELP = new Help();
+const FAIL_ON = new Option(
+  '--fail-on <status>',
+  'exit 1 when a finding is this status or worse: down, or degraded (for scripts)',
+)
+  .choices(['down', 'degraded'])
+  .default('down');
 
 /** Runs the CLI and resolves to its exit code; `argv` without the node and script entries. */
 export async function main(args: string[], output: Output = processOutput()): Promise<number> {
@@ -51,7 +58,11 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
       writeOut: (text) => output.out(text.replace(/\n$/, '')),
       writeErr: (text) => output.err(text.replace(/\n$/, '')),
     })
-    .showHelpAfterError('(see netprobe --help)');
+    .showHelpAfterError('(see netprobe --help)')
+    // A repeatable flag starts from [] so its values collect; "(default: [])" would only be noise.
+    .configureHelp({
+      optionDescription: (option) => HELP.optionDescription(option).replace(/ \(default: \[\]\)$/, ''),
+    });
 
   program
     .command('check')
@@ -82,7 +93,10 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
     )
     .option('-d, --data <body>', 'request body')
     .option('--max-redirects <n>', 'redirects to follow (default 5)')
-    .option('--expect-status <codes>', 'accepted status codes: 200, 200-299, 200,301-302 (default 200-399)')
+    .option(
+      '--expect-status <codes>',
+      'accepted status codes: 200, 2xx, 200-299, 200,301-302 (default 200-399)',
+    )
     .option('--expect-body <text>', 'body must contain text; repeatable', collect, [])
     .option('--expect-header <name:value>', 'response header must contain value; repeatable', collect, [])
     .option(
@@ -108,6 +122,8 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
     )
     .option('--json', 'print the finding as one line of JSON')
     .option('--no-triage', 'skip the layered triage that runs after a failure')
+    .addOption(FAIL_ON)
+    .showHelpAfterError('(see netprobe check --help)')
     .action(async (url: string, flags) => {
       const { checkCommand } = await import('./commands/check.ts');
       setExit(await checkCommand(url, flags, output));
@@ -123,6 +139,8 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
       ),
     )
     .option('--json', 'print one JSON finding per line (NDJSON)')
+    .addOption(FAIL_ON)
+    .showHelpAfterError('(see netprobe run --help)')
     .action(async (flags) => {
       const { runCommand } = await import('./commands/run.ts');
       setExit(await runCommand(flags, output));
@@ -134,6 +152,7 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
     .requiredOption('--findings <file>', 'NDJSON findings, as printed by `netprobe run --json`')
     .option('-c, --config <file>', 'monitors config with the escalation table; default ./monitors.config.ts')
     .option('--json', 'print one JSON notification per line')
+    .showHelpAfterError('(see netprobe replay --help)')
     .action(async (flags) => {
       const { replayCommand } = await import('./commands/replay.ts');
       setExit(await replayCommand(flags, output));
@@ -144,6 +163,7 @@ function buildProgram(output: Output, setExit: (code: number) => void): Command 
     .summary('start a local lab of targets on 127.0.0.1, probe them, print the findings (npm start)')
     .option('--json', 'print one JSON finding per line (NDJSON) instead of the report')
     .option('--verbose', "print every metric datum and every page's full SNS message")
+    .showHelpAfterError('(see netprobe lab --help)')
     .action(async (flags) => {
       const { labCommand } = await import('./commands/lab.ts');
       setExit(await labCommand(flags, output));

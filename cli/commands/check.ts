@@ -6,7 +6,7 @@ import { checkOnce } from '../../shared/engine/run-monitors.ts';
 import { targetOf } from '../../shared/probes/index.ts';
 import { warmUp } from '../../shared/probes/warm-up.ts';
 import { type CheckFlags, checkSpec } from '../check-flags.ts';
-import { exitCodeFor } from '../exit.ts';
+import { exitCodeFor, type FailOn } from '../exit.ts';
 import { findingDetails } from '../format/details.ts';
 import { findingsTable } from '../format/findings.ts';
 import { triageLines } from '../format/triage.ts';
@@ -19,6 +19,7 @@ export const WAITING_NOTICE_AFTER_MS = 1000;
 export interface CheckOptions extends CheckFlags {
   json?: boolean;
   triage: boolean;
+  failOn?: FailOn;
 }
 
 export async function checkCommand(url: string, opts: CheckOptions, output: Output): Promise<number> {
@@ -43,7 +44,7 @@ export async function checkCommand(url: string, opts: CheckOptions, output: Outp
     for (const line of findingDetails(finding, output.paint)) output.out(line);
     for (const line of triageLines(finding, output.paint)) output.out(line);
   }
-  return exitCodeFor([finding]);
+  return exitCodeFor([finding], opts.failOn);
 }
 
 function formatSeconds(ms: number): string {

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG_PATH, loadConfig } from '../../shared/config/load.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
 import { warmUp } from '../../shared/probes/warm-up.ts';
-import { EXIT, exitCodeFor, UsageError } from '../exit.ts';
+import { EXIT, exitCodeFor, type FailOn, UsageError } from '../exit.ts';
 import { findingsTable, formatMs, summaryLine } from '../format/findings.ts';
 import { localLocation } from '../location.ts';
 import type { Output } from '../output.ts';
@@ -17,6 +17,7 @@ export interface RunFlags {
   config?: string;
   concurrency?: number;
   json?: boolean;
+  failOn?: FailOn;
 }
 
 export async function runCommand(flags: RunFlags, output: Output): Promise<number> {
@@ -47,7 +48,7 @@ export async function runCommand(flags: RunFlags, output: Output): Promise<numbe
     output.err(`netprobe: not started (out of time): ${skipped.join(', ')}`);
     return EXIT.down;
   }
-  return exitCodeFor(findings);
+  return exitCodeFor(findings, flags.failOn);
 }
 
 /** `netprobe: 3/12 api-health down (TCP_TIMEOUT) 1000.2 ms`: short, so writing it costs the probes in flight nothing. */

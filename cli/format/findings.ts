@@ -1,6 +1,7 @@
 /**
  * Human output for findings: one table row per finding (phases in ms with one decimal, as curl -w
- * users read them), and under every finding that is not up, the one-sentence diagnosis.
+ * users read them), and under every finding that is not up, the one-sentence diagnosis and the
+ * probe's own error message (code: message), the evidence `--json` has.
  */
 import type { Finding } from '../../shared/domain/finding.ts';
 import { PHASES, type Phase, type Status } from '../../shared/probes/types.ts';
@@ -36,16 +37,16 @@ export function findingsTable(findings: Finding[], paint: Paint): string[] {
   const out = [header];
   findings.forEach((f, i) => {
     out.push(lines[i] ?? '');
-    const why = explanation(f);
-    if (why) out.push(`  ${paint('dim', '↳')} ${why}`);
+    if (f.status === 'up') return;
+    // The diagnosis says what to do; the probe's own message is the evidence it was drawn from.
+    if (f.diagnosis) out.push(`  ${paint('dim', '↳')} ${f.diagnosis}`);
+    if (f.error && f.error.message !== f.diagnosis) {
+      out.push(
+        `  ${paint('dim', f.diagnosis ? ' ' : '↳')} ${paint('dim', `${f.error.code}:`)} ${f.error.message}`,
+      );
+    }
   });
   return out;
-}
-
-/** The diagnosis when triage produced one, else the probe's own error message. */
-function explanation(f: Finding): string | undefined {
-  if (f.status === 'up') return undefined;
-  return f.diagnosis ?? f.error?.message;
 }
 
 export function countByStatus(findings: Finding[]): Record<Status, number> {

@@ -1,6 +1,7 @@
 /**
- * Terminal colors, decided once per output stream: only on a TTY, and never when NO_COLOR is set
- * (tty.WriteStream#hasColors reads NO_COLOR, NODE_DISABLE_COLORS, FORCE_COLOR and TERM=dumb).
+ * Terminal colors, decided once per output stream: on a TTY unless NO_COLOR is set
+ * (tty.WriteStream#hasColors reads NO_COLOR, NODE_DISABLE_COLORS and TERM=dumb), or wherever
+ * FORCE_COLOR says so.
  * Formatters take a `Paint` so they stay pure and testable with colors on or off.
  */
 import { styleText } from 'node:util';
@@ -13,7 +14,13 @@ export const plain: Paint = (_format, text) => text;
 /** The stream was already checked by `colorsFor`, so styleText must not second-guess it. */
 export const colored: Paint = (format, text) => styleText(format, text, { validateStream: false });
 
-export function colorsFor(stream: NodeJS.WriteStream): boolean {
+/**
+ * FORCE_COLOR (any value but "0" or "false", as Node and the npm ecosystem read it) forces colors even
+ * into a pipe and wins over NO_COLOR; otherwise only a TTY that says it has colors gets them.
+ */
+export function colorsFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
   return stream.isTTY === true && typeof stream.hasColors === 'function' && stream.hasColors();
 }
 

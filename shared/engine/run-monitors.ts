@@ -13,7 +13,7 @@ import type { Finding } from '../domain/finding.ts';
 import { classify } from '../domain/route.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
-import type { ProbeResult, Timings, TriageStep } from '../probes/types.ts';
+import type { ProbeResult, TriageStep } from '../probes/types.ts';
 import { MIN_TRIAGE_MS, type TriageOptions, triage } from './triage.ts';
 
 /** What triage may be tuned with; its signal and deadline always come from the run. */
@@ -167,8 +167,8 @@ async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding>
     diagnosis: ctx.onePlace
       ? seenFromOnePlace(diagnose(spec, examined), ctx.location)
       : diagnose(spec, examined),
-    details: result.details,
-    ...(steps === undefined ? {} : { triage: steps }),
+    details: toMicroseconds(result.details),
+    ...(steps === undefined ? {} : { triage: toMicroseconds(steps) }),
     ...(triageSkipped === undefined ? {} : { triageSkipped }),
   };
 }
@@ -179,11 +179,17 @@ function noTimeLeft(spec: ProbeSpec, leftMs: number): string {
 }
 
 /**
- * Phases to the microsecond, curl's own resolution: performance.now()'s float noise
- * (5.767614999999978) is not precision, and findings are stored and printed by the million.
+ * Every millisecond figure of a finding to the microsecond, curl's own resolution: performance.now()'s
+ * float noise (5.767614999999978) is not precision, and findings are stored and printed by the million.
+ * Phases, connect attempts, query times, redirect hops and triage steps alike, so the CLI's JSON, the
+ * API's answers and the store all carry at most 3 decimals. Whole numbers (ports, TTLs) are unchanged.
  */
-function toMicroseconds(timings: Timings): Timings {
-  return Object.fromEntries(
-    Object.entries(timings).map(([phase, ms]) => [phase, Math.round(ms * 1000) / 1000]),
-  ) as Timings;
+function toMicroseconds<T>(value: T): T {
+  if (typeof value === 'number')
+    return (Number.isInteger(value) ? value : Math.round(value * 1000) / 1000) as T;
+  if (Array.isArray(value)) return value.map(toMicroseconds) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, toMicroseconds(v)])) as T;
+  }
+  return value;
 }

@@ -120,7 +120,12 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
       opts.signal,
       guardFor(opts.connectGuard, host, opts.origin),
     );
-    if ('failure' in connected) return finish(hop, marks, connected.failure);
+    if ('failure' in connected) {
+      // As the TCP prober reports it: connect lasted until the refusal (or the deadline), so the
+      // HTTP and TCP views of the same dead port show the same connect time.
+      marks.connect = performance.now();
+      return finish(hop, marks, connected.failure);
+    }
     socket = connected.socket;
     marks.connect = performance.now();
     hop.remoteAddress = formatAddress(connected.address, port);
@@ -211,11 +216,13 @@ function request(
       marks.starttransfer ??= lastRead;
     };
     const onAbort = () => {
-      const waited = Math.round(performance.now() - marks.start);
+      // Each sentence quotes the phase it talks about, measured as the table measures it.
+      const now = performance.now();
+      const sent = marks.appconnect ?? marks.connect ?? marks.start;
       const message =
         marks.starttransfer === undefined
-          ? `no response from ${shown} within ${waited} ms`
-          : `response from ${shown} not complete within ${waited} ms (${hop.bodyBytes ?? 0} body bytes read)`;
+          ? `no response from ${shown}: no first byte ${formatMs(now - sent)} ms after the request (ttfb)`
+          : `response from ${shown} not complete: ${hop.bodyBytes ?? 0} body bytes in ${formatMs(now - marks.starttransfer)} ms (transfer)`;
       settle({ code: 'HTTP_TIMEOUT', layer: 'application', message });
     };
 
@@ -271,6 +278,11 @@ function request(
     opts.signal.addEventListener('abort', onAbort, { once: true });
     outgoing.end(req.body);
   });
+}
+
+/** One decimal, as the CLI's table prints phases. */
+function formatMs(ms: number): string {
+  return ms.toFixed(1);
 }
 
 function tooLarge(shown: string, what: string, cap: number): NetFailure {

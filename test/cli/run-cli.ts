@@ -29,14 +29,17 @@ export interface RunOptions {
 export function runCli(args: string[], opts: RunOptions = {}): Promise<CliResult> {
   const started = performance.now();
   return new Promise((resolveResult, reject) => {
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      PATH: `${join(REPO, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
+      NO_COLOR: '1',
+      ...opts.env,
+    };
+    // The test runner may force colors for its own output; the CLI under test decides for itself.
+    if (opts.env?.FORCE_COLOR === undefined) delete env.FORCE_COLOR;
     const child = spawn('node', [BIN, ...args], {
       cwd: opts.cwd ?? REPO,
-      env: {
-        ...process.env,
-        PATH: `${join(REPO, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
-        NO_COLOR: '1',
-        ...opts.env,
-      },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
