@@ -39,12 +39,12 @@ export function findingsTable(findings: Finding[], paint: Paint): string[] {
     out.push(lines[i] ?? '');
     if (f.status === 'up') return;
     // The diagnosis says what to do; the probe's own message is the evidence it was drawn from.
-    if (f.diagnosis) out.push(`  ${paint('dim', '↳')} ${f.diagnosis}`);
-    if (f.error && f.error.message !== f.diagnosis) {
-      out.push(
-        `  ${paint('dim', f.diagnosis ? ' ' : '↳')} ${paint('dim', `${f.error.code}:`)} ${f.error.message}`,
-      );
+    if (!f.diagnosis) {
+      if (f.error) out.push(`  ${paint('dim', '↳')} ${f.error.message}`);
+      return;
     }
+    out.push(`  ${paint('dim', '↳')} ${f.diagnosis}`);
+    if (f.error) out.push(`    ${paint('dim', `${f.error.code}:`)} ${f.error.message}`);
   });
   return out;
 }

@@ -62,7 +62,9 @@ describe('findingsTable', () => {
     );
     expect(lines[2]).toMatch(/^db-port\s+tcp\s+down\s+-\s+0\.4\s+-\s+-\s+-\s+0\.6\s+TCP_REFUSED\s+tcp:\/\//);
     expect(lines[3]).toBe('  ↳ Connect refused by 127.0.0.1:5432; check the listener or security group.');
-    expect(lines).toHaveLength(4);
+    // The probe's own message under it: the evidence only --json had before.
+    expect(lines[4]).toBe('    TCP_REFUSED: 127.0.0.1:5432 refused the connection');
+    expect(lines).toHaveLength(5);
   });
 
   it('aligns columns: every TOTAL ends at the same offset', () => {
@@ -227,9 +229,15 @@ describe('colorsFor', () => {
     expect(colorsFor(terminal)).toBe(false);
   });
 
-  it('never colors a pipe or a file, even with FORCE_COLOR', () => {
+  it('colors a pipe or a file only when FORCE_COLOR asks (and not for FORCE_COLOR=0)', () => {
+    const pipe = { ...terminal, isTTY: false } as NodeJS.WriteStream;
+    delete process.env.FORCE_COLOR;
+    expect(colorsFor(pipe)).toBe(false);
     process.env.FORCE_COLOR = '1';
-    expect(colorsFor({ ...terminal, isTTY: false } as NodeJS.WriteStream)).toBe(false);
+    expect(colorsFor(pipe)).toBe(true);
+    process.env.FORCE_COLOR = '0';
+    expect(colorsFor(pipe)).toBe(false);
+    expect(colorsFor(terminal)).toBe(false);
   });
 });
 

@@ -408,7 +408,7 @@ describe('httpProbe over plain HTTP', () => {
     });
     const { r, ms } = await probe(httpSpec(`${server.origin}/`, { timeoutMs: 500 }));
     expect(r.error?.code).toBe('HTTP_TIMEOUT');
-    expect(r.error?.message).toContain('(7 body bytes read)');
+    expect(r.error?.message).toMatch(/: 7 body bytes in \d+\.\d ms \(transfer\)$/);
     expect(ms).toBeLessThan(500 + LATE_MS);
   });
 
@@ -466,7 +466,8 @@ describe('httpProbe over plain HTTP', () => {
     await server.close();
     const { r, ms } = await probe(httpSpec(url));
     expect(r).toMatchObject({ status: 'down', layer: 'transport', error: { code: 'TCP_REFUSED' } });
-    expect(r.timings.connect).toBeUndefined();
+    // Until the refusal, as the TCP prober reports the same dead port.
+    expect(r.timings.connect).toEqual(expect.any(Number));
     expect(ms).toBeLessThan(DEADLINE_MS);
   });
 
