@@ -37,6 +37,7 @@ export interface CheckFlags {
   expectBanner?: string;
   allAddresses?: boolean;
   partial?: string;
+  family?: string;
 }
 
 const HTTP: readonly UrlScheme[] = ['http', 'https'];
@@ -69,7 +70,8 @@ const FLAGS: Partial<
   send: { flag: '--send', schemes: TCP, option: 'send' },
   expectBanner: { flag: '--expect-banner', schemes: TCP, option: 'expect' },
   allAddresses: { flag: '--all-addresses', schemes: [...TCP, ...HTTP], option: 'allAddresses' },
-  partial: { flag: '--partial', schemes: [...TCP, ...HTTP], option: 'partial' },
+  partial: { flag: '--partial', schemes: [...TCP, ...HTTP, ...DNS], option: 'partial' },
+  family: { flag: '--family', schemes: [...TCP, ...HTTP, ...DNS], option: 'family' },
 };
 const BUDGET_FLAGS = [
   { flag: '--timeout', option: 'timeoutMs' },
@@ -146,6 +148,10 @@ async function targetOptions(flags: CheckFlags, scheme: UrlScheme): Promise<Targ
     ...(flags.expectBanner !== undefined && { expect: { contains: flags.expectBanner } }),
     ...(flags.allAddresses && { allAddresses: true }),
     ...(flags.partial !== undefined && { partial: flags.partial as TargetOptions['partial'] }),
+    // 4 and 6 are numbers in the config; anything else goes to the schema as typed, to be named there.
+    ...(flags.family !== undefined && {
+      family: (/^[46]$/.test(flags.family) ? Number(flags.family) : flags.family) as TargetOptions['family'],
+    }),
   };
   if (scheme === 'dns') {
     const assert = {

@@ -14,8 +14,10 @@ import {
   type DnsServer,
   type DnsSpec,
   type HttpSpec,
+  type IpFamily,
   type LatencyThresholds,
   type Match,
+  type PartialPolicy,
   type ProbeSpec,
   type TcpSpec,
   type TlsOptions,
@@ -137,6 +139,27 @@ const headersInput = manual<Record<string, string>, Record<string, string>>((val
   return value;
 });
 
+/** What one address failing among healthy ones makes of the result: down (default) or degraded. */
+export const partialPolicy = z.enum(['down', 'degraded']).default('down');
+
+/** The IP family a probe uses: 'auto' (default), 4, 6 or 'both'. */
+export const ipFamily = z
+  .union([z.literal('auto'), z.literal(4), z.literal(6), z.literal('both')], {
+    error: "expected 'auto', 4, 6 or 'both'",
+  })
+  .default('auto');
+
+/** The spec fields of `family` and `partial`, present only when not the default. */
+function familyFields(v: { family: IpFamily; partial: PartialPolicy }): {
+  family?: IpFamily;
+  partial?: PartialPolicy;
+} {
+  return {
+    ...(v.family !== 'auto' && { family: v.family }),
+    ...(v.partial !== 'down' && { partial: v.partial }),
+  };
+}
+
 // ---------------------------------------------------------------- TLS
 
 /** TLS options as written (flat in an `http` block, nested as `tcp.tls`). */
@@ -247,6 +270,8 @@ export const dnsInput = z
     server: manual<DnsServerInput, DnsServer>(toDnsServer).optional(),
     mode: z.enum(['recursive', 'authoritative']).default('recursive'),
     recursionDesired: z.boolean().default(true),
+    family: ipFamily,
+    partial: partialPolicy,
     assert: dnsAssertInput.default({}),
   })
   .transform(
@@ -257,14 +282,12 @@ export const dnsInput = z
       ...(v.server !== undefined && { server: v.server }),
       mode: v.mode,
       recursionDesired: v.recursionDesired,
+      ...familyFields(v),
       assert: v.assert,
     }),
   );
 
 // ---------------------------------------------------------------- TCP
-
-/** What one address failing among healthy ones makes of the result: down (default) or degraded. */
-export const partialPolicy = z.enum(['down', 'degraded']).default('down');
 
 export const tcpInput = z
   .strictObject({
@@ -272,6 +295,7 @@ export const tcpInput = z
     port,
     allAddresses: z.boolean().default(false),
     partial: partialPolicy,
+    family: ipFamily,
     tls: z
       .union([z.boolean(), tlsInput], { error: 'expected true, false or TLS options {insecure, ca, …}' })
       .default(false),
@@ -284,7 +308,7 @@ export const tcpInput = z
       host: v.host,
       port: v.port,
       allAddresses: v.allAddresses,
-      ...(v.partial !== 'down' && { partial: v.partial }),
+      ...familyFields(v),
       ...(v.tls !== false && { tls: v.tls === true ? DEFAULT_TLS_OPTIONS : v.tls }),
       ...(v.send !== undefined && { send: v.send }),
       ...(v.expect !== undefined && { expect: v.expect }),
@@ -382,6 +406,7 @@ export const httpInput = z
     maxBodyBytes: intRange(0, MAX_BODY_BYTES_LIMIT).default(DEFAULT_MAX_BODY_BYTES),
     allAddresses: z.boolean().default(false),
     partial: partialPolicy,
+    family: ipFamily,
     ...tlsFields,
     assert: httpAssertInput.default({}),
   })
@@ -396,7 +421,7 @@ export const httpInput = z
       maxRedirects: v.maxRedirects,
       maxBodyBytes: v.maxBodyBytes,
       ...(v.allAddresses && { allAddresses: true }),
-      ...(v.partial !== 'down' && { partial: v.partial }),
+      ...familyFields(v),
       tls: toTlsOptions(v, ctx),
       assert: v.assert,
     }),

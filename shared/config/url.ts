@@ -78,8 +78,10 @@ export interface TargetOptions {
   maxBodyBytes?: number;
   // Every address: tcp://, tls://, http://, https://
   allAddresses?: boolean;
-  /** One address failing among healthy ones: 'down' (default) or 'degraded'. */
+  /** One address (or family) failing among healthy ones: 'down' (default) or 'degraded'. */
   partial?: 'down' | 'degraded';
+  /** IP family: 'auto' (default), 4, 6 or 'both'; also `family=` in dns://, tcp:// and tls:// URLs. */
+  family?: 'auto' | 4 | 6 | 'both';
   // TCP: tcp://, tls://
   send?: string;
   expect?: MatchInput;
@@ -106,7 +108,8 @@ const OPTION_SCHEMES: Record<keyof TargetOptions, readonly UrlScheme[]> = {
   maxRedirects: HTTP,
   maxBodyBytes: HTTP,
   allAddresses: [...TCP, ...HTTP],
-  partial: [...TCP, ...HTTP],
+  partial: URL_SCHEMES,
+  family: URL_SCHEMES,
   send: TCP,
   expect: TCP,
   recursionDesired: ['dns'],
@@ -163,11 +166,11 @@ function serverFromAuthority(authority: string): { host: string; port: number } 
   return { host: split.host, port: parsed.port };
 }
 
-const DNS_PARAMS = ['type', 'class', 'mode'];
+const DNS_PARAMS = ['type', 'class', 'mode', 'family'];
 
 /** RFC 4501 separates parameters with ";", people type "&": accept both. */
-function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode'> {
-  const out: Pick<DnsInput, 'type' | 'mode'> = {};
+function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family'> {
+  const out: Pick<DnsInput, 'type' | 'mode' | 'family'> = {};
   const seen = new Set<string>();
   for (const pair of query.split(/[;&]/).filter(Boolean)) {
     const eq = pair.indexOf('=');
@@ -187,6 +190,8 @@ function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode'> {
         );
       }
       out.type = type;
+    } else if (key === 'family') {
+      out.family = familyParam(value);
     } else if (key === 'class') {
       if (upper !== 'IN') throw new UrlProblem(`only class IN is supported (got ${JSON.stringify(value)})`);
     } else if (value === 'recursive' || value === 'authoritative') {
@@ -206,12 +211,35 @@ function decode(text: string): string {
   }
 }
 
-function hostPortFromUrl(scheme: 'tcp' | 'tls', rest: string): { host: string; port: number } {
+/** `family=4|6|both|auto` in a URL's query. */
+function familyParam(value: string): 'auto' | 4 | 6 | 'both' {
+  if (value === '4' || value === '6') return Number(value) as 4 | 6;
+  if (value === 'auto' || value === 'both') return value;
+  throw new UrlProblem(`family must be auto, 4, 6 or both (got ${JSON.stringify(value)})`);
+}
+
+/** The only query a tcp:// or tls:// URL takes: `?family=6`. */
+function tcpQuery(query: string): { family?: 'auto' | 4 | 6 | 'both' } {
+  if (query === '') return {};
+  const eq = query.indexOf('=');
+  const key = decode(eq < 0 ? query : query.slice(0, eq)).toLowerCase();
+  if (key !== 'family' || query.includes('&') || query.includes(';'))
+    throw new UrlProblem(`tcp and tls URLs take one parameter, family (got ${JSON.stringify(query)})`);
+  return { family: familyParam(decode(query.slice(eq + 1))) };
+}
+
+function hostPortFromUrl(
+  scheme: 'tcp' | 'tls',
+  rest: string,
+): { host: string; port: number; family?: 'auto' | 4 | 6 | 'both' } {
   const form = `${scheme}://host:port`;
   if (!rest.startsWith('//')) throw new UrlProblem(`expected ${form}`);
+  const q = rest.indexOf('?');
+  const query = tcpQuery(q < 0 ? '' : rest.slice(q + 1));
   // One trailing slash is what people paste; anything more would be silently ignored.
-  const authority = rest.slice(2).replace(/\/$/, '');
-  if (/[/?]/.test(authority)) throw new UrlProblem(`${scheme} URLs take no path or query (${form})`);
+  const authority = (q < 0 ? rest : rest.slice(0, q)).slice(2).replace(/\/$/, '');
+  if (/[/?]/.test(authority))
+    throw new UrlProblem(`${scheme} URLs take no path (${form}, or ${form}?family=6)`);
   if (authority.includes('@')) throw new UrlProblem('credentials are not allowed in the URL');
   const split = splitHostPort(authority);
   if ('error' in split) throw new UrlProblem(split.error);
@@ -226,7 +254,7 @@ function hostPortFromUrl(scheme: 'tcp' | 'tls', rest: string): { host: string; p
   if (split.port === undefined || split.port === '') throw new UrlProblem(`missing port (${form})`);
   const parsed = parsePort(split.port);
   if ('error' in parsed) throw new UrlProblem(parsed.error);
-  return { host: split.host, port: parsed.port };
+  return { host: split.host, port: parsed.port, ...query };
 }
 
 function probeInputFromUrl(url: string): UrlProbeInput {

@@ -68,7 +68,7 @@ export function findingDatums(finding: Finding, options: MetricDataOptions = {})
     datums.push(datum(METRICS.cdnCacheHit, finding.details.cdn.cache === 'hit' ? 1 : 0));
   }
   // One count per run, never a series per address: the addresses stay in the finding.
-  const addresses = finding.details.kind === 'dns' ? undefined : finding.details.addressResults;
+  const addresses = finding.details.addressResults;
   if (addresses !== undefined) {
     datums.push(datum(METRICS.addressesFailed, addresses.filter((a) => a.status === 'down').length));
   }

@@ -17,7 +17,15 @@ import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import type { DnsServer, DnsSpec, HttpSpec, ProbeSpec, TcpSpec, TlsOptions } from '../probes/spec.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
 import { INTERMEDIATE_CERT_DAYS, LAB_HOST, LAB_PATHS, type LabTargets, MAIL_CERT_DAYS } from './targets.ts';
-import { LAB_SERIAL, LAB_STALE_SERIAL, LAB_ZONE, labName, SHOP_DOWN_ADDRESS, SHOP_NAME } from './zone.ts';
+import {
+  DUAL_NAME,
+  LAB_SERIAL,
+  LAB_STALE_SERIAL,
+  LAB_ZONE,
+  labName,
+  SHOP_DOWN_ADDRESS,
+  SHOP_NAME,
+} from './zone.ts';
 
 /** What a lab monitor is built to find. */
 export interface LabExpectation {
@@ -131,6 +139,24 @@ function labOnly(t: LabTargets, slowMs: number): LabOnly[] {
         status: 'degraded',
         code: 'TCP_REFUSED',
         why: `${SHOP_NAME} has two addresses and nothing answers on ${SHOP_DOWN_ADDRESS}, on purpose`,
+      },
+    },
+    {
+      input: {
+        id: 'dual-stack',
+        description: 'the site answers over IPv4 and IPv6',
+        interval: '5m',
+        timeout: '3s',
+        http: {
+          url: `http://${DUAL_NAME}:${t.http.port}${LAB_PATHS.health}`,
+          family: 'both',
+          partial: 'degraded',
+        },
+      },
+      expected: {
+        status: 'degraded',
+        code: 'TCP_REFUSED',
+        why: `${DUAL_NAME} has an AAAA record (::1) but the server listens on IPv4 only, on purpose`,
       },
     },
   ];

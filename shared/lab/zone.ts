@@ -9,6 +9,8 @@ export const LAB_ZONE = 'example.test';
 /** A name of two addresses: the lab's web servers answer on the first, nothing on the second. */
 export const SHOP_NAME = `shop.${LAB_ZONE}`;
 export const SHOP_DOWN_ADDRESS = '127.0.0.3';
+/** A name with an IPv4 and an IPv6 address; the lab's web servers listen on IPv4 only. */
+export const DUAL_NAME = `dual.${LAB_ZONE}`;
 /** The serial the primary serves; the secondary lags one zone transfer behind. */
 export const LAB_SERIAL = 2026112401;
 export const LAB_STALE_SERIAL = 2026112400;
@@ -33,6 +35,9 @@ export function labZone(withSecondary: boolean): ZoneRecord[] {
     // Round-robin over two nodes; the lab's servers listen on the first only: the second node is down.
     { name: SHOP_NAME, type: 'A', ttl: 60, data: '127.0.0.1' },
     { name: SHOP_NAME, type: 'A', ttl: 60, data: SHOP_DOWN_ADDRESS },
+    // Dual-stack name: the lab's servers listen on IPv4 only, so its IPv6 path is broken.
+    { name: DUAL_NAME, type: 'A', ttl: 60, data: '127.0.0.1' },
+    { name: DUAL_NAME, type: 'AAAA', ttl: 60, data: '::1' },
     { name: `api.${LAB_ZONE}`, type: 'CNAME', ttl: 300, data: `www.${LAB_ZONE}.` },
     { name: LAB_ZONE, type: 'MX', ttl: 3600, data: `10 mail.${LAB_ZONE}.` },
     { name: `mail.${LAB_ZONE}`, type: 'A', ttl: 3600, data: '127.0.0.1' },

@@ -5,6 +5,7 @@
  * One address failing among healthy ones is `down` by default, or `degraded` with `partial: 'degraded'`
  * (the "one node behind round-robin DNS is down" case); every address failing is always `down`.
  */
+import { familyName } from './family.ts';
 import type { NetFailure } from './net-errors.ts';
 import type { PartialPolicy } from './spec.ts';
 import type { AddressResult, ProbeResult, Status } from './types.ts';
@@ -48,11 +49,25 @@ export function foldAddressRuns(
   const count = all
     ? `all ${runs.length} addresses failed`
     : `${failed.length} of ${runs.length} addresses failed`;
+  const split = all ? undefined : familySplit(runs, failed);
   return {
     status: all || partial === 'down' ? 'down' : 'degraded',
-    error: { ...error, message: `${count}; ${error.message}` },
+    error: { ...error, message: `${split ? `${split} (${count})` : count}; ${error.message}` },
     addressResults,
   };
+}
+
+/** "IPv6 path broken, IPv4 fine" when every failed run is of one family and every other of the other. */
+function familySplit(runs: readonly AddressRun[], failed: readonly AddressRun[]): string | undefined {
+  const broken = (failed[0] as AddressRun).family;
+  const fine = runs.filter((r) => r.status !== 'down');
+  if (failed.some((r) => r.family !== broken) || fine.some((r) => r.family === broken)) return undefined;
+  return `${familyName(broken)} path broken, ${familyName(broken === 4 ? 6 : 4)} fine`;
+}
+
+/** A family the name has no address of, with family 'both': a failed run named by the host. */
+export function missingRun(host: string, family: 4 | 6, failure: NetFailure, dnsMs: number): AddressRun {
+  return { address: host, family, status: 'down', error: failure, timings: { dns: dnsMs, total: dnsMs } };
 }
 
 function toAddressResult(run: AddressRun): AddressResult {

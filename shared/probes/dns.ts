@@ -5,13 +5,15 @@
  * Never throws; returns by the deadline (spec.timeoutMs, or the caller's ctx, whichever is first).
  * See docs/dns.md.
  */
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
+import { foldAddressRuns, missingRun } from './addresses.ts';
 import { checkAuthoritative } from './dns-authoritative.ts';
 import { evaluateResponse, latencyProblem } from './dns-evaluate.ts';
 import { ask, askSystem, DNS_PORT, systemNameservers, timeoutSignal, type Upstream } from './dns-upstream.ts';
 import { serverLabel, type WireServer } from './dns-wire.ts';
+import { firstOfEachFamily, pickFamily } from './family.ts';
 import type { DnsServer, DnsSpec } from './spec.ts';
-import { guardFor, type LookupAll, resolveHost } from './tcp.ts';
+import { guardFor, type LookupAll, type ResolvedAddress, resolveHost } from './tcp.ts';
 import type {
   DnsDetails,
   DnsQueryResult,
@@ -75,14 +77,16 @@ function resultOf(
  */
 async function pinnedServer(
   server: DnsServer,
+  family: DnsSpec['family'],
   ctx: ProbeContext,
   signal: AbortSignal,
   lookup: LookupAll | undefined,
 ): Promise<WireServer | ProbeError> {
   const resolved = await resolveHost(server.host, signal, lookup);
-  if (!resolved.ok)
-    return { code: resolved.failure.code, message: `DNS server: ${resolved.failure.message}` };
-  const [first] = resolved.addresses;
+  // The family used to reach the server (4 or 6; 'both' runs once per family, see everyFamily).
+  const picked = resolved.ok ? pickFamily(resolved.addresses, family, server.host) : resolved;
+  if (!picked.ok) return { code: picked.failure.code, message: `DNS server: ${picked.failure.message}` };
+  const [first] = picked.addresses;
   return {
     ...server,
     ...(first && first.address !== server.host ? { address: first.address } : {}),
@@ -101,7 +105,54 @@ export function createDnsProbe(deps: DnsProbeDeps = {}): Probe<DnsSpec> {
 
 export const dnsProbe: Probe<DnsSpec> = createDnsProbe();
 
+/**
+ * family 'both' with a server given by name: the server's name is resolved once, and the query asked
+ * over its first address of each family, each run on its own and folded like addresses (addresses.ts):
+ * the result is the first family's, with the folded verdict and both runs in details.addressResults.
+ */
+async function everyFamily(
+  spec: DnsSpec & { server: DnsServer },
+  ctx: ProbeContext,
+  deps: DnsProbeDeps,
+): Promise<ProbeResult> {
+  const start = performance.now();
+  const resolved = await resolveHost(spec.server.host, budget(spec, ctx, start).signal, deps.lookup);
+  const dns = performance.now() - start;
+  if (!resolved.ok) return probeDns({ ...spec, family: 'auto' }, ctx, deps);
+  const picked = pickFamily(resolved.addresses, 'both', spec.server.host);
+  const targets = picked.ok ? firstOfEachFamily(picked.addresses) : [];
+  const missing = picked.ok ? picked.missing : [];
+  const runs = await Promise.all(
+    targets.map((t) =>
+      probeDns({ ...spec, server: { ...spec.server, host: t.address }, family: 'auto' }, ctx, deps),
+    ),
+  );
+  const folded = foldAddressRuns(
+    [
+      ...runs.map((r, i) => ({
+        ...(targets[i] as ResolvedAddress),
+        status: r.status,
+        error: r.error && { ...r.error, layer: r.layer ?? ('dns' as const) },
+        timings: r.timings,
+      })),
+      ...missing.map(({ family, failure }) => missingRun(spec.server.host, family, failure, dns)),
+    ],
+    spec.partial,
+  );
+  const first = runs[0] as ProbeResult;
+  return {
+    ...first,
+    target: dnsTarget(spec),
+    status: folded.status,
+    error: folded.error && { code: folded.error.code, message: folded.error.message },
+    layer: folded.error ? 'dns' : null,
+    details: { ...(first.details as DnsDetails), addressResults: folded.addressResults },
+  };
+}
+
 async function probeDns(spec: DnsSpec, ctx: ProbeContext, deps: DnsProbeDeps): Promise<ProbeResult> {
+  if (spec.family === 'both' && spec.server !== undefined && isIP(spec.server.host) === 0)
+    return everyFamily({ ...spec, server: spec.server }, ctx, deps);
   const start = performance.now();
   const details = (query: DnsQueryResult, extra: Partial<DnsDetails> = {}): DnsDetails => ({
     kind: 'dns',
@@ -111,7 +162,9 @@ async function probeDns(spec: DnsSpec, ctx: ProbeContext, deps: DnsProbeDeps): P
     ...extra,
   });
   const limits = budget(spec, ctx, start);
-  const server = spec.server ? await pinnedServer(spec.server, ctx, limits.signal, deps.lookup) : undefined;
+  const server = spec.server
+    ? await pinnedServer(spec.server, spec.family, ctx, limits.signal, deps.lookup)
+    : undefined;
   if (server && 'code' in server) {
     const query: DnsQueryResult = {
       server: serverLabel(spec.server as DnsServer),

@@ -4,8 +4,9 @@
  * Phases are curl's (docs/timings.md), summed over hops. Never throws; never leaks a secret header.
  */
 
-import { foldAddressRuns } from './addresses.ts';
+import { foldAddressRuns, missingRun } from './addresses.ts';
 import { detectCdn } from './cdn.ts';
+import { firstOfEachFamily, pickFamily } from './family.ts';
 import { checkContent, checkStatus, checkThresholds, needsBody } from './http-assert.ts';
 import { exchange, type Hop, type PinnedHost } from './http-exchange.ts';
 import { isSecretName, redactHeaders, redactUrl } from './http-redact.ts';
@@ -43,7 +44,8 @@ async function probeHttp(spec: HttpSpec, ctx: ProbeContext, deps: HttpProbeDeps)
   const env: RunEnv = { signal: ctx.signal, connectGuard: ctx.connectGuard, lookup: deps.lookup };
   try {
     // ctx.signal is the hard deadline (the runner in index.ts folds spec.timeoutMs into it).
-    if (spec.allAddresses) return await everyAddress(spec, env, started);
+    if (spec.allAddresses || (spec.family !== undefined && spec.family !== 'auto'))
+      return await everyAddress(spec, env, started);
     return await run(spec, env, started);
   } catch (err) {
     // Unreachable by design (every phase returns failures as data); if it happens it is our bug, not the target's.
@@ -68,9 +70,11 @@ interface RunEnv {
 }
 
 /**
- * `allAddresses`: the URL's host is looked up once, then the whole request (redirects to the same host
- * included) runs against each of its addresses at once; addresses.ts folds the runs. The result is the
- * first address's, with the folded status and error and every run in details.addressResults.
+ * `allAddresses` and `family`: the URL's host is looked up once and its addresses picked by family
+ * (family.ts). With 4 or 6 alone, one run tries that family's addresses in turn. With `allAddresses`
+ * (or 'both': the first address of each family) the whole request (redirects to the same host
+ * included) runs against each at once, and addresses.ts folds the runs: the result is the first
+ * address's, with the folded status and error and every run in details.addressResults.
  */
 async function everyAddress(spec: HttpSpec, env: RunEnv, started: number): Promise<ProbeResult> {
   const url = parseHttpUrl(spec.url);
@@ -78,24 +82,37 @@ async function everyAddress(spec: HttpSpec, env: RunEnv, started: number): Promi
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const startedAt = performance.now();
   const resolved = await resolveHost(host, env.signal, env.lookup);
-  const lookup = { ...resolved, startedAt, endedAt: performance.now() };
-  if (!lookup.ok) return run(spec, env, started, { host, lookup, firstHop: true });
-  const runs = await Promise.all(
-    lookup.addresses.map((address) =>
-      run(spec, env, started, {
-        host,
-        lookup: { ...lookup, addresses: [address] },
-        firstHop: true,
-      }),
-    ),
-  );
+  const endedAt = performance.now();
+  const picked = resolved.ok ? pickFamily(resolved.addresses, spec.family, host) : resolved;
+  if (!picked.ok) {
+    const lookup = {
+      ok: false as const,
+      failure: picked.failure,
+      durationMs: endedAt - startedAt,
+      startedAt,
+      endedAt,
+    };
+    return run(spec, env, started, { host, lookup, firstHop: true });
+  }
+  const pin = (addresses: ResolvedAddress[]): PinnedHost => ({
+    host,
+    lookup: { ok: true, addresses, durationMs: endedAt - startedAt, startedAt, endedAt },
+    firstHop: true,
+  });
+  if (!spec.allAddresses && spec.family !== 'both') return run(spec, env, started, pin(picked.addresses));
+  const targets = spec.allAddresses ? picked.addresses : firstOfEachFamily(picked.addresses);
+  const runs = await Promise.all(targets.map((address) => run(spec, env, started, pin([address]))));
+  const dns = endedAt - startedAt;
   const folded = foldAddressRuns(
-    runs.map((r, i) => ({
-      ...(lookup.addresses[i] as ResolvedAddress),
-      status: r.status,
-      error: r.error && { ...r.error, layer: r.layer ?? 'application' },
-      timings: r.timings,
-    })),
+    [
+      ...runs.map((r, i) => ({
+        ...(targets[i] as ResolvedAddress),
+        status: r.status,
+        error: r.error && { ...r.error, layer: r.layer ?? 'application' },
+        timings: r.timings,
+      })),
+      ...picked.missing.map(({ family, failure }) => missingRun(host, family, failure, dns)),
+    ],
     spec.partial,
   );
   const first = runs[0] as ProbeResult;

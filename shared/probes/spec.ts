@@ -40,6 +40,10 @@ export interface DnsSpec {
   type: DnsRecordType;
   /** Absent: the system resolver. */
   server?: DnsServer;
+  /** The family used to reach a server given by name (absent: 'auto'); 'both' asks over each. */
+  family?: IpFamily;
+  /** With family 'both': what one failing family makes of the result (absent: 'down'). */
+  partial?: PartialPolicy;
   /** recursive: one query. authoritative: find the zone's NS set and query each nameserver. */
   mode: 'recursive' | 'authoritative';
   /** Set the RD bit (default true; authoritative queries to nameservers send RD=0). */
@@ -61,14 +65,19 @@ export interface DnsSpec {
  */
 export type PartialPolicy = 'down' | 'degraded';
 
+/** Which IP family a probe uses (shared/probes/family.ts); absent means 'auto'. */
+export type IpFamily = 'auto' | 4 | 6 | 'both';
+
 export interface TcpSpec {
   kind: 'tcp';
   host: string;
   port: number;
   /** Probe every resolved address, each through every phase (true), or only the first (false, default). */
   allAddresses: boolean;
-  /** Absent: 'down'. */
+  /** Absent: 'down'. Also what one failing family makes of the result with family 'both'. */
   partial?: PartialPolicy;
+  /** Absent: 'auto'. */
+  family?: IpFamily;
   /** TLS on top of the connection (tls:// URLs). */
   tls?: TlsOptions;
   /** Written after connect (after the handshake with TLS). */
@@ -84,8 +93,10 @@ export interface HttpSpec {
   url: string;
   /** Run the request against every address of the URL's host (absent: false, the first that accepts). */
   allAddresses?: boolean;
-  /** Absent: 'down'. */
+  /** Absent: 'down'. Also what one failing family makes of the result with family 'both'. */
   partial?: PartialPolicy;
+  /** Absent: 'auto'. */
+  family?: IpFamily;
   method: string;
   headers: Record<string, string>;
   body?: string;

@@ -5,7 +5,8 @@
  */
 import { lookup } from 'node:dns/promises';
 import { connect, isIP, type Socket } from 'node:net';
-import { foldAddressRuns } from './addresses.ts';
+import { foldAddressRuns, missingRun } from './addresses.ts';
+import { firstOfEachFamily, pickFamily } from './family.ts';
 import { checkThresholds } from './http-assert.ts';
 import { describeMatch, matches, quote } from './match.ts';
 import { classifyNetError, formatAddress, type NetFailure, timeoutFailure } from './net-errors.ts';
@@ -117,8 +118,15 @@ async function runPhases(
   if (!resolved.ok) return { status: 'down', error: resolved.failure };
   details.addresses = resolved.addresses.map((a) => a.address);
 
-  // Every address at once with allAddresses, each through every phase (resolveHost never returns none).
-  const targets = spec.allAddresses ? resolved.addresses : resolved.addresses.slice(0, 1);
+  const picked = pickFamily(resolved.addresses, spec.family, spec.host);
+  if (!picked.ok) return { status: 'down', error: picked.failure };
+  // Every address at once with allAddresses (or one per family with 'both'), each through every phase.
+  const each = spec.allAddresses || spec.family === 'both';
+  const targets = spec.allAddresses
+    ? picked.addresses
+    : spec.family === 'both'
+      ? firstOfEachFamily(picked.addresses)
+      : picked.addresses.slice(0, 1);
   const runs = await Promise.all(targets.map((t) => probeAddress(spec, t, signal, guard)));
   details.attempts = runs.map((r) => r.attempt);
   // The first address is the one a client would use: its phases and session are the probe's.
@@ -126,13 +134,17 @@ async function runPhases(
   Object.assign(timings, first.timings);
   if (first.tls) details.tls = first.tls;
   if (first.banner !== undefined) details.banner = first.banner;
-  if (!spec.allAddresses) return first.verdict;
+  if (!each) return first.verdict;
+  const dns = resolved.durationMs;
   const folded = foldAddressRuns(
-    runs.map((r, i) => ({
-      ...(targets[i] as ResolvedAddress),
-      ...r.verdict,
-      timings: { dns: resolved.durationMs, ...r.timings, total: resolved.durationMs + r.ms },
-    })),
+    [
+      ...runs.map((r, i) => ({
+        ...(targets[i] as ResolvedAddress),
+        ...r.verdict,
+        timings: { dns, ...r.timings, total: dns + r.ms },
+      })),
+      ...picked.missing.map(({ family, failure }) => missingRun(spec.host, family, failure, dns)),
+    ],
     spec.partial,
   );
   details.addressResults = folded.addressResults;

@@ -121,6 +121,8 @@ export interface DnsDetails {
   name: string;
   type: DnsRecordType;
   query: DnsQueryResult;
+  /** family 'both' with a server given by name: the query over each family's address, first first. */
+  addressResults?: AddressResult[];
   /** Authoritative mode only: the zone apex queried and one entry per nameserver. */
   zone?: string;
   nameservers?: NameserverResult[];

@@ -131,8 +131,18 @@ describe('checkSpec', () => {
     await expect(checkSpec(HTTP, flags({ partial: 'sometimes' }))).rejects.toThrow(
       '--partial: expected one of down, degraded (got "sometimes")',
     );
-    await expect(checkSpec(DNS, flags({ partial: 'degraded' }))).rejects.toThrow(
-      '--partial applies to tcp://, tls://, http://, https:// targets, not dns://',
+  });
+
+  it('--family takes auto, 4, 6 or both on every scheme', async () => {
+    expect(await checkSpec(HTTP, flags({ family: '6' }))).toMatchObject({ family: 6 });
+    expect(await checkSpec(TCP, flags({ family: 'both', partial: 'degraded' }))).toMatchObject({
+      family: 'both',
+      partial: 'degraded',
+    });
+    expect(await checkSpec(DNS, flags({ family: '4' }))).toMatchObject({ kind: 'dns', family: 4 });
+    expect(await checkSpec(HTTP, flags({ family: 'auto' }))).not.toHaveProperty('family');
+    await expect(checkSpec(HTTP, flags({ family: '5' }))).rejects.toThrow(
+      "--family: expected 'auto', 4, 6 or 'both'",
     );
   });
 

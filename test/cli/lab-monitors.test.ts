@@ -27,7 +27,7 @@ const targets: LabTargets = {
   close: async () => {},
 };
 /** The lab's own monitors, after the config's. */
-const LAB_ONLY = ['search-api', 'checkout-api', 'legacy-portal', 'partner-api', 'shop-pool'];
+const LAB_ONLY = ['search-api', 'checkout-api', 'legacy-portal', 'partner-api', 'shop-pool', 'dual-stack'];
 const OPTS = { slowMs: 400, source: 'monitors.config.ts' };
 const env = { dns: { host: '127.0.0.1', port: 1053 }, targets, staleSecondary: true };
 

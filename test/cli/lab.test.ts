@@ -79,6 +79,7 @@ describe('lab', () => {
       'legacy-portal',
       'partner-api',
       'shop-pool',
+      'dual-stack',
     ]);
     expect(run.lab.notes).not.toContainEqual(expect.stringContaining('monitors.config.ts'));
     const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
@@ -111,6 +112,11 @@ describe('lab', () => {
         ],
       },
     });
+    // Both families: IPv6 broken, IPv4 fine, and the diagnosis says so.
+    expect(byId['dual-stack']).toMatchObject({ status: 'degraded', error: { code: 'TCP_REFUSED' } });
+    expect(byId['dual-stack']?.diagnosis).toMatch(
+      /IPv6 path broken, IPv4 fine: connect refused by \[::1\]:\d+/,
+    );
     expect(datums.find((d) => d.name === 'AddressesFailed')).toMatchObject({
       dimensions: { Monitor: 'shop-pool' },
       value: 1,
@@ -147,6 +153,7 @@ describe('lab', () => {
       ['escalate', 'checkout-api', 'performance-team'],
       ['escalate', 'legacy-portal', 'performance-team'],
       ['escalate', 'shop-pool', 'performance-team'],
+      ['escalate', 'dual-stack', 'performance-team'],
     ]);
     const db = run.pages.find((p) => p.notification.monitorId === 'db-primary-port');
     // A single-location hard failure is a complete outage; the monitor's own team is paged for it.
@@ -228,6 +235,7 @@ describe('lab', () => {
         ['legacy-portal', 'down'],
         ['partner-api', 'degraded'],
         ['shop-pool', 'degraded'],
+        ['dual-stack', 'degraded'],
       ]);
       expect(run.surprises).toEqual([]);
     } finally {
@@ -262,7 +270,7 @@ describe('lab', () => {
     const order = [/^Findings /m, /^Stored /m, /^Metrics /m, /^Pages /m, /^Lab ran in /m].map(at);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 5 lab-only ones/);
+    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 6 lab-only ones/);
 
     expect(out).toMatch(
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
@@ -271,11 +279,11 @@ describe('lab', () => {
     expect(out).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(out).toContain('Broken on purpose');
     expect(out).toMatch(
-      /Stored 12 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+      /Stored 13 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
     );
 
     // Metrics: one summary line per monitor instead of one line per datum, and the request they make.
-    expect(out).toMatch(/^Metrics 78 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
+    expect(out).toMatch(/^Metrics 85 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
     expect(out).toMatch(/^ {2}db-primary-port\s+Up=0 Latency=\d+\.\dms \(\+2 PhaseLatency\)$/m);
     expect(out).toMatch(
       /^ {2}www-cdn-asset\s+Up=1 Latency=\d+\.\dms CertDaysRemaining=89 CdnCacheHit=1 \(\+5 PhaseLatency\)$/m,
@@ -309,7 +317,7 @@ describe('lab', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const datumLines = r.stdout.match(/^ {2}metric Netprobe\/\w+\{.*$/gm) ?? [];
-    expect(datumLines).toHaveLength(78);
+    expect(datumLines).toHaveLength(85);
     expect(r.stdout).toMatch(
       /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
     );
@@ -332,7 +340,7 @@ describe('lab', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Finding);
-    expect(findings).toHaveLength(12);
+    expect(findings).toHaveLength(13);
     expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
       'db-primary-port',
       'checkout-api',

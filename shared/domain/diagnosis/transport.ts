@@ -67,9 +67,17 @@ export function transportSentence(
     const good = ok.map(
       (a) => `${formatAddress(a.address, a.port)} connected in ${formatMs(a.connectMs ?? 0)}`,
     );
+    // One family failing while the other works (family 'both', or a dual-stack name): say which.
+    const broken = failed[0]?.family;
+    const familySplit =
+      failed.every((a) => a.family === broken) && ok.every((a) => a.family !== broken)
+        ? `IPv${broken} path broken, IPv${broken === 4 ? 6 : 4} fine: `
+        : '';
     return sentence(
-      joinParts(prefix, `${what}${note}; ${good.join(', ')}`),
-      `${words.advice} on the failing address, or take it out of DNS`,
+      joinParts(prefix, `${familySplit}${what}${note}; ${good.join(', ')}`),
+      familySplit
+        ? `check IPv${broken} routing and the listener and security group on IPv${broken}, or remove the ${broken === 6 ? 'AAAA' : 'A'} record`
+        : `${words.advice} on the failing address, or take it out of DNS`,
     );
   }
   return sentence(joinParts(prefix, what + note), words.advice);
