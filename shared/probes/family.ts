@@ -8,10 +8,15 @@
  */
 import type { NetFailure } from './net-errors.ts';
 import type { IpFamily } from './spec.ts';
-import type { ResolvedAddress } from './tcp.ts';
 
-export type FamilyPick =
-  | { ok: true; addresses: ResolvedAddress[]; missing: { family: 4 | 6; failure: NetFailure }[] }
+/** A resolved address (tcp.ts ResolvedAddress), as far as picking by family needs it. */
+interface Addressed {
+  address: string;
+  family: 4 | 6;
+}
+
+export type FamilyPick<A extends Addressed> =
+  | { ok: true; addresses: A[]; missing: { family: 4 | 6; failure: NetFailure }[] }
   | { ok: false; failure: NetFailure };
 
 /** "IPv6" for 6. */
@@ -24,11 +29,11 @@ export function familyName(family: 4 | 6): string {
  * name has no address of). Which of them are dialled is the prober's: the first, every one, or
  * firstOfEachFamily.
  */
-export function pickFamily(
-  resolved: readonly ResolvedAddress[],
+export function pickFamily<A extends Addressed>(
+  resolved: readonly A[],
   family: IpFamily | undefined,
   host: string,
-): FamilyPick {
+): FamilyPick<A> {
   if (family === undefined || family === 'auto') return { ok: true, addresses: [...resolved], missing: [] };
   if (family === 4 || family === 6) {
     const fitting = resolved.filter((a) => a.family === family);
@@ -42,11 +47,11 @@ export function pickFamily(
 }
 
 /** With 'both' and not every address: the first address of each family, in resolver order. */
-export function firstOfEachFamily(addresses: readonly ResolvedAddress[]): ResolvedAddress[] {
+export function firstOfEachFamily<A extends Addressed>(addresses: readonly A[]): A[] {
   return addresses.filter((a, i) => addresses.findIndex((b) => b.family === a.family) === i);
 }
 
-function noAddress(host: string, family: 4 | 6, resolved: readonly ResolvedAddress[]): NetFailure {
+function noAddress(host: string, family: 4 | 6, resolved: readonly Addressed[]): NetFailure {
   const found = resolved.map((a) => a.address).join(', ');
   return {
     code: 'DNS_NO_ANSWER',
