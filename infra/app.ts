@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { loadConfig } from '../shared/config/load.ts';
 import { REPO_ROOT } from './entries.ts';
-import { addNagChecks, buildNetprobeApp } from './netprobe-app.ts';
+import { checkTemplateLimits } from './limits.ts';
+import { addNagChecks, buildNetprobeApp, NETPROBE_APP_PROPS } from './netprobe-app.ts';
 
 const config = await loadConfig(join(REPO_ROOT, 'monitors.config.ts'));
-const app = new App();
+const app = new App(NETPROBE_APP_PROPS);
 buildNetprobeApp(app, config);
 addNagChecks(app);
-app.synth();
+checkTemplateLimits(app.synth());

@@ -33,6 +33,16 @@ export const FUNCTION_NAMES = {
   httpApi: `${NAME_PREFIX}-api`,
 } as const;
 
+/** The home-region stacks that hold the monitors' alarms and dashboards, one per shard (infra/monitor-shards.ts). */
+export function monitorsStackName(shard: number): string {
+  return `${NAME_PREFIX}-monitors-${shard}`;
+}
+
+/** Dashboard `page` of a monitors stack: `netprobe-<shard>-<page>`. */
+export function dashboardName(shard: number, page: number): string {
+  return `${NAME_PREFIX}-${shard}-${page}`;
+}
+
 export const HTTP_API_NAME = NAME_PREFIX;
 
 /** Alarm names start with this; the SNS topic policy lets CloudWatch publish for these alarms only. */

@@ -66,6 +66,12 @@ export const CERTIFICATE_WINDOW_MINUTES = 60;
  * A region that sent nothing counts as up here: silence is the watchdog's business, not the target's.
  */
 export class MonitorAlarms extends Construct {
+  /** How many alarms a monitor gets: availability, one per threshold, and the certificate alarm. */
+  static countFor(monitor: MonitorConfig): number {
+    const thresholds = Object.values(monitor.probe.thresholds).filter((ms) => ms !== undefined).length;
+    return 1 + thresholds + (certificateTls(monitor) === undefined ? 0 : 1);
+  }
+
   readonly availability: Alarm;
   readonly latency: Alarm[];
   /** Undefined for monitors that see no certificate. */

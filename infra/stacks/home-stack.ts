@@ -2,12 +2,10 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
-import { NotifyTopic } from '../constructs/alarm-actions.ts';
+import { type DashboardEntry, DashboardIndex } from '../constructs/dashboard-index.ts';
 import { EscalationRouter } from '../constructs/escalation-router.ts';
 import { FindingsTable } from '../constructs/findings-table.ts';
-import { NetprobeMetricFactory } from '../constructs/metric-factory.ts';
-import { MonitorAlarms } from '../constructs/monitor-alarms.ts';
-import { MonitoringDashboard } from '../constructs/monitoring-dashboard.ts';
+import type { NetprobeMetricFactory } from '../constructs/metric-factory.ts';
 import { ProbeApi } from '../constructs/probe-api.ts';
 import type { ProbeFunction } from '../constructs/probe-function.ts';
 import { probeApiFunction } from '../constructs/probe-region.ts';
@@ -16,17 +14,21 @@ import { Watchdog } from '../constructs/watchdog.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
 import { FUNCTION_NAMES, HOME_STACK_NAME } from '../naming.ts';
-import { alarmTeam, certificateAlarmTeam, teamsOf, watchdogTeam } from '../teams.ts';
+import { teamsOf, watchdogTeam } from '../teams.ts';
 
 export interface HomeStackProps {
   readonly config: NetprobeConfig;
+  readonly metrics: NetprobeMetricFactory;
+  /** The monitors dashboards (in the monitors stacks) the `netprobe` dashboard lists. */
+  readonly dashboards: readonly DashboardEntry[];
   /** @default the handlers under functions/ */
   readonly entries?: FunctionEntries;
 }
 
 /**
  * `netprobe-home`, in the home region: where findings meet and turn into pages. The findings table,
- * one topic per team, the escalator, the HTTP API, per-monitor alarms, the dashboard and the watchdog.
+ * one topic per team and `netprobe-alarms`, the escalator, the HTTP API, the watchdog and the
+ * `netprobe` dashboard index. The monitors' own alarms and dashboards are in MonitorsStack.
  */
 export class HomeStack extends Stack {
   readonly table: FindingsTable;
@@ -34,8 +36,7 @@ export class HomeStack extends Stack {
   readonly escalation: EscalationRouter;
   readonly apiFunction: ProbeFunction;
   readonly api: ProbeApi;
-  readonly alarms: MonitorAlarms[];
-  readonly dashboard: MonitoringDashboard;
+  readonly dashboard: DashboardIndex;
   readonly watchdog: Watchdog;
 
   constructor(scope: Construct, props: HomeStackProps) {
@@ -43,10 +44,9 @@ export class HomeStack extends Stack {
     const entries = props.entries ?? FUNCTION_ENTRIES;
     super(scope, HOME_STACK_NAME, {
       env: stackEnvironment(config, config.homeRegion),
-      description: 'netprobe home: findings table, escalation to team topics, HTTP API, alarms, dashboard',
+      description: 'netprobe home: findings table, escalation to team topics, HTTP API, watchdog',
     });
     const environment = functionEnvironment(config, config.homeRegion);
-    const metrics = new NetprobeMetricFactory(config.namespace, config.metrics);
 
     this.table = new FindingsTable(this, 'Findings');
     this.topics = new TeamTopics(this, 'Teams', {
@@ -72,26 +72,10 @@ export class HomeStack extends Stack {
     });
     this.api = new ProbeApi(this, 'Api', { handler: this.apiFunction });
 
-    const notify = (team: string, index: number) =>
-      new NotifyTopic(this.topics.topicFor(team, `monitors[${index}].team`));
-    // A page from an alarm reaches its team straight from CloudWatch: no silence can hold it back
-    // until maintenance windows exist (issue 14); they plug in here, as another AlarmActionStrategy.
-    this.alarms = config.monitors.map(
-      (monitor, index) =>
-        new MonitorAlarms(this, `Alarms-${monitor.id}`, {
-          monitor,
-          metrics,
-          confirmation: config.confirmation,
-          ...(monitor.alarmsPage
-            ? { actions: notify(alarmTeam(monitor, config.escalation), index), paging: config }
-            : { actions: notify(ALARMS_SUBSCRIPTION, index) }),
-          certificateActions: notify(certificateAlarmTeam(monitor, config.escalation), index),
-        }),
-    );
-    this.dashboard = new MonitoringDashboard(this, 'Dashboard', { monitors: config.monitors, metrics });
+    this.dashboard = new DashboardIndex(this, 'Dashboard', { dashboards: props.dashboards });
     this.watchdog = new Watchdog(this, 'Watchdog', {
       regions: config.regions.map((region) => ({ region, monitors: monitorsIn(config, region) })),
-      metrics,
+      metrics: props.metrics,
       topic: this.topics.topicFor(watchdogTeam(config.escalation), 'escalation.connectivity.team'),
       escalator: this.escalation.function,
       deadLetterQueue: this.escalation.deadLetterQueue,

@@ -2,82 +2,26 @@ import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MonitorAlarmKind, pagingWindow, signalledIssueTypes } from '../../infra/alarm-policy.ts';
+import { pagingWindow, signalledIssueTypes } from '../../infra/alarm-policy.ts';
 import { NotifyTopic } from '../../infra/constructs/alarm-actions.ts';
 import { NetprobeMetricFactory } from '../../infra/constructs/metric-factory.ts';
 import { MonitorAlarms } from '../../infra/constructs/monitor-alarms.ts';
 import { TeamTopics } from '../../infra/constructs/team-topics.ts';
 import { REPO_ROOT } from '../../infra/entries.ts';
 import { loadConfig } from '../../shared/config/load.ts';
-import type { MonitorConfig, NetprobeConfig } from '../../shared/config/types.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
+import {
+  type AlarmProperties,
+  alarmsWithTopics,
+  earlyPages,
+  type TemplateJson,
+  windowMinutes,
+} from './alarm-checks.ts';
 import { MONITORS, testConfig } from './fixtures/config.ts';
 import { buildTestApp, resourcesOf, synthTestApp, type TestApp, tempOutdir } from './helpers.ts';
 
-interface AlarmProperties {
-  AlarmName: string;
-  AlarmActions?: { Ref: string }[];
-  EvaluationPeriods: number;
-  DatapointsToAlarm?: number;
-  Threshold: number;
-  Period?: number;
-  Metrics?: { Expression?: string; MetricStat?: { Period: number } }[];
-}
-
-const templatesOf = (app: TestApp): Template[] => [app.home, ...app.probes.values()];
-
-/** Every CloudWatch alarm of these templates, with the topic names its ALARM actions notify. */
-function alarmsWithTopics(templates: Template[]): { alarm: AlarmProperties; topics: string[] }[] {
-  const topicNames = new Map(
-    templates.flatMap((t) => resourcesOf(t, 'AWS::SNS::Topic').map(([id, p]) => [id, p.TopicName as string])),
-  );
-  return templates.flatMap((t) =>
-    resourcesOf(t, 'AWS::CloudWatch::Alarm').map(([, p]) => {
-      const alarm = p as unknown as AlarmProperties;
-      const topics = (alarm.AlarmActions ?? []).map((action) => topicNames.get(action.Ref) ?? '?');
-      return { alarm, topics };
-    }),
-  );
-}
-
-function windowMinutes(alarm: AlarmProperties): number {
-  const period = alarm.Period ?? alarm.Metrics?.find((m) => m.MetricStat)?.MetricStat?.Period ?? 0;
-  return (alarm.EvaluationPeriods * period) / 60;
-}
-
-/** The monitor alarm an alarm name stands for, or undefined for certificate and watchdog alarms. */
-function monitorAlarmOf(
-  config: NetprobeConfig,
-  name: string,
-): { monitor: MonitorConfig; kind: MonitorAlarmKind } | undefined {
-  for (const monitor of config.monitors) {
-    const rest = name.slice(`netprobe-${monitor.id}-`.length);
-    if (!name.startsWith(`netprobe-${monitor.id}-`)) continue;
-    if (rest === 'availability') return { monitor, kind: { kind: 'availability' } };
-    const phase = /^latency-(\w+)$/.exec(rest)?.[1];
-    if (phase) return { monitor, kind: { kind: 'latency', phase: phase as 'total' } };
-  }
-  return undefined;
-}
-
-/**
- * What the policy forbids, read from the synthesized templates: a monitor alarm (availability,
- * latency) that notifies a team topic with a window shorter than the table time, or that fires on
- * fewer datapoints than its window. Certificate and watchdog alarms keep their own rules.
- */
-function earlyPages(templates: Template[], config: NetprobeConfig): string[] {
-  return alarmsWithTopics(templates).flatMap(({ alarm, topics }) => {
-    const teams = topics.filter((topic) => topic !== 'netprobe-alarms');
-    const governed = monitorAlarmOf(config, alarm.AlarmName);
-    if (teams.length === 0 || !governed) return [];
-    const required = pagingWindow(governed.monitor, governed.kind, config).minutes;
-    const window = windowMinutes(alarm);
-    const consecutive = (alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods) === alarm.EvaluationPeriods;
-    return window >= required && consecutive
-      ? []
-      : [`${alarm.AlarmName} → ${teams.join(', ')}: ${window} min < ${required} min`];
-  });
-}
+const templatesOf = (app: TestApp): TemplateJson[] =>
+  [app.home, ...app.probes.values(), ...app.monitors].map((t) => t.toJSON() as TemplateJson);
 
 const PAGING = testConfig({
   monitors: Object.values(MONITORS).map((monitor) => ({ ...monitor, alarmsPage: true as const })),
@@ -117,9 +61,9 @@ describe('paging policy', () => {
 
   it('counts the regions over a latency threshold like failing regions when it pages', () => {
     const [, ttfb] =
-      resourcesOf(app.home, 'AWS::CloudWatch::Alarm').find(
-        ([, p]) => p.AlarmName === 'netprobe-web-latency-ttfb',
-      ) ?? [];
+      app.monitors
+        .flatMap((t) => resourcesOf(t, 'AWS::CloudWatch::Alarm'))
+        .find(([, p]) => p.AlarmName === 'netprobe-web-latency-ttfb') ?? [];
     expect(ttfb).toMatchObject({
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       Threshold: 2,
@@ -193,7 +137,7 @@ describe('the check on the templates', () => {
         confirmation: PAGING.confirmation,
         actions: new NotifyTopic(topics.topicFor('db-team')),
       });
-      expect(earlyPages([Template.fromStack(stack)], PAGING)).toEqual([
+      expect(earlyPages([Template.fromStack(stack).toJSON() as TemplateJson], PAGING)).toEqual([
         'netprobe-db-port-availability → netprobe-db-team: 2 min < 15 min',
         'netprobe-db-port-latency-connect → netprobe-db-team: 3 min < 15 min',
       ]);

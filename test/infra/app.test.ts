@@ -14,7 +14,7 @@ import {
 } from '../../infra/bundling.ts';
 import { FUNCTION_ENTRIES, REPO_ROOT } from '../../infra/entries.ts';
 import { FUNCTION_NAMES } from '../../infra/naming.ts';
-import { addNagChecks, buildNetprobeApp } from '../../infra/netprobe-app.ts';
+import { addNagChecks, buildNetprobeApp, NETPROBE_APP_PROPS } from '../../infra/netprobe-app.ts';
 import { loadConfig } from '../../shared/config/load.ts';
 import { STAND_IN_ENTRIES, testConfig } from './fixtures/config.ts';
 import { tempOutdir } from './helpers.ts';
@@ -63,7 +63,7 @@ function app(bundling: boolean): { app: App; outdir: string } {
   const temp = tempOutdir();
   dispose = temp.dispose;
   const context = bundling ? {} : { 'aws:cdk:bundling-stacks': [] };
-  return { app: new App({ outdir: temp.outdir, context }), outdir: temp.outdir };
+  return { app: new App({ ...NETPROBE_APP_PROPS, outdir: temp.outdir, context }), outdir: temp.outdir };
 }
 
 describe('the app', () => {

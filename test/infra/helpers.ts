@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildNetprobeApp, type NetprobeStacks } from '../../infra/netprobe-app.ts';
+import { buildNetprobeApp, NETPROBE_APP_PROPS, type NetprobeStacks } from '../../infra/netprobe-app.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { STAND_IN_ENTRIES } from './fixtures/config.ts';
 
@@ -14,6 +14,8 @@ export interface TestApp {
   readonly home: Template;
   /** Templates of the probe stacks by region. */
   readonly probes: ReadonlyMap<string, Template>;
+  /** Templates of the monitors stacks (alarms and dashboards), in shard order. */
+  readonly monitors: readonly Template[];
   /** Removes the cloud assembly directory. */
   readonly dispose: () => void;
 }
@@ -31,7 +33,7 @@ export function buildTestApp(config: NetprobeConfig): {
   dispose: () => void;
 } {
   const { outdir, dispose } = tempOutdir();
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ ...NETPROBE_APP_PROPS, outdir, context: { 'aws:cdk:bundling-stacks': [] } });
   try {
     return { app, stacks: buildNetprobeApp(app, config, { entries: STAND_IN_ENTRIES }), dispose };
   } catch (error) {
@@ -47,6 +49,7 @@ export function synthTestApp(config: NetprobeConfig): TestApp {
     stacks,
     home: Template.fromStack(stacks.home),
     probes: new Map(stacks.probes.map((stack) => [stack.region, Template.fromStack(stack)])),
+    monitors: stacks.monitors.map((stack) => Template.fromStack(stack)),
     dispose,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * config `metrics.phaseLatency` reaches the home stack: the dashboard graphs only the published
+ * config `metrics.phaseLatency` reaches the home region's stacks: the dashboard graphs only the published
  * phases (none at all with []), and no alarm or widget reads a PhaseLatency series runs never send.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -28,11 +28,18 @@ function synth(phaseLatency: LatencyPhase[], monitors = TOTAL_ONLY): TestApp {
   return app;
 }
 
+/** The widgets of every monitors dashboard (the monitors stacks'). */
 function widgets(built: TestApp): Widget[] {
-  const [[, dashboard]] = resourcesOf(built.home, 'AWS::CloudWatch::Dashboard') as [
-    [string, { DashboardBody: unknown }],
-  ];
-  return (JSON.parse(joined(dashboard.DashboardBody)) as { widgets: Widget[] }).widgets;
+  return built.monitors
+    .flatMap((t) => resourcesOf(t, 'AWS::CloudWatch::Dashboard'))
+    .flatMap(
+      ([, dashboard]) => (JSON.parse(joined(dashboard.DashboardBody)) as { widgets: Widget[] }).widgets,
+    );
+}
+
+/** Alarms of the home region's stacks: the watchdog's and the monitors'. */
+function alarms(built: TestApp): [string, Record<string, unknown>][] {
+  return [built.home, ...built.monitors].flatMap((t) => resourcesOf(t, 'AWS::CloudWatch::Alarm'));
 }
 
 /** Phase per line of a monitor's phase widget, or undefined when the monitor has none. */
@@ -45,13 +52,13 @@ function phaseLines(built: TestApp, title: string): string[] | undefined {
   });
 }
 
-/** Every Netprobe metric name a dashboard widget or an alarm of the home stack reads. */
+/** Every Netprobe metric name a dashboard widget or an alarm in the home region reads. */
 function metricNamesRead(built: TestApp): string[] {
   type Stat = { MetricStat?: { Metric: { Namespace: string; MetricName: string } } };
   const fromDashboard = widgets(built).flatMap((w) =>
     (w.properties.metrics ?? []).flatMap((row) => (row[0] === 'Netprobe' ? [row[1] as string] : [])),
   );
-  const fromAlarms = resourcesOf(built.home, 'AWS::CloudWatch::Alarm').flatMap(([, alarm]) => [
+  const fromAlarms = alarms(built).flatMap(([, alarm]) => [
     ...(alarm.Namespace === 'Netprobe' ? [alarm.MetricName as string] : []),
     ...((alarm.Metrics as Stat[] | undefined) ?? []).flatMap((m) =>
       m.MetricStat?.Metric.Namespace === 'Netprobe' ? [m.MetricStat.Metric.MetricName] : [],
@@ -60,7 +67,7 @@ function metricNamesRead(built: TestApp): string[] {
   return [...new Set([...fromDashboard, ...fromAlarms])].sort();
 }
 
-describe('metrics.phaseLatency in the home stack', () => {
+describe('metrics.phaseLatency in the home region', () => {
   it('graphs every phase each monitor reaches by default, the slowest region per phase', () => {
     const built = synth(['dns', 'connect', 'tls', 'ttfb', 'transfer']);
 
@@ -89,11 +96,7 @@ describe('metrics.phaseLatency in the home stack', () => {
     // The rest of the dashboard and the alarms stay.
     expect(titles).toContain('web (storefront): latency (ms)');
     expect(metricNamesRead(built)).toEqual(['CdnCacheHit', 'CertDaysRemaining', 'Latency', 'Up']);
-    expect(
-      resourcesOf(built.home, 'AWS::CloudWatch::Alarm').some(
-        ([, a]) => a.AlarmName === 'netprobe-web-latency-total',
-      ),
-    ).toBe(true);
+    expect(alarms(built).some(([, a]) => a.AlarmName === 'netprobe-web-latency-total')).toBe(true);
   });
 
   it("graphs only the chosen phases, and drops the widget of monitors that reach none of them (['ttfb'])", () => {
@@ -115,9 +118,7 @@ describe('metrics.phaseLatency in the home stack', () => {
     // web keeps thresholds.ttfb; the others have total only.
     const built = synth(['ttfb'], [MONITORS.web, ...TOTAL_ONLY.filter((m) => m.id !== MONITORS.web.id)]);
 
-    const ttfb = resourcesOf(built.home, 'AWS::CloudWatch::Alarm').find(
-      ([, a]) => a.AlarmName === 'netprobe-web-latency-ttfb',
-    );
+    const ttfb = alarms(built).find(([, a]) => a.AlarmName === 'netprobe-web-latency-ttfb');
     expect(ttfb).toBeDefined();
   });
 

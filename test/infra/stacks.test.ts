@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDINGS_TABLE_NAME, HOME_STACK_NAME, probeStackName } from '../../infra/naming.ts';
 import { TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
@@ -29,10 +29,25 @@ function topicId(team: string): string {
   return match[0];
 }
 
+/** Alarms of every home-region stack: the watchdog's in the home stack, the monitors' in theirs. */
+function alarms(): [string, Record<string, unknown>][] {
+  return [app.home, ...app.monitors].flatMap((t) => resourcesOf(t, 'AWS::CloudWatch::Alarm'));
+}
+
 function alarm(name: string): Record<string, unknown> {
-  const match = resourcesOf(app.home, 'AWS::CloudWatch::Alarm').find(([, p]) => p.AlarmName === name);
+  const match = alarms().find(([, p]) => p.AlarmName === name);
   if (!match) throw new Error(`no alarm ${name}`);
   return match[1];
+}
+
+/** A monitors stack names the home stack's topics by ARN: `arn:${AWS::Partition}:sns:<home>:${AWS::AccountId}:netprobe-<team>`. */
+function topicArn(team: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':sns:us-east-1:', { Ref: 'AWS::AccountId' }, `:netprobe-${team}`],
+    ],
+  };
 }
 
 describe('stacks', () => {
@@ -349,8 +364,8 @@ describe('home stack', () => {
         EvaluationPeriods: periods,
         DatapointsToAlarm: periods,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: topicId(team) }],
-        OKActions: [{ Ref: topicId(team) }],
+        AlarmActions: [topicArn(team)],
+        OKActions: [topicArn(team)],
       });
       const metrics = properties.Metrics as {
         Id: string;
@@ -371,7 +386,7 @@ describe('home stack', () => {
   });
 
   it('adds one latency alarm per phase threshold over the slowest region, and none without thresholds', () => {
-    const latencyAlarms = resourcesOf(app.home, 'AWS::CloudWatch::Alarm')
+    const latencyAlarms = alarms()
       .map(([, p]) => p.AlarmName as string)
       .filter((name) => name.includes('-latency-'))
       .sort();
@@ -408,7 +423,7 @@ describe('home stack', () => {
   });
 
   it('warns before a certificate expires: one alarm per TLS monitor, fewest days left over its regions', () => {
-    const certificateAlarms = resourcesOf(app.home, 'AWS::CloudWatch::Alarm')
+    const certificateAlarms = alarms()
       .map(([, p]) => p.AlarmName as string)
       .filter((name) => name.endsWith('-certificate'))
       .sort();
@@ -428,8 +443,8 @@ describe('home stack', () => {
         EvaluationPeriods: 1,
         DatapointsToAlarm: 1,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: topicId(team) }],
-        OKActions: [{ Ref: topicId(team) }],
+        AlarmActions: [topicArn(team)],
+        OKActions: [topicArn(team)],
       });
       const metrics = properties.Metrics as {
         Expression?: string;
@@ -470,16 +485,13 @@ describe('home stack', () => {
     };
     const variant = synthTestApp(testConfig({ monitors: [slow], subscriptions: {} }));
     try {
-      const [[, properties] = ['', {}]] = resourcesOf(variant.home, 'AWS::CloudWatch::Alarm').filter(
-        ([, p]) => p.AlarmName === 'netprobe-slow-web-certificate',
-      );
-      const performanceTopic = resourcesOf(variant.home, 'AWS::SNS::Topic').find(
-        ([, p]) => p.TopicName === 'netprobe-performance-team',
-      )?.[0];
+      const [[, properties] = ['', {}]] = variant.monitors
+        .flatMap((t) => resourcesOf(t, 'AWS::CloudWatch::Alarm'))
+        .filter(([, p]) => p.AlarmName === 'netprobe-slow-web-certificate');
       expect(properties).toMatchObject({
         Threshold: 30,
         // neither CDN-fronted nor with a team of its own: the table's tcp team
-        AlarmActions: [{ Ref: performanceTopic }],
+        AlarmActions: [topicArn('performance-team')],
       });
       const periods = (properties.Metrics as { MetricStat?: { Period: number } }[])
         .filter((m) => m.MetricStat)
@@ -531,11 +543,13 @@ describe('home stack', () => {
     });
   });
 
+  // Since issue 13 the monitors' dashboard is netprobe-<shard>-<page> in a monitors stack; `netprobe` indexes them.
   it('draws the dashboard: latency, availability and phases per monitor and region, CDN hits, certificate days', () => {
-    const [[, dashboard]] = resourcesOf(app.home, 'AWS::CloudWatch::Dashboard') as [
+    expect(app.monitors).toHaveLength(1);
+    const [[, dashboard]] = resourcesOf(app.monitors[0] as Template, 'AWS::CloudWatch::Dashboard') as [
       [string, { DashboardName: string; DashboardBody: unknown }],
     ];
-    expect(dashboard.DashboardName).toBe('netprobe');
+    expect(dashboard.DashboardName).toBe('netprobe-1-1');
     type Widget = { properties: { title?: string; metrics?: unknown[][] } };
     const widgets = (JSON.parse(joined(dashboard.DashboardBody)) as { widgets: Widget[] }).widgets;
     const titles = widgets.map((widget) => widget.properties.title).filter(Boolean);
@@ -576,6 +590,16 @@ describe('home stack', () => {
       'CertDaysRemaining Monitor web Probe http Region ap-southeast-2',
       'CertDaysRemaining Monitor db-port Probe tcp Region eu-west-1',
     ]);
+  });
+
+  it('keeps the netprobe dashboard in the home stack as the index of the monitors dashboards', () => {
+    const [[, index]] = resourcesOf(app.home, 'AWS::CloudWatch::Dashboard') as [
+      [string, { DashboardName: string; DashboardBody: unknown }],
+    ];
+    expect(index.DashboardName).toBe('netprobe');
+    expect(joined(index.DashboardBody)).toContain(
+      '[netprobe-1-1](#dashboards/dashboard/netprobe-1-1): 4 monitor(s), web … status',
+    );
   });
 });
 
