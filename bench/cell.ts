@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import { parseTargetUrl } from '../shared/config/url.ts';
+import { createPacer } from '../shared/engine/pace.ts';
 import { runProbe } from '../shared/probes/index.ts';
 import type { ProbeSpec } from '../shared/probes/spec.ts';
 import type { ProbeResult } from '../shared/probes/types.ts';
@@ -35,6 +36,8 @@ export interface CellConfig {
   caFile?: string;
   /** Probes in flight at once, as the engine's p-limit does (config.concurrency); default: all at once. */
   concurrency?: number;
+  /** Spread starts with the engine's pacer (shared/engine/pace.ts), inside the limit, as runMonitors does. */
+  pace?: boolean;
 }
 
 export interface RoundResult {
@@ -80,7 +83,14 @@ async function main(): Promise<void> {
   );
   // Unbounded cells call runProbe directly, so p-limit's own bookkeeping is not billed to the probes.
   const limit = config.concurrency ? pLimit(config.concurrency) : undefined;
-  const probe = (spec: ProbeSpec) => (limit ? limit(() => runProbe(spec)) : runProbe(spec));
+  const pace = config.pace ? createPacer() : undefined;
+  const paced = pace
+    ? async (spec: ProbeSpec) => {
+        await pace(spec);
+        return runProbe(spec);
+      }
+    : runProbe;
+  const probe = (spec: ProbeSpec) => (limit ? limit(() => paced(spec)) : paced(spec));
   const failures: Record<string, number> = {};
   const failureSamples: string[] = [];
   const ttfbErrors: number[][] = config.groups.map(() => []);

@@ -122,7 +122,7 @@ function loadFindings(r: BenchResults): string {
   const heavy = infl?.heavy.result;
   const perProbe = heavy ? median(heavy.rounds.map((x) => x.cpuMs / x.probes)) : Number.NaN;
   const limited = r.load.cells
-    .filter((c) => c.scheme === 'http' && c.n === 1000 && c.concurrency !== undefined)
+    .filter((c) => c.scheme === 'http' && c.n === 1000 && c.concurrency !== undefined && !c.pace)
     .map(
       (c) =>
         `concurrency ${c.concurrency}: p99 error ${fmt(quantile(c.result.ttfbErrors[0] ?? [], 0.99))} ms ` +
@@ -130,7 +130,7 @@ function loadFindings(r: BenchResults): string {
     );
   const mixed = r.mixed?.result;
   const withinGoal = r.load.cells
-    .filter((c) => c.scheme === 'http' && c.n === 1000 && c.concurrency !== undefined)
+    .filter((c) => c.scheme === 'http' && c.n === 1000 && c.concurrency !== undefined && !c.pace)
     .filter((c) => {
       const base = infl?.base.result.ttfbErrors[0] ?? [];
       return quantile(c.result.ttfbErrors[0] ?? [], 0.99) - quantile(base, 0.99) <= GOALS.ttfbP99InflationMs;

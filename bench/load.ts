@@ -13,6 +13,8 @@ export interface LoadCell {
   n: number;
   /** Probes in flight at once; undefined = all N. */
   concurrency?: number;
+  /** Starts spread by the engine's pacer: with the limit, the shape runMonitors runs probes in. */
+  pace?: boolean;
   result: CellResult;
   /** How much later than injected the servers sent their headers (ms), for this cell's requests. */
   serverLateness: number[];
@@ -58,7 +60,14 @@ export async function measureLoad(opts: {
   bundle: string;
   targets: Targets;
   delayMs: number;
-  cells: { scheme: 'http' | 'https'; n: number; concurrency?: number; warmup: number; rounds: number }[];
+  cells: {
+    scheme: 'http' | 'https';
+    n: number;
+    concurrency?: number;
+    pace?: boolean;
+    warmup: number;
+    rounds: number;
+  }[];
   log: (line: string) => void;
 }): Promise<LoadCell[]> {
   const out: LoadCell[] = [];
@@ -79,6 +88,7 @@ export async function measureLoad(opts: {
       rounds: c.rounds,
       caFile: opts.targets.caFile,
       ...(c.concurrency === undefined ? {} : { concurrency: c.concurrency }),
+      ...(c.pace ? { pace: true } : {}),
     });
     const late = await opts.targets.lateness(key, true);
     const cell: LoadCell = {
@@ -95,7 +105,10 @@ export async function measureLoad(opts: {
       ),
     };
     if (c.concurrency !== undefined) cell.concurrency = c.concurrency;
-    opts.log(`  ${c.scheme} N=${c.n}${c.concurrency ? ` concurrency ${c.concurrency}` : ''}: done`);
+    if (c.pace) cell.pace = true;
+    opts.log(
+      `  ${c.scheme} N=${c.n}${c.concurrency ? ` concurrency ${c.concurrency}` : ''}${c.pace ? ' paced' : ''}: done`,
+    );
     out.push(cell);
   }
   return out;

@@ -132,6 +132,9 @@ async function main(): Promise<void> {
       { scheme: 'http', n: 1000, concurrency: 100, warmup: 0, rounds: 1 },
       { scheme: 'http', n: 1000, concurrency: 50, warmup: 0, rounds: 1 },
       { scheme: 'http', n: 1000, concurrency: 20, warmup: 0, rounds: 1 },
+      // The runner's shape (runMonitors): the config's default limit, starts spread by the pacer.
+      { scheme: 'http', n: 1000, concurrency: 50, pace: true, warmup: 0, rounds: 1 },
+      { scheme: 'https', n: 1000, concurrency: 50, pace: true, warmup: 0, rounds: 1 },
     ],
     log,
   });

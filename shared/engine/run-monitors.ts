@@ -1,6 +1,7 @@
 /**
  * The one code path from monitors to findings, shared by `netprobe run` / `netprobe check` and the
- * probe-runner Lambda: run each probe under its deadline (bounded concurrency), triage what is not up,
+ * probe-runner Lambda: run each probe under its deadline (bounded concurrency, starts spread by
+ * pace.ts), triage what is not up,
  * classify and diagnose, and account for every monitor: a finding, or a name in `skipped`.
  *
  * Deadlines use the performance.now() clock, as ProbeContext does. A Lambda passes
@@ -14,6 +15,7 @@ import { classify } from '../domain/route.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { ProbeResult, TriageStep } from '../probes/types.ts';
+import { createPacer } from './pace.ts';
 import { MIN_TRIAGE_MS, type TriageOptions, triage } from './triage.ts';
 
 /** What triage may be tuned with; its signal and deadline always come from the run. */
@@ -70,10 +72,13 @@ export async function runMonitors(
   }
 
   const limit = pLimit(opts.concurrency);
+  // Within the limit, starts are spread so the probes in flight do not reach each phase at once.
+  const pace = createPacer();
   const skipped: string[] = [];
   const outcomes = await Promise.all(
     monitors.map((monitor) =>
       limit(async (): Promise<Finding | undefined> => {
+        await pace(monitor.probe);
         if (!timeToStart(monitor.probe, opts)) {
           skipped.push(monitor.id);
           return undefined;
