@@ -27,22 +27,28 @@ async function deps(): Promise<ProbeApiDeps> {
     region: 'eu-west-1',
     store: await dynalite.freshStore(),
     metrics: mockedCloudWatchPublisher(),
+    // Every case here must be refused before probing: a prober that is reached fails the test, and sends nothing.
+    probes: { dns: unreachable, tcp: unreachable, http: unreachable },
   };
 }
 
-async function call(d: ProbeApiDeps, event: APIGatewayProxyEventV2) {
-  const response = await createHandler(d, { logger: captureLogger() })(event, lambdaContext(10_000));
+async function unreachable(): Promise<never> {
+  throw new Error('a refused request reached a prober');
+}
+
+async function call(d: ProbeApiDeps, event: APIGatewayProxyEventV2, remainingMs = 10_000) {
+  const response = await createHandler(d, { logger: captureLogger() })(event, lambdaContext(remainingMs));
   return { statusCode: response.statusCode, json: JSON.parse(response.body) };
 }
 
 describe('POST /check body keys named like Object.prototype members', () => {
-  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])(
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__'])(
     '%s → 400 naming the key',
     async (key) => {
       const event = loadEvent<APIGatewayProxyEventV2>('apigw/check');
       const body = `{"url": "https://example.com/", ${JSON.stringify(key)}: 1}`;
 
-      const answer = await call(await deps(), { ...event, body });
+      const answer = await call(await deps(), { ...event, body }, 30_000);
 
       expect(answer.statusCode).toBe(400);
       expect(answer.json.error.code).toBe('invalid_request');

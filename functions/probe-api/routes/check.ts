@@ -22,7 +22,9 @@ import type { ProbeApiDeps } from '../deps.ts';
 import { type ApiResponse, badRequest, describeIssues, json, jsonBody, type RouteRequest } from '../http.ts';
 import { checkGuard, forbidden, GUARD_SCOPES, guardedProbes } from '../ssrf-guard.ts';
 
-const duration = z.union([z.number().int().positive(), z.string()]);
+const duration = z.union([z.number().int().positive(), z.string()], {
+  error: 'expected a duration like "2s" or "1500ms", or a positive whole number of ms',
+});
 
 const checkBody = z.looseObject({
   url: z.string({ error: 'required: the target URL (http, https, tcp, tls or dns)' }),
@@ -50,7 +52,11 @@ export function specOf(input: unknown): ProbeSpec {
   }
   const parsed = checkBody.safeParse(input);
   if (!parsed.success) throw badRequest(describeIssues(parsed.error, 'body'));
-  const { url, timeout, thresholds, ...options } = parsed.data;
+  const { url, timeout, thresholds } = parsed.data;
+  // The other keys as sent (own keys only): zod's output drops "__proto__", which must be reported too.
+  const options = Object.fromEntries(
+    Object.entries(input).filter(([key]) => !Object.hasOwn(checkBody.shape, key)),
+  );
   const targetOptions: TargetOptions = {
     ...(options as TargetOptions),
     ...(timeout === undefined ? {} : { timeoutMs: ms(timeout, 'body.timeout') }),
