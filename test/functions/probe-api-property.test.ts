@@ -15,6 +15,7 @@ import { cursorShapes, encodeCursor } from '../../shared/adapters/store-common.t
 import { parseConfig } from '../../shared/config/load.ts';
 import type { ProbeRegistry } from '../../shared/probes/index.ts';
 import type { ProbeContext, ProbeResult } from '../../shared/probes/types.ts';
+import { useDynalite } from '../fixtures/dynalite.ts';
 import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
 import { captureLogger, lambdaContext, loadEvent } from './helpers.ts';
 
@@ -237,4 +238,61 @@ describe('the probe API over its request space', () => {
     );
     expect(served).toBeGreaterThanOrEqual(RUNS);
   }, 120_000);
+
+  it('answers forged cursors on the read routes with 4xx on the real DynamoDB protocol (dynalite), never a ValidationException 500', async () => {
+    const store = await dynalite.freshStore();
+    const handler = createHandler({ ...deps(), store }, { logger: captureLogger() });
+    // Cursors close to real ones (right partition and prefixes, times in and out of range), so many
+    // pass the store's checks and reach DynamoDB itself.
+    const time = fc.date({ min: new Date('2019-01-01'), max: new Date('2031-01-01'), noInvalidDate: true });
+    const ascii = fc.string({ unit: fc.constantFrom(...'abc-_.%#~09AZ'), maxLength: 40 });
+    const plausible = fc.oneof(
+      fc
+        .record({ at: time, loc: ascii })
+        .map(({ at, loc }) =>
+          encodeCursor({ pk: 'MONITOR#api-health', sk: `FINDING#${at.toISOString()}#${loc}` }),
+        ),
+      fc.record({ at: time, sk: ascii }).map(({ at, sk }) =>
+        encodeCursor({
+          pk: 'MONITOR#api-health',
+          sk: `FINDING#${sk}`,
+          gsi1pk: cursorShapes.findingsIn('api-health', 'eu-west-1').partition.value,
+          gsi1sk: at.toISOString(),
+        }),
+      ),
+    );
+    const incidentCursor = fc
+      .record({ pk: ascii, sk: ascii, at: ascii })
+      .map(({ pk, sk, at }) =>
+        encodeCursor({ pk: `MONITOR#${pk}`, sk: `INCIDENT#${sk}`, gsi2pk: 'INCIDENTS#ACTIVE', gsi2sk: at }),
+      );
+    const findingsQuery = fc.record(
+      {
+        region: fc.constant('eu-west-1'),
+        from: fc.constantFrom('2026-03-01T11:00:00Z', '2020-01-01T00:00:00Z'),
+        to: fc.constantFrom('2026-03-01T12:00:00Z', '2030-01-01T00:00:00Z'),
+        cursor: fc.oneof(plausible, cursor),
+      },
+      { requiredKeys: ['cursor'] },
+    );
+    const reads = fc.oneof(
+      findingsQuery.map((q) => ({
+        ...loadEvent<APIGatewayProxyEventV2>('apigw/findings'),
+        queryStringParameters: q,
+      })),
+      fc.oneof(incidentCursor, cursor).map((c) => ({
+        ...loadEvent<APIGatewayProxyEventV2>('apigw/incidents'),
+        queryStringParameters: { cursor: c },
+      })),
+    );
+    await fc.assert(
+      fc.asyncProperty(reads, async (event) => {
+        const response = await handler(event, lambdaContext(30_000));
+        expect(response.statusCode, response.body).toBeLessThan(500);
+      }),
+      { numRuns: Math.ceil(RUNS / 2) },
+    );
+  }, 120_000);
 });
+
+const dynalite = useDynalite('property');
