@@ -8,10 +8,16 @@ export const FUNCTION_ENTRIES: FunctionEntries = {
   probeRunner: fileURLToPath(new URL('../functions/probe-runner/handler.ts', import.meta.url)),
   probeApi: fileURLToPath(new URL('../functions/probe-api/handler.ts', import.meta.url)),
   escalator: fileURLToPath(new URL('../functions/escalator/handler.ts', import.meta.url)),
+  chatForwarder: fileURLToPath(new URL('../functions/chat-forwarder/handler.ts', import.meta.url)),
+  pagerdutyForwarder: fileURLToPath(new URL('../functions/pagerduty-forwarder/handler.ts', import.meta.url)),
+  webhookForwarder: fileURLToPath(new URL('../functions/webhook-forwarder/handler.ts', import.meta.url)),
 };
 
 export interface FunctionEntries {
   readonly probeRunner: string;
   readonly probeApi: string;
   readonly escalator: string;
+  readonly chatForwarder: string;
+  readonly pagerdutyForwarder: string;
+  readonly webhookForwarder: string;
 }

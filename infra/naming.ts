@@ -24,11 +24,17 @@ export function probeStackName(region: string): string {
 /** The one DynamoDB table (home region) every region writes findings to. */
 export const FINDINGS_TABLE_NAME = `${NAME_PREFIX}-findings`;
 
+/** The Standard topic per team that AWS Chatbot's Slack and Teams channels subscribe to. */
+export function chatTopicName(team: string): string {
+  return `${NAME_PREFIX}-${team}-chat`;
+}
+
 /** Function names are regional, so each probe region has its own `netprobe-probe-runner`. */
 export const FUNCTION_NAMES = {
   probeRunner: `${NAME_PREFIX}-probe-runner`,
   probeApi: `${NAME_PREFIX}-probe-api`,
   escalator: `${NAME_PREFIX}-escalator`,
+  chatForwarder: `${NAME_PREFIX}-chat-forwarder`,
   /** The probe-api behind the HTTP API, in the home stack. */
   httpApi: `${NAME_PREFIX}-api`,
 } as const;

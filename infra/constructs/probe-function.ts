@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  type IDestination,
+  LoggingFormat,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -12,8 +18,8 @@ import { REPO_ROOT } from '../entries.ts';
 export interface ProbeFunctionProps {
   /** Path of the handler module (exports `handler`). */
   readonly entry: string;
-  /** Physical name; see infra/naming.ts. */
-  readonly functionName: string;
+  /** Physical name; see infra/naming.ts. @default generated (functions there can be many of, such as forwarders) */
+  readonly functionName?: string;
   readonly description: string;
   /** Memory, timeout and reserved concurrency, from the config's `lambda` section. */
   readonly settings: LambdaSettings;
@@ -27,6 +33,8 @@ export interface ProbeFunctionProps {
    * scheduled one, and a retried run would publish the same interval twice.
    */
   readonly retryAttempts?: number;
+  /** Where an asynchronous invocation that failed its last attempt goes. @default dropped */
+  readonly onFailure?: IDestination;
   /** Directory holding package-lock.json and tsconfig.json. @default the repository root */
   readonly projectRoot?: string;
 }
@@ -51,13 +59,13 @@ export class ProbeFunction extends NodejsFunction {
     });
     const role = new Role(scope, `${id}Role`, {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `Execution role of ${props.functionName}`,
+      description: `Execution role of ${props.functionName ?? props.description}`,
     });
     const projectRoot = props.projectRoot ?? REPO_ROOT;
     super(scope, id, {
       entry: props.entry,
       handler: 'handler',
-      functionName: props.functionName,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       description: props.description,
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
@@ -67,6 +75,7 @@ export class ProbeFunction extends NodejsFunction {
         ? {}
         : { reservedConcurrentExecutions: props.settings.reservedConcurrency }),
       retryAttempts: props.retryAttempts ?? 0,
+      ...(props.onFailure ? { onFailure: props.onFailure } : {}),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -5,7 +5,7 @@ import { type ITopic, type ITopicSubscription, Topic } from 'aws-cdk-lib/aws-sns
 import { EmailSubscription, SqsSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { SubscriptionConfig } from '../../shared/config/types.ts';
+import type { SnsSubscriptionConfig } from '../../shared/config/types.ts';
 import { ALARM_PREFIX, NAME_PREFIX, topicName } from '../naming.ts';
 
 export interface TeamTopicsProps {
@@ -16,8 +16,11 @@ export interface TeamTopicsProps {
    * like a team's, but left out of the escalator's grant and TOPIC_ARNS. @default none
    */
   readonly alarmsOnly?: readonly string[];
-  /** Optional subscriptions per team, from the config. A team with none gets a topic without subscribers. */
-  readonly subscriptions?: Readonly<Record<string, readonly SubscriptionConfig[]>>;
+  /**
+   * The config's SNS-delivered subscriptions (email, https, sqs) per team. A team with none gets a
+   * topic without such subscribers; chat channels and forwarders subscribe in their own constructs.
+   */
+  readonly subscriptions?: Readonly<Record<string, readonly SnsSubscriptionConfig[]>>;
 }
 
 /** SNS topic names allow 256 characters of [A-Za-z0-9_-]; the `netprobe-` prefix takes nine. */
@@ -123,7 +126,7 @@ export class TeamTopics extends Construct {
     );
   }
 
-  private subscriptionOf(subscription: SubscriptionConfig, id: string): ITopicSubscription {
+  private subscriptionOf(subscription: SnsSubscriptionConfig, id: string): ITopicSubscription {
     switch (subscription.protocol) {
       case 'email':
         return new EmailSubscription(subscription.endpoint);

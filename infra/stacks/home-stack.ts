@@ -2,18 +2,23 @@ import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { NotifyTopic } from '../constructs/alarm-actions.ts';
+import { ChatChannels } from '../constructs/chat-channels.ts';
 import { type DashboardEntry, DashboardIndex } from '../constructs/dashboard-index.ts';
 import { EscalationRouter } from '../constructs/escalation-router.ts';
 import { FindingsTable } from '../constructs/findings-table.ts';
 import type { NetprobeMetricFactory } from '../constructs/metric-factory.ts';
+import { OnCallForwarders } from '../constructs/on-call-forwarders.ts';
 import { ProbeApi } from '../constructs/probe-api.ts';
 import type { ProbeFunction } from '../constructs/probe-function.ts';
 import { probeApiFunction } from '../constructs/probe-region.ts';
 import { TeamTopics } from '../constructs/team-topics.ts';
+import { UndeliveredPages } from '../constructs/undelivered-pages.ts';
 import { Watchdog } from '../constructs/watchdog.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
 import { FUNCTION_NAMES, HOME_STACK_NAME } from '../naming.ts';
+import { CHAT_PROTOCOLS, FORWARDER_PROTOCOLS, SNS_PROTOCOLS, subscriptionsOf } from '../subscriptions.ts';
 import { teamsOf, watchdogTeam } from '../teams.ts';
 
 export interface HomeStackProps {
@@ -34,6 +39,10 @@ export class HomeStack extends Stack {
   readonly table: FindingsTable;
   readonly topics: TeamTopics;
   readonly escalation: EscalationRouter;
+  /** Present when a team has Slack or Teams subscriptions. */
+  readonly chat?: ChatChannels;
+  /** Present when a team has chat, PagerDuty or webhook subscriptions (none for PagerDuty or webhooks: no function). */
+  readonly forwarders?: OnCallForwarders;
   readonly apiFunction: ProbeFunction;
   readonly api: ProbeApi;
   readonly dashboard: DashboardIndex;
@@ -52,7 +61,7 @@ export class HomeStack extends Stack {
     this.topics = new TeamTopics(this, 'Teams', {
       teams: teamsOf(config),
       alarmsOnly: [ALARMS_SUBSCRIPTION],
-      subscriptions: config.subscriptions,
+      subscriptions: subscriptionsOf(config.subscriptions, SNS_PROTOCOLS),
     });
     this.escalation = new EscalationRouter(this, 'Escalation', {
       table: this.table,
@@ -61,6 +70,31 @@ export class HomeStack extends Stack {
       environment,
       entry: entries.escalator,
     });
+
+    // Pages beyond SNS's own protocols: chat channels and forwarders, each failure kept and alarmed.
+    const chat = subscriptionsOf(config.subscriptions, CHAT_PROTOCOLS);
+    const forwarded = subscriptionsOf(config.subscriptions, FORWARDER_PROTOCOLS);
+    if (Object.keys(chat).length + Object.keys(forwarded).length > 0) {
+      const undelivered = new UndeliveredPages(this, 'UndeliveredPages', {
+        actions: new NotifyTopic(
+          this.topics.topicFor(watchdogTeam(config.escalation), 'escalation.connectivity.team'),
+        ),
+      });
+      if (Object.keys(chat).length > 0) {
+        this.chat = new ChatChannels(this, 'Chat', {
+          topics: this.topics,
+          subscriptions: chat,
+          entry: entries.chatForwarder,
+          onFailure: undelivered.destination,
+        });
+      }
+      this.forwarders = new OnCallForwarders(this, 'OnCall', {
+        topics: this.topics,
+        subscriptions: forwarded,
+        entries,
+        onFailure: undelivered.destination,
+      });
+    }
 
     this.apiFunction = probeApiFunction(this, 'ApiFunction', {
       entry: entries.probeApi,

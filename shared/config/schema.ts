@@ -25,9 +25,10 @@ import {
   thresholdsOf,
   withBudget,
 } from './probe-schema.ts';
+import { subscriptionSchema } from './subscription-schema.ts';
 import type { MonitorConfig, NetprobeConfig } from './types.ts';
 import { MAX_TIMEOUT_MS, resolveTargetBody } from './url.ts';
-import { awsRegionError, httpUrlError, ipOrCidrOrHostError, slugError } from './validate.ts';
+import { awsRegionError, ipOrCidrOrHostError, slugError } from './validate.ts';
 
 export { ConfigError, type ConfigIssue } from './errors.ts';
 
@@ -196,30 +197,7 @@ const escalationOverrides = z.strictObject({
   connectivity: escalationRuleOverride.optional(),
 });
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
-
-const subscription = z.discriminatedUnion('protocol', [
-  z.strictObject({
-    protocol: z.literal('email'),
-    endpoint: z.string().regex(EMAIL, { error: 'expected an email address' }),
-  }),
-  z.strictObject({
-    protocol: z.literal('https'),
-    endpoint: z
-      .string()
-      .superRefine(check(httpUrlError))
-      .refine((url) => url.startsWith('https:'), { error: 'expected an https:// URL' }),
-  }),
-  z.strictObject({
-    protocol: z.literal('sqs'),
-    endpoint: z
-      .string()
-      .regex(SQS_ARN, { error: 'expected an SQS queue ARN (arn:aws:sqs:region:account:name)' }),
-  }),
-]);
-
-const subscriptions = z.record(z.string(), z.array(subscription)).superRefine((teams, ctx) => {
+const subscriptions = z.record(z.string(), z.array(subscriptionSchema)).superRefine((teams, ctx) => {
   for (const team of Object.keys(teams)) {
     const error = slugError(team);
     if (error) ctx.addIssue({ code: 'custom', path: [team], message: `team name ${error}` });

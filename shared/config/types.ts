@@ -31,10 +31,23 @@ export interface MonitorConfig {
   alarmsPage?: true;
 }
 
-export type SubscriptionConfig =
+/** Delivered by SNS itself to the team's topic. */
+export type SnsSubscriptionConfig =
   | { protocol: 'email'; endpoint: string }
   | { protocol: 'https'; endpoint: string }
   | { protocol: 'sqs'; endpoint: string };
+
+/** An AWS Chatbot channel on the team's chat topic (`netprobe-<team>-chat`). */
+export type ChatSubscriptionConfig =
+  | { protocol: 'slack'; workspaceId: string; channelId: string }
+  | { protocol: 'teams'; tenantId: string; teamId: string; channelId: string };
+
+/** A forwarder Lambda on the team's topic; the secrets are Secrets Manager names or ARNs. */
+export type ForwarderSubscriptionConfig =
+  | { protocol: 'pagerduty'; routingKeySecret: string; eventsUrl: string }
+  | { protocol: 'webhook'; url: string; secretName: string };
+
+export type SubscriptionConfig = SnsSubscriptionConfig | ChatSubscriptionConfig | ForwarderSubscriptionConfig;
 
 export interface LambdaSettings {
   memoryMb: number;

@@ -13,28 +13,17 @@ import { SnsNotifier } from '../../shared/adapters/sns-notifier.ts';
 import { DELIVERY_LEASE_MS, EscalationEngine } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
-import type { Notification } from '../../shared/ports/notifier.ts';
 import { dnsDownFinding } from '../fixtures/findings.ts';
 import { type LoopbackSns, startLoopbackSns } from '../fixtures/loopback-sns.ts';
 import { CONSOLE_LINKS, MOCKED_CLIENT_CONFIG } from '../fixtures/mocked-aws.ts';
+import { pageNotification } from '../fixtures/notifications.ts';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:netprobe-network-team';
 
-const page: Notification = {
-  kind: 'escalate',
-  at: '2026-03-01T12:10:00.000Z',
-  team: 'network-team',
-  issueType: 'dns',
-  impact: 'service-wide',
-  severity: 'high',
-  monitorId: 'dns-example-com',
+const page = pageNotification({
   incidentId: '20260301T120100Z-dns-0a1b2c3d',
   locations: { failing: ['eu-west-1', 'us-east-1'], healthy: [] },
-  firstSeen: '2026-03-01T12:00:00.000Z',
-  errorCodes: ['DNS_TIMEOUT'],
-  diagnosis: 'The resolver does not answer.',
-  subject: '[high] dns-example-com: dns failure in 2 locations since 12:00Z',
-};
+});
 
 let sns: LoopbackSns | undefined;
 afterEach(async () => {
@@ -68,7 +57,7 @@ describe('at-least-once pages carry one dedupKey per notification', () => {
     await notifierOn(sns.endpoint, { requestTimeoutMs: 200 }).publish(page);
 
     expect(sns.publishes).toHaveLength(2);
-    const key = '20260301T120100Z-dns-0a1b2c3d:escalate';
+    const key = `${page.incidentId}:escalate`;
     expect(dedupKeys(sns)).toEqual([
       [key, key],
       [key, key],

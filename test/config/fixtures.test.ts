@@ -62,7 +62,13 @@ const EXPECTED: Record<string, string> = {
   'invalid-status-code.json': 'monitors[0].http.assert.status: expected 100-599',
   'invalid-status-range.json': 'monitors[0].http.assert.status[1]: range 299-200 is empty',
   'invalid-subscription-protocol.json':
-    'subscriptions["network-team"][0].protocol: expected one of email, https, sqs (got "sms")',
+    'subscriptions["network-team"][0].protocol: expected one of email, https, sqs, slack, teams, pagerduty, webhook (got "sms")',
+  'invalid-subscription-routing-key.json':
+    'subscriptions["network-team"][0].routingKeySecret: this looks like a PagerDuty routing key itself: put the key in Secrets Manager and give the secret name or ARN',
+  'invalid-subscription-slack-channel.json':
+    'subscriptions["network-team"][0].channelId: expected a Slack channel id such as C0123ABCD',
+  'invalid-subscription-webhook-http.json':
+    'subscriptions["network-team"][0].url: expected an https:// URL (http:// only to a loopback address)',
   'invalid-tcp-tls-key.json': 'monitors[0].tcp.tls.insecur: unknown key (did you mean "insecure"?)',
   'invalid-threshold-over-timeout.json': 'monitors[0].thresholds.total: 2s is not below the timeout (2s)',
   'invalid-timeout-not-a-duration.json': 'monitors[0].timeout: "2x" is not a duration (use 1500ms, 2s, 1m)',

@@ -1,0 +1,50 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IDestination } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { NAME_PREFIX } from '../naming.ts';
+import type { AlarmActionStrategy } from './alarm-actions.ts';
+
+export interface UndeliveredPagesProps {
+  /** Who hears that a page did not reach PagerDuty, a webhook or a chat channel (netprobe's owners). */
+  readonly actions: AlarmActionStrategy;
+}
+
+/**
+ * Where the forwarders' failed invocations end up (PagerDuty, webhook or chat topic unreachable past
+ * every retry): a queue that keeps the SNS event 14 days, for a look and a redrive, and an alarm as
+ * soon as one lands, because a page in it reached nobody through that integration.
+ */
+export class UndeliveredPages extends Construct {
+  readonly queue: Queue;
+  readonly destination: IDestination;
+  readonly alarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: UndeliveredPagesProps) {
+    super(scope, id);
+    this.queue = new Queue(this, 'Queue', {
+      queueName: `${NAME_PREFIX}-undelivered-pages`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the on-failure destination of the on-call forwarders.',
+    });
+    this.destination = new SqsDestination(this.queue);
+    this.alarm = new Alarm(this, 'Alarm', {
+      alarmName: `${NAME_PREFIX}-undelivered-pages`,
+      alarmDescription:
+        'A page or resolve did not reach PagerDuty, a webhook or a chat channel after every retry: see the netprobe-undelivered-pages queue and docs/integrations.md.',
+      metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    props.actions.addActions(this.alarm);
+  }
+}
