@@ -7,9 +7,9 @@ export type SubscriptionsOf<P extends Protocol> = Record<
 >;
 
 /**
- * The config's `subscriptions` of some protocols only, per team (teams left with none dropped): SNS
- * delivers email/https/sqs itself (TeamTopics), Chatbot the chat channels (ChatChannels), and the
- * forwarders PagerDuty and webhooks (OnCallForwarders).
+ * The config's `subscriptions` of some protocols only, per team (every team kept, so a team with no
+ * topic is still refused by name): SNS delivers email/https/sqs itself (TeamTopics), Chatbot the chat
+ * channels (ChatChannels), and the forwarders PagerDuty and webhooks (OnCallForwarders).
  */
 export function subscriptionsOf<P extends Protocol>(
   all: Readonly<Record<string, readonly SubscriptionConfig[]>>,
@@ -21,9 +21,14 @@ export function subscriptionsOf<P extends Protocol>(
     const mine = subscriptions.filter((s): s is Extract<SubscriptionConfig, { protocol: P }> =>
       wanted.has(s.protocol),
     );
-    if (mine.length > 0) picked[team] = mine;
+    picked[team] = mine;
   }
   return picked;
+}
+
+/** Whether any team has one of these subscriptions. */
+export function anySubscription(subscriptions: Readonly<Record<string, readonly unknown[]>>): boolean {
+  return Object.values(subscriptions).some((list) => list.length > 0);
 }
 
 export const SNS_PROTOCOLS = ['email', 'https', 'sqs'] as const;

@@ -47,6 +47,7 @@ export class ChatChannels extends Construct {
     const routes: Record<string, string> = {};
 
     for (const [team, subscriptions] of Object.entries(props.subscriptions)) {
+      if (subscriptions.length === 0) continue;
       const teamTopic = props.topics.topicFor(team, `subscriptions.${team}`);
       const chatTopic = new Topic(this, `${team}-chat`, {
         topicName: chatTopicName(team),

@@ -18,7 +18,13 @@ import { Watchdog } from '../constructs/watchdog.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
 import { FUNCTION_NAMES, HOME_STACK_NAME } from '../naming.ts';
-import { CHAT_PROTOCOLS, FORWARDER_PROTOCOLS, SNS_PROTOCOLS, subscriptionsOf } from '../subscriptions.ts';
+import {
+  anySubscription,
+  CHAT_PROTOCOLS,
+  FORWARDER_PROTOCOLS,
+  SNS_PROTOCOLS,
+  subscriptionsOf,
+} from '../subscriptions.ts';
 import { teamsOf, watchdogTeam } from '../teams.ts';
 
 export interface HomeStackProps {
@@ -74,13 +80,13 @@ export class HomeStack extends Stack {
     // Pages beyond SNS's own protocols: chat channels and forwarders, each failure kept and alarmed.
     const chat = subscriptionsOf(config.subscriptions, CHAT_PROTOCOLS);
     const forwarded = subscriptionsOf(config.subscriptions, FORWARDER_PROTOCOLS);
-    if (Object.keys(chat).length + Object.keys(forwarded).length > 0) {
+    if (anySubscription(chat) || anySubscription(forwarded)) {
       const undelivered = new UndeliveredPages(this, 'UndeliveredPages', {
         actions: new NotifyTopic(
           this.topics.topicFor(watchdogTeam(config.escalation), 'escalation.connectivity.team'),
         ),
       });
-      if (Object.keys(chat).length > 0) {
+      if (anySubscription(chat)) {
         this.chat = new ChatChannels(this, 'Chat', {
           topics: this.topics,
           subscriptions: chat,

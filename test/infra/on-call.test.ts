@@ -5,7 +5,7 @@
  * undelivered-pages queue and its alarm; cdk-nag finds nothing unacknowledged.
  */
 import { Match } from 'aws-cdk-lib/assertions';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addNagChecks } from '../../infra/netprobe-app.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { testConfig } from './fixtures/config.ts';
@@ -36,15 +36,15 @@ const SUBSCRIPTIONS: NetprobeConfig['subscriptions'] = {
   ],
 };
 
-let app: TestApp | undefined;
-afterEach(() => {
-  app?.dispose();
-  app = undefined;
-});
+// One synth for the assertions (slow on a busy machine); the SNS-only and nag cases build their own.
+let app: TestApp;
+beforeAll(() => {
+  app = synthTestApp(testConfig({ subscriptions: SUBSCRIPTIONS }));
+}, 120_000);
+afterAll(() => app.dispose());
 
 describe('on-call integrations in netprobe-home', () => {
   it('builds a Standard chat topic, Chatbot channels and the chat forwarder for a team with Slack and Teams', () => {
-    app = synthTestApp(testConfig({ subscriptions: SUBSCRIPTIONS }));
     const topics = resourcesOf(app.home, 'AWS::SNS::Topic').map(([, p]) => p);
     const chat = topics.find((p) => p.TopicName === 'netprobe-network-team-chat');
     expect(chat).toBeDefined();
@@ -77,7 +77,6 @@ describe('on-call integrations in netprobe-home', () => {
   });
 
   it('builds one forwarder per PagerDuty and webhook subscription, each reading only its own secret', () => {
-    app = synthTestApp(testConfig({ subscriptions: SUBSCRIPTIONS }));
     const forwarders = resourcesOf(app.home, 'AWS::Lambda::Function')
       .map(([, p]) => (p.Environment as { Variables?: Record<string, string> } | undefined)?.Variables ?? {})
       .filter((v) => v.TARGET_URL !== undefined);
@@ -101,12 +100,16 @@ describe('on-call integrations in netprobe-home', () => {
   });
 
   it('adds nothing for a config with SNS subscriptions only', () => {
-    app = synthTestApp(testConfig());
-    expect(resourcesOf(app.home, 'AWS::Chatbot::SlackChannelConfiguration')).toEqual([]);
-    expect(resourcesOf(app.home, 'AWS::SQS::Queue').map(([, p]) => p.QueueName)).not.toContain(
-      'netprobe-undelivered-pages',
-    );
-  });
+    const plain = synthTestApp(testConfig());
+    try {
+      expect(resourcesOf(plain.home, 'AWS::Chatbot::SlackChannelConfiguration')).toEqual([]);
+      expect(resourcesOf(plain.home, 'AWS::SQS::Queue').map(([, p]) => p.QueueName)).not.toContain(
+        'netprobe-undelivered-pages',
+      );
+    } finally {
+      plain.dispose();
+    }
+  }, 120_000);
 
   it('passes cdk-nag', () => {
     const built = buildTestApp(testConfig({ subscriptions: SUBSCRIPTIONS }));
@@ -116,5 +119,5 @@ describe('on-call integrations in netprobe-home', () => {
     } finally {
       built.dispose();
     }
-  });
+  }, 120_000);
 });
