@@ -5,6 +5,7 @@
  */
 import { relative, resolve, sep } from 'node:path';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IConstruct } from 'constructs';
 import type { BuildOptions } from 'esbuild';
 import { REPO_ROOT } from './entries.ts';
 
@@ -20,8 +21,25 @@ const MAIN_FIELDS = ['module', 'main'];
 /** CommonJS dependencies (dns-packet…) call require() on Node built-ins, which an ESM bundle lacks. */
 const BANNER = "import{createRequire}from'node:module';const require=createRequire(import.meta.url);";
 
-/** NodejsFunction's `bundling`: ESM, minified, a source map beside the bundle without the sources. */
-export function cdkBundling(): BundlingOptions {
+/**
+ * The CDK context key naming the monitors config file the app reads and the functions bundle
+ * (`cdk synth -c netprobe:config=path/to/config.ts`); default monitors.config.ts at the root.
+ */
+export const CONFIG_CONTEXT_KEY = 'netprobe:config';
+/** The config file the app was given (CONFIG_CONTEXT_KEY), absolute; undefined for monitors.config.ts. */
+export function configFileOf(scope: IConstruct): string | undefined {
+  const file: unknown = scope.node.tryGetContext(CONFIG_CONTEXT_KEY);
+  return typeof file === 'string' && file.length > 0 ? resolve(file) : undefined;
+}
+
+/** The import functions/shared/config.ts reads the bundled config from (package.json `imports`). */
+const CONFIG_IMPORT = '#monitors-config';
+
+/**
+ * NodejsFunction's `bundling`: ESM, minified, a source map beside the bundle without the sources.
+ * @param configFile the monitors config to bundle instead of monitors.config.ts (absolute path)
+ */
+export function cdkBundling(configFile?: string): BundlingOptions {
   return {
     format: OutputFormat.ESM,
     target: TARGET,
@@ -31,6 +49,7 @@ export function cdkBundling(): BundlingOptions {
     sourcesContent: false,
     externalModules: [...RUNTIME_PROVIDED_MODULES],
     banner: BANNER,
+    ...(configFile ? { esbuildArgs: { [`--alias:${CONFIG_IMPORT}`]: configFile } } : {}),
   };
 }
 

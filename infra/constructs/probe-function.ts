@@ -12,7 +12,7 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { LambdaSettings } from '../../shared/config/types.ts';
-import { cdkBundling } from '../bundling.ts';
+import { cdkBundling, configFileOf } from '../bundling.ts';
 import { REPO_ROOT } from '../entries.ts';
 
 export interface ProbeFunctionProps {
@@ -88,7 +88,7 @@ export class ProbeFunction extends NodejsFunction {
       projectRoot,
       depsLockFilePath: join(projectRoot, 'package-lock.json'),
       // The runtime's AWS SDK, not a bundled copy: see infra/bundling.ts and docs/deploy.md.
-      bundling: cdkBundling(),
+      bundling: cdkBundling(configFileOf(scope)),
     });
     this.logGroupRetention = retention;
     this.executionRole = role;
