@@ -1,0 +1,71 @@
+/**
+ * Loopback stand-ins for the AWS services the bundles call besides DynamoDB (dynalite) and SNS
+ * (test/fixtures/loopback-sns.ts): CloudWatch PutMetricData (AWS JSON 1.0) and Secrets Manager
+ * GetSecretValue (AWS JSON 1.1), answering as the services do and recording each request.
+ */
+import { randomUUID } from 'node:crypto';
+import { type RecordedRequest, startHttpServer } from '../fixtures/http-servers.ts';
+
+export interface LoopbackService {
+  endpoint: string;
+  requests: RecordedRequest[];
+  close: () => Promise<void>;
+}
+
+/** The operation a JSON-protocol request names (`X-Amz-Target: GraniteServiceVersion20100801.PutMetricData`). */
+export function operationOf(request: RecordedRequest): string {
+  return (
+    String(request.headers['x-amz-target'] ?? '')
+      .split('.')
+      .at(-1) ?? ''
+  );
+}
+
+export async function startLoopbackCloudWatch(): Promise<LoopbackService> {
+  const server = await startHttpServer((req, res) => {
+    const request = server.requests.at(-1) as RecordedRequest;
+    if (operationOf(request) !== 'PutMetricData') {
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+      res.end(
+        JSON.stringify({ __type: 'InvalidAction', message: `loopback CloudWatch: ${operationOf(request)}` }),
+      );
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': randomUUID() });
+    res.end('{}');
+  });
+  return { endpoint: server.origin, requests: server.requests, close: server.close };
+}
+
+/** @param secrets name → SecretString; a SecretId may also be an ARN ending in `:secret:<name>-XXXXXX`. */
+export async function startLoopbackSecretsManager(secrets: Record<string, string>): Promise<LoopbackService> {
+  const server = await startHttpServer((req, res) => {
+    const request = server.requests.at(-1) as RecordedRequest;
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-requestid': randomUUID(),
+      });
+      res.end(JSON.stringify(body));
+    };
+    const id = String((JSON.parse(request.body || '{}') as { SecretId?: string }).SecretId ?? '');
+    const name = id.startsWith('arn:') ? id.replace(/^.*:secret:/, '').replace(/-[A-Za-z0-9]{6}$/, '') : id;
+    const value = secrets[name];
+    if (operationOf(request) !== 'GetSecretValue' || value === undefined) {
+      reply(400, {
+        __type: 'ResourceNotFoundException',
+        message: "Secrets Manager can't find the specified secret.",
+      });
+      return;
+    }
+    reply(200, {
+      ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`,
+      Name: name,
+      SecretString: value,
+      VersionId: randomUUID(),
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: 1_764_633_600,
+    });
+  });
+  return { endpoint: server.origin, requests: server.requests, close: server.close };
+}
