@@ -22,7 +22,7 @@ export function operationOf(request: RecordedRequest): string {
 }
 
 export async function startLoopbackCloudWatch(): Promise<LoopbackService> {
-  const server = await startHttpServer((req, res) => {
+  const server = await startHttpServer((_req, res) => {
     const request = server.requests.at(-1) as RecordedRequest;
     if (operationOf(request) !== 'PutMetricData') {
       res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
@@ -39,7 +39,7 @@ export async function startLoopbackCloudWatch(): Promise<LoopbackService> {
 
 /** @param secrets name → SecretString; a SecretId may also be an ARN ending in `:secret:<name>-XXXXXX`. */
 export async function startLoopbackSecretsManager(secrets: Record<string, string>): Promise<LoopbackService> {
-  const server = await startHttpServer((req, res) => {
+  const server = await startHttpServer((_req, res) => {
     const request = server.requests.at(-1) as RecordedRequest;
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, {

@@ -41,7 +41,7 @@ import {
   scheduledEvent,
 } from './cloud-assembly.ts';
 import { createSandbox, type Invocation, type Sandbox } from './lambda-sandbox.ts';
-import { batchesFor, type Item, scanAll, streamRecords } from './stream-records.ts';
+import { batchesFor, scanAll, streamRecords } from './stream-records.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const REGION = 'us-east-1';
