@@ -3,19 +3,23 @@
  * timeline (the `netprobe run --json` shape) through the escalation engine on a simulated clock and
  * prints every notification it would send: a table, or one JSON object per line with --json.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../shared/config/load.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import {
-  FindingsFileError,
+  checkSpan,
   type ReplayLine,
-  readNdjsonFindings,
   replay,
+  replayHistoryMs,
+  replayTimeline,
+  withInferred,
 } from '../../shared/domain/replay.ts';
+import { SortingWindow, TimelineScan } from '../../shared/domain/timeline.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { notificationsTable, replaySummary, timelineOrigin } from '../format/notifications.ts';
+import { readFindingsFile } from '../findings-file.ts';
+import { notificationsTable, replaySummary, type TimelineExtent } from '../format/notifications.ts';
 import type { Output } from '../output.ts';
 
 export interface ReplayFlags {
@@ -25,20 +29,86 @@ export interface ReplayFlags {
 }
 
 export async function replayCommand(flags: ReplayFlags, output: Output): Promise<number> {
-  const findings = await readFindings(flags.findings);
   const config = await replayConfig(flags.config, output);
-  const lines = await replay(findings, config, { store: new MemoryStore() });
+  const { lines, extent } = await replayFile(flags.findings, config).catch((err: unknown) => {
+    // Too long a span for the simulation: the file's fault, said as such.
+    if (err instanceof RangeError) throw new UsageError(`--findings ${flags.findings}: ${err.message}`);
+    throw err;
+  });
   if (flags.json) {
     // Exactly the documented keys, in the documented order.
     for (const l of lines) output.out(JSON.stringify(pick(l)));
     return EXIT.ok;
   }
-  if (lines.length > 0) {
-    for (const line of notificationsTable(lines, timelineOrigin(findings), output.paint)) output.out(line);
+  if (lines.length > 0 && extent.first !== null) {
+    for (const line of notificationsTable(lines, extent.first, output.paint)) output.out(line);
     output.out('');
   }
-  output.out(replaySummary(lines, findings));
+  output.out(replaySummary(lines, extent));
   return EXIT.ok;
+}
+
+/**
+ * Two passes over the file, each a stream. The first checks every line, and learns the span, the
+ * intervals of monitors the config does not list, and whether the file is in order within the
+ * window (the longest monitor interval): `netprobe run --json` appends in startedAt order. The
+ * second replays it through the window into an in-memory store that keeps only the history the
+ * engine can still read, so memory does not grow with the file. A file out of order by more than
+ * the window is read whole and sorted first: memory then grows with the file (docs/cli.md).
+ */
+async function replayFile(
+  path: string,
+  config: NetprobeConfig,
+): Promise<{ lines: ReplayLine[]; extent: TimelineExtent }> {
+  const windowMs = orderWindowMs(config);
+  const window = new SortingWindow(windowMs);
+  const scan = new TimelineScan(config.monitors);
+  let inOrder = true;
+  for await (const f of readFindingsFile(path, { validate: true })) {
+    if (!inOrder) continue;
+    const released = window.push(f);
+    if (released === false) inOrder = false;
+    else for (const r of released) scan.add(r);
+  }
+  if (!inOrder) {
+    const findings: Finding[] = [];
+    for await (const f of readFindingsFile(path, { validate: false })) findings.push(f);
+    const lines = await replay(findings, config, { store: new MemoryStore() });
+    return { lines, extent: extentOf(findings) };
+  }
+  for (const r of window.drain()) scan.add(r);
+  checkSpan(scan);
+  const full = withInferred(config, scan);
+  const store = new MemoryStore({ findingsWindowMs: replayHistoryMs(full) });
+  const lines = await replayTimeline(inOrderOf(path, windowMs), full, { store });
+  return { lines, extent: scan };
+}
+
+/** The file again, through the same window: in replay order (the first pass checked it is). */
+async function* inOrderOf(path: string, windowMs: number): AsyncGenerator<Finding> {
+  const window = new SortingWindow(windowMs);
+  for await (const f of readFindingsFile(path, { validate: false })) {
+    const released = window.push(f);
+    if (released === false) throw new UsageError(`--findings ${path}: changed while it was replayed`);
+    yield* released;
+  }
+  yield* window.drain();
+}
+
+/** How far out of order a file may be and still stream: the longest monitor interval, at least 1 minute. */
+function orderWindowMs(config: NetprobeConfig): number {
+  return Math.max(1, ...config.monitors.map((m) => m.intervalMinutes)) * 60_000;
+}
+
+function extentOf(findings: readonly Finding[]): TimelineExtent {
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const f of findings) {
+    const t = Date.parse(f.startedAt);
+    if (first === null || t < first) first = t;
+    if (last === null || t > last) last = t;
+  }
+  return { count: findings.length, first, last };
 }
 
 function pick(l: ReplayLine): ReplayLine {
@@ -51,23 +121,6 @@ function pick(l: ReplayLine): ReplayLine {
     incidentId: l.incidentId,
     locations: l.locations,
   };
-}
-
-async function readFindings(path: string): Promise<Finding[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const reason =
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
-    throw new UsageError(`--findings ${path}: ${reason}`);
-  }
-  try {
-    return readNdjsonFindings(text);
-  } catch (err) {
-    if (err instanceof FindingsFileError) throw new UsageError(`--findings ${path}: ${err.message}`);
-    throw err;
-  }
 }
 
 /**

@@ -2,7 +2,6 @@
  * Human output of `netprobe replay`: one row per notification the policy would send, with the time
  * since the first finding of the timeline (what a user tuning escalation times reads first).
  */
-import type { Finding } from '../../shared/domain/finding.ts';
 import type { ReplayLine } from '../../shared/domain/replay.ts';
 import type { Paint } from './style.ts';
 import { renderTable } from './table.ts';
@@ -45,17 +44,20 @@ export function notificationsTable(lines: ReplayLine[], originMs: number, paint:
   );
 }
 
-/** The first finding's start: T+ zero. */
-export function timelineOrigin(findings: readonly Finding[]): number {
-  return Math.min(...findings.map((f) => Date.parse(f.startedAt)));
+/** What the summary says of a timeline: how many findings, first and last start (ms; null when none). */
+export interface TimelineExtent {
+  count: number;
+  first: number | null;
+  last: number | null;
 }
 
 /** "63 findings over 20m04s: 1 escalation, 1 resolution." */
-export function replaySummary(lines: ReplayLine[], findings: readonly Finding[]): string {
-  if (findings.length === 0) return 'No findings: the policy would send no notification.';
-  const span = Math.max(...findings.map((f) => Date.parse(f.startedAt))) - timelineOrigin(findings);
+export function replaySummary(lines: ReplayLine[], timeline: TimelineExtent): string {
+  if (timeline.count === 0 || timeline.first === null || timeline.last === null)
+    return 'No findings: the policy would send no notification.';
+  const span = timeline.last - timeline.first;
   const escalations = lines.filter((l) => l.kind === 'escalate').length;
   const resolutions = lines.length - escalations;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${findings.length} findings over ${formatOffset(span).slice(1)}: ${plural(escalations, 'escalation')}, ${plural(resolutions, 'resolution')}.`;
+  return `${timeline.count} findings over ${formatOffset(span).slice(1)}: ${plural(escalations, 'escalation')}, ${plural(resolutions, 'resolution')}.`;
 }

@@ -4,13 +4,11 @@
  * Values are copied in; incidents are copied out and findings come out frozen (shared, never
  * changed), so callers cannot change stored state by mutating results. Findings are kept in key
  * order per monitor, so a time-range query costs a binary search and its own results, however long
- * the history: a week-long replay stays linear.
+ * the history: a week-long replay stays linear (and, with findingsWindowMs, flat in memory).
  */
-
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
 import { isPagingFailure } from '../domain/route.ts';
-import type { Clock } from '../ports/clock.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {
   type CloseRequest,
@@ -27,6 +25,8 @@ import { ACTIVE_INCIDENTS_PK, canonicalTime, keys } from './table-design.ts';
 interface FindingRow {
   /** The table's sort key (FINDING#<startedAt>#<location>): rows are kept in its order. */
   sk: string;
+  /** startedAt in ms: the order of sk's time part, for range bounds without building keys. */
+  ms: number;
   /** The byLocation partition. */
   gsi1pk: string;
   /** startedAt, canonical. */
@@ -42,11 +42,12 @@ interface IncidentRow {
 
 export interface MemoryStoreOptions {
   /**
-   * Findings expire this long after their startedAt, by this clock: the table's TTL, for a simulation
-   * that runs for days (replay keeps only what the engine can still read). Expired findings are
-   * dropped as later ones are written. Default: kept for ever.
+   * Keep only the findings that started at most this long before the newest one written: a
+   * simulation's history (replay keeps what the engine can still read, replayHistoryMs), so a
+   * week-long timeline runs in flat memory. Older ones are dropped as later ones are written; the
+   * latest status and incidents are kept. Default: every finding is kept.
    */
-  findingsTtl?: { ms: number; clock: Clock };
+  findingsWindowMs?: number;
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -73,10 +74,12 @@ export class MemoryStore implements Store {
   readonly #active = new Set<IncidentRow>();
   /** monitorId → issueType → incidentId of the open incident. */
   readonly #open = new Map<string, Map<IssueType, string>>();
-  readonly #ttl: MemoryStoreOptions['findingsTtl'];
+  readonly #windowMs: number | undefined;
+  /** startedAt (ms) of the newest finding written. */
+  #newest = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.#ttl = options.findingsTtl;
+    this.#windowMs = options.findingsWindowMs;
   }
 
   async putFindings(findings: readonly Finding[]): Promise<void> {
@@ -85,6 +88,7 @@ export class MemoryStore implements Store {
       const startedAt = canonicalTime(f.startedAt);
       return {
         sk: keys.finding(f.monitorId, f.location, startedAt).sk,
+        ms: Date.parse(startedAt),
         gsi1pk: keys.findingLocation(f.monitorId, f.location),
         gsi1sk: startedAt,
         finding: frozenCopy({ ...f, startedAt }),
@@ -95,10 +99,10 @@ export class MemoryStore implements Store {
       const list = listOf(this.#findings, row.finding.monitorId, () => []);
       insertSorted(list, row);
       touched.add(list);
+      this.#newest = Math.max(this.#newest, row.ms);
     }
-    if (this.#ttl) {
-      const cutoff = new Date(this.#ttl.clock.now().getTime() - this.#ttl.ms).toISOString();
-      for (const list of touched) expireBefore(list, cutoff);
+    if (this.#windowMs !== undefined) {
+      for (const list of touched) dropBefore(list, this.#newest - this.#windowMs);
     }
     for (const f of newestPerLocation(rows.map((row) => row.finding))) {
       const latest = listOf(this.#latest, f.monitorId, () => new Map<string, Finding>());
@@ -115,9 +119,9 @@ export class MemoryStore implements Store {
     const limit = checkPageSize(query.limit);
     const { from, to } = query;
     const all = this.#findings.get(monitorId) ?? [];
-    // The table's key range, as the DynamoDB store's Query reads it.
-    const lo = from ? lowerBound(all, keys.findingBound(from)) : 0;
-    const hi = to ? lowerBound(all, keys.findingBound(to)) : all.length;
+    // The table's key range [FINDING#<from>, FINDING#<to>), as the DynamoDB store's Query reads it.
+    const lo = from ? firstAtOrAfter(all, from.getTime()) : 0;
+    const hi = to ? firstAtOrAfter(all, to.getTime()) : all.length;
     let rows = all.slice(lo, Math.max(lo, hi));
     let sortAttr: 'sk' | 'gsi1sk' = 'sk';
     let shape = cursorShapes.findings(monitorId, { from, to });
@@ -293,17 +297,19 @@ function listOf<V>(outer: Map<string, V>, key: string, make: () => V): V {
   return inner;
 }
 
-/** Index of the first row whose sk is ≥ key (rows.length when none). */
-function lowerBound(rows: readonly FindingRow[], key: string): number {
+/** Index of the first row that is not `below` (rows.length when none): rows are in sk order. */
+function lowerBound(rows: readonly FindingRow[], below: (row: FindingRow) => boolean): number {
   let lo = 0;
   let hi = rows.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((rows[mid] as FindingRow).sk < key) lo = mid + 1;
+    if (below(rows[mid] as FindingRow)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
+
+const firstAtOrAfter = (rows: readonly FindingRow[], ms: number) => lowerBound(rows, (r) => r.ms < ms);
 
 /** Keeps rows in sk order; a row with an existing sk replaces it (the later write wins). Appends are O(1). */
 function insertSorted(rows: FindingRow[], row: FindingRow): void {
@@ -312,15 +318,15 @@ function insertSorted(rows: FindingRow[], row: FindingRow): void {
     rows.push(row);
     return;
   }
-  const at = lowerBound(rows, row.sk);
+  const at = lowerBound(rows, (r) => r.sk < row.sk);
   if (rows[at]?.sk === row.sk) rows[at] = row;
   else rows.splice(at, 0, row);
 }
 
-/** Drops the rows that started before the cutoff (ISO instant), oldest first. */
-function expireBefore(rows: FindingRow[], cutoff: string): void {
+/** Drops the rows that started before the cutoff (ms), oldest first. */
+function dropBefore(rows: FindingRow[], cutoff: number): void {
   let n = 0;
-  while (n < rows.length && (rows[n] as FindingRow).gsi1sk < cutoff) n++;
+  while (n < rows.length && (rows[n] as FindingRow).ms < cutoff) n++;
   if (n > 0) rows.splice(0, n);
 }
 

@@ -12,7 +12,8 @@ import type { Store } from '../ports/store.ts';
 import { ERROR_CODES, LAYERS, PROBE_KINDS, STATUSES } from '../probes/types.ts';
 import { EscalationEngine } from './escalation.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
-import type { EscalationConfig, MonitorPolicy } from './incident-assess.ts';
+import { type EscalationConfig, lookbackMs } from './incident-assess.ts';
+import { compareTimeline, TimelineScan } from './timeline.ts';
 
 /** One notification the policy would send. `locations` are the failing ones. */
 export interface ReplayLine {
@@ -55,50 +56,108 @@ export async function replay(
   config: EscalationConfig,
   opts: ReplayOptions,
 ): Promise<ReplayLine[]> {
-  const timeline = [...findings].sort(
-    (a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.location.localeCompare(b.location),
-  );
-  const first = timeline[0];
-  const last = timeline[timeline.length - 1];
-  if (!first || !last) return [];
-  const spanMinutes = (Date.parse(last.startedAt) - Date.parse(first.startedAt)) / TICK_MS;
+  const timeline = [...findings].sort(compareTimeline);
+  const scan = new TimelineScan(config.monitors);
+  for (const f of timeline) scan.add(f);
+  checkSpan(scan);
+  return replayTimeline(timeline, withInferred(config, scan), opts);
+}
+
+/** The config's monitors, then those the timeline shows that it does not list (replay's rule). */
+export function withInferred(config: EscalationConfig, scan: TimelineScan): EscalationConfig {
+  return { ...config, monitors: [...config.monitors, ...scan.inferredMonitors()] };
+}
+
+/** Refuses a timeline longer than replay simulates (the bound on its loop). */
+export function checkSpan(scan: Pick<TimelineScan, 'first' | 'last'>): void {
+  if (scan.first === null || scan.last === null) return;
+  const spanMinutes = (scan.last - scan.first) / TICK_MS;
   if (spanMinutes > MAX_REPLAY_MINUTES) {
     throw new RangeError(
       `replay: the findings span ${Math.round(spanMinutes)} minutes; at most ${MAX_REPLAY_MINUTES} are replayed`,
     );
   }
+}
 
-  const sent: Notification[] = [];
-  const clock = new ManualClock(new Date(Date.parse(first.startedAt)));
+/**
+ * The longest window the engine reads for any monitor of the config: a store that keeps this much
+ * history behind the newest finding (MemoryStore's findingsWindowMs) answers every read of a replay,
+ * so memory stays flat however long the timeline.
+ */
+export function replayHistoryMs(config: EscalationConfig): number {
+  return Math.max(TICK_MS, ...config.monitors.map((m) => lookbackMs(m, config.confirmation)));
+}
+
+/**
+ * The replay loop, for a timeline already in replay order (compareTimeline) and a config that lists
+ * every monitor in it (withInferred): one pass, one finding at a time, so a stream of any length
+ * replays in memory that does not grow with it. Throws on a finding out of that order.
+ */
+export async function replayTimeline(
+  timeline: Iterable<Finding> | AsyncIterable<Finding>,
+  config: EscalationConfig,
+  opts: ReplayOptions,
+): Promise<ReplayLine[]> {
+  const sent: ReplayLine[] = [];
+  let clock: ManualClock | undefined;
+  let engine: EscalationEngine | undefined;
+  let batch: Finding[] = [];
+  let batchAt = Number.NaN;
+  let firstAt = Number.NaN;
   const { store } = opts;
-  const engine = new EscalationEngine({
-    store,
-    clock,
-    notifier: {
-      publish: async (n) => {
-        await opts.notifier?.publish(n);
-        sent.push(n);
-      },
-    },
-    config: { ...config, monitors: [...config.monitors, ...inferMonitors(timeline, config.monitors)] },
-  });
 
-  for (let i = 0; i < timeline.length; ) {
-    const at = Date.parse((timeline[i] as Finding).startedAt);
-    // Every finding that started at this same instant arrives together.
-    let j = i;
-    while (j < timeline.length && Date.parse((timeline[j] as Finding).startedAt) === at) j++;
-    const batch = timeline.slice(i, j);
-    for (let tick = Math.floor(clock.now().getTime() / TICK_MS + 1) * TICK_MS; tick < at; tick += TICK_MS) {
+  // Every finding that started at one instant arrives together, after the ticks before it.
+  const deliver = async () => {
+    if (!clock || !engine || batch.length === 0) return;
+    for (
+      let tick = Math.floor(clock.now().getTime() / TICK_MS + 1) * TICK_MS;
+      tick < batchAt;
+      tick += TICK_MS
+    ) {
       clock.set(new Date(tick));
       await engine.tick();
     }
-    clock.set(new Date(at));
+    clock.set(new Date(batchAt));
     await store.putFindings(batch);
     await engine.processFindings(batch);
-    i = j;
+    batch = [];
+  };
+
+  for await (const f of timeline) {
+    const at = Date.parse(f.startedAt);
+    if (!clock) {
+      firstAt = at;
+      clock = new ManualClock(new Date(at));
+      engine = new EscalationEngine({
+        store,
+        clock,
+        notifier: {
+          publish: async (n) => {
+            await opts.notifier?.publish(n);
+            sent.push(lineOf(n));
+          },
+        },
+        config,
+      });
+    }
+    if (at !== batchAt) {
+      if (at < batchAt) {
+        throw new RangeError(
+          `replay: ${f.startedAt} comes after ${new Date(batchAt).toISOString()}: not in order`,
+        );
+      }
+      checkSpan({ first: firstAt, last: at });
+      await deliver();
+      batchAt = at;
+    }
+    batch.push(f);
   }
-  return sent.map((n) => ({
+  await deliver();
+  return sent;
+}
+
+function lineOf(n: Notification): ReplayLine {
+  return {
     at: n.at,
     kind: n.kind,
     team: n.team,
@@ -106,28 +165,7 @@ export async function replay(
     monitorId: n.monitorId,
     incidentId: n.incidentId,
     locations: n.locations.failing,
-  }));
-}
-
-function inferMonitors(timeline: readonly Finding[], known: readonly MonitorPolicy[]): MonitorPolicy[] {
-  const configured = new Set(known.map((m) => m.id));
-  const gaps = new Map<string, number[]>();
-  const previous = new Map<string, number>();
-  for (const f of timeline) {
-    if (configured.has(f.monitorId)) continue;
-    const list = gaps.get(f.monitorId) ?? [];
-    gaps.set(f.monitorId, list);
-    const key = `${f.monitorId}\u0000${f.location}`;
-    const t = Date.parse(f.startedAt);
-    const before = previous.get(key);
-    if (before !== undefined && t > before) list.push(t - before);
-    previous.set(key, t);
-  }
-  return [...gaps].map(([id, list]) => {
-    const sorted = list.sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? TICK_MS;
-    return { id, intervalMinutes: Math.max(1, Math.round(median / TICK_MS)) };
-  });
+  };
 }
 
 // ---------------------------------------------------------------- reading a timeline
@@ -173,22 +211,27 @@ const findingSchema = z
 /** Parses `netprobe run --json` output: one finding per line, blank lines skipped. */
 export function readNdjsonFindings(text: string): Finding[] {
   const findings: Finding[] = [];
-  const lines = text.split(/\r?\n/);
-  for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new FindingsFileError(index + 1, `not JSON (${(error as Error).message})`);
-    }
-    const parsed = findingSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-      throw new FindingsFileError(index + 1, `${where}${issue?.message ?? 'not a finding'}`);
-    }
-    findings.push(parsed.data as unknown as Finding);
+  for (const [index, line] of text.split(/\r?\n/).entries()) {
+    const finding = parseFindingLine(line, index + 1);
+    if (finding) findings.push(finding);
   }
   return findings;
+}
+
+/** One line of a findings file (1-based `lineNumber`, for the error): a finding, or null when blank. */
+export function parseFindingLine(line: string, lineNumber: number): Finding | null {
+  if (line.trim() === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new FindingsFileError(lineNumber, `not JSON (${(error as Error).message})`);
+  }
+  const parsed = findingSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
+    throw new FindingsFileError(lineNumber, `${where}${issue?.message ?? 'not a finding'}`);
+  }
+  return parsed.data as unknown as Finding;
 }

@@ -1,10 +1,9 @@
 /**
- * What only the in-memory store does (the shared contract is in dynamodb-store.test.ts): findings
- * that expire by a simulated clock, as a week-long replay needs, and findings handed out frozen.
+ * What only the in-memory store does (the shared contract is in dynamodb-store.test.ts): a window
+ * of history behind the newest finding, as a week-long replay needs, and findings handed out frozen.
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/adapters/memory-store.ts';
-import { ManualClock } from '../../shared/ports/clock.ts';
 import { tcpDownFinding } from '../fixtures/findings.ts';
 
 const T0 = Date.parse('2026-11-24T12:00:00.000Z');
@@ -12,11 +11,9 @@ const MIN = 60_000;
 const at = (minute: number) => new Date(T0 + minute * MIN).toISOString();
 
 describe('MemoryStore', () => {
-  it('drops findings older than findingsTtl by its clock as later ones are written', async () => {
-    const clock = new ManualClock(new Date(T0));
-    const store = new MemoryStore({ findingsTtl: { ms: 5 * MIN, clock } });
+  it('drops findings more than findingsWindowMs before the newest one as later ones are written', async () => {
+    const store = new MemoryStore({ findingsWindowMs: 5 * MIN });
     for (let minute = 0; minute <= 10; minute++) {
-      clock.set(new Date(at(minute)));
       await store.putFindings([tcpDownFinding({ monitorId: 'db', startedAt: at(minute) })]);
     }
     const kept = (await store.queryFindings('db', { order: 'asc' })).items.map((f) => f.startedAt);

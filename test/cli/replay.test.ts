@@ -2,10 +2,13 @@
  * `netprobe replay`: a recorded timeline in, the notifications the policy would send out.
  * The timeline is the issue's acceptance case: a DNS outage of 12 minutes in 3 locations.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replayCommand } from '../../cli/commands/replay.ts';
+import { plain } from '../../cli/format/style.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { REPLAY_JSON_KEYS } from '../fixtures/replay.ts';
 import { runCli, STACK_FRAME } from './run-cli.ts';
@@ -40,10 +43,20 @@ function finding(minute: number, location: string): Finding {
   };
 }
 
+const golden = (name: string) =>
+  readFile(new URL(`../fixtures/golden/${name}.replay.ndjson`, import.meta.url), 'utf8');
+
 let dir: string;
 let timeline: string;
+/** A config that gives exactly the built-in defaults (no monitors: all inferred, as without a config). */
+let defaultsConfig: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'netprobe-replay-'));
+  defaultsConfig = join(dir, 'defaults.json');
+  await writeFile(
+    defaultsConfig,
+    JSON.stringify({ homeRegion: 'us-east-1', regions: ['us-east-1'], monitors: [] }),
+  );
   const lines: string[] = [];
   for (let minute = 0; minute <= 20; minute++) {
     for (const location of LOCATIONS) lines.push(JSON.stringify(finding(minute, location)));
@@ -118,6 +131,57 @@ describe('netprobe replay', () => {
       .map((l) => JSON.parse(l) as Line);
     expect(escalate?.team).toBe('dns-oncall');
     expect((Date.parse(escalate?.at ?? '') - (T0 + OUTAGE.from * MINUTE)) / MINUTE).toBeLessThanOrEqual(4);
+  });
+
+  // The file is streamed in two passes: the lines must be exactly those of the engine's golden files.
+  it('streams a recorded timeline to exactly its golden lines', async () => {
+    const path = fileURLToPath(new URL('../fixtures/timelines/dns-outage-12min.ndjson', import.meta.url));
+    const r = await runCli(['replay', '--findings', path, '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(await golden('dns-outage-12min'));
+  });
+
+  it.each([
+    'dns-outage-12min',
+    'dns-ns-timeout-12min',
+    'dns-then-outage',
+    'latency-high-20min',
+    'cert-expiring-30min',
+  ])(
+    '%s: the golden lines in order, shuffled within a minute (streamed), or reversed (sorted whole)',
+    async (name) => {
+      const text = await readFile(new URL(`../fixtures/timelines/${name}.ndjson`, import.meta.url), 'utf8');
+      const lines = text.trim().split('\n');
+      // Each pair of neighbours swapped: out of order by seconds, within the 1-minute window.
+      const swapped = lines.flatMap((_, i) => (i % 2 === 0 ? [lines[i + 1], lines[i]] : [])).filter(Boolean);
+      const variants = { inOrder: lines, swapped, reversed: [...lines].reverse() };
+      for (const [variant, content] of Object.entries(variants)) {
+        const file = join(dir, `${name}-${variant}.ndjson`);
+        await writeFile(file, `${content.join('\n')}\n`);
+        const out: string[] = [];
+        const output = {
+          out: (l: string) => void out.push(l),
+          err: () => {},
+          paint: plain,
+          addSecrets: () => {},
+        };
+        // In process (a spawn per variant is seconds on a loaded machine); --config: the built-in defaults.
+        expect(await replayCommand({ findings: file, config: defaultsConfig, json: true }, output)).toBe(0);
+        expect(out.map((l) => `${l}\n`).join('')).toBe(await golden(name));
+      }
+    },
+  );
+
+  it('exits 2 for a timeline longer than replay simulates, naming the file', async () => {
+    const path = join(dir, 'too-long.ndjson');
+    const [first] = (await readFile(timeline, 'utf8')).split('\n') as [string];
+    const far = JSON.parse(first) as Finding;
+    far.startedAt = new Date(T0 + 100_005 * MINUTE).toISOString();
+    await writeFile(path, `${first}\n${JSON.stringify(far)}\n`);
+    const r = await runCli(['replay', '--findings', path], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`netprobe: --findings ${path}: replay: the findings span 100005 minutes`);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 
   it.each([
