@@ -15,6 +15,7 @@ import { classify } from '../domain/route.ts';
 import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { ProbeResult, TriageStep } from '../probes/types.ts';
+import { prepareSecureContext } from '../probes/warm-up.ts';
 import { createPacer } from './pace.ts';
 import { MIN_TRIAGE_MS, type TriageOptions, triage } from './triage.ts';
 
@@ -134,6 +135,7 @@ interface FindingContext extends RunOptions {
 }
 
 async function findingOf(spec: ProbeSpec, ctx: FindingContext): Promise<Finding> {
+  prepareSecureContext(spec);
   const startedAt = (ctx.now?.() ?? new Date()).toISOString();
   // One deadline for the probe and its triage: a monitor's timeout bounds all the time it takes.
   const deadline = Math.min(performance.now() + spec.timeoutMs, ctx.deadline ?? Number.POSITIVE_INFINITY);

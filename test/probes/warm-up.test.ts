@@ -11,7 +11,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, issueCert } from '../../shared/lab/certs.ts';
 import { type DnsServerHandle, startDnsServer } from '../../shared/lab/dns-server.ts';
-import { warmUp } from '../../shared/probes/warm-up.ts';
+import { secureContextWithExtraCa } from '../../shared/probes/tls.ts';
+import { prepareSecureContext, warmUp } from '../../shared/probes/warm-up.ts';
 import { startHttpServer, startRawServer, type TestServer } from '../fixtures/http-servers.ts';
 import type { FirstProbe, FirstProbesInput } from './fixtures/first-probes.ts';
 
@@ -89,6 +90,26 @@ describe('warmUp', () => {
       ok: false,
       detail: 'expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name',
     });
+  });
+});
+
+describe('prepareSecureContext', () => {
+  it('builds the context of a spec’s ca bundle once, before any clock, and names an unusable bundle', async () => {
+    const ca = await createCa();
+    const spec = {
+      kind: 'tcp' as const,
+      host: '127.0.0.1',
+      port: 1,
+      allAddresses: false,
+      tls: { insecure: false, ca: ca.certPem, certWarnDays: 21, certCriticalDays: 7 },
+      timeoutMs: 1000,
+      thresholds: {},
+    };
+    expect(prepareSecureContext(spec)).toBeUndefined();
+    const first = secureContextWithExtraCa(ca.certPem);
+    const again = secureContextWithExtraCa(ca.certPem);
+    expect(first.ok && again.ok && first.context === again.context).toBe(true);
+    expect(prepareSecureContext({ ...spec, tls: { ...spec.tls, ca: 'not pem' } })).toMatch(/PEM/);
   });
 });
 
