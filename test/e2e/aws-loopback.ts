@@ -69,3 +69,18 @@ export async function startLoopbackSecretsManager(secrets: Record<string, string
   });
   return { endpoint: server.origin, requests: server.requests, close: server.close };
 }
+
+/**
+ * Every other AWS endpoint (AWS_ENDPOINT_URL, which the SDK uses for a service without its own
+ * AWS_ENDPOINT_URL_<SERVICE>): a call the run does not stand in for is recorded and refused here,
+ * never sent off the machine.
+ */
+export async function startLoopbackCatchAll(): Promise<LoopbackService> {
+  const server = await startHttpServer((_req, res) => {
+    res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+    res.end(
+      JSON.stringify({ __type: 'UnrecognizedClientException', message: 'not stood in by the e2e run' }),
+    );
+  });
+  return { endpoint: server.origin, requests: server.requests, close: server.close };
+}

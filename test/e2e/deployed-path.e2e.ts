@@ -30,6 +30,7 @@ import { snsEvent } from '../fixtures/sns-events.ts';
 import {
   type LoopbackService,
   operationOf,
+  startLoopbackCatchAll,
   startLoopbackCloudWatch,
   startLoopbackSecretsManager,
 } from './aws-loopback.ts';
@@ -49,6 +50,7 @@ const ROUTING_KEY = 'e93facc04764012d7bfb002500d5d1a6';
 const WEBHOOK_SECRET = 'whsec-e2e-loopback';
 const SECRETS = { 'netprobe/e2e/pagerduty': ROUTING_KEY, 'netprobe/e2e/webhook': WEBHOOK_SECRET };
 const INFRA_TOPIC = `arn:aws:sns:${REGION}:${LOOPBACK_ACCOUNT}:netprobe-infrastructure-team`;
+const CHAT_TOPIC = `${INFRA_TOPIC}-chat`;
 
 /** A loopback port nothing listens on (yet): the target that is down until the test opens it. */
 async function freePort(): Promise<number> {
@@ -70,6 +72,7 @@ function loopbackConfig(ports: { down: number; up: number; pagerduty: string; we
       'infrastructure-team': [
         { protocol: 'pagerduty', routingKeySecret: 'netprobe/e2e/pagerduty', eventsUrl: ports.pagerduty },
         { protocol: 'webhook', url: ports.webhook, secretName: 'netprobe/e2e/webhook' },
+        { protocol: 'slack', workspaceId: 'T0E2E0001', channelId: 'C0E2E0001' },
       ],
     },
     lambda: { probeRunner: { timeoutSeconds: 20 }, escalator: { timeoutSeconds: 20 } },
@@ -134,6 +137,8 @@ interface World {
   sns: LoopbackSns;
   cloudwatch: LoopbackService;
   secrets: LoopbackService;
+  /** Any other AWS service: nothing should call one on this path. */
+  elsewhere: LoopbackService;
   pagerduty: LoopbackPagerDuty;
   webhook: TestServer;
   web: TestServer;
@@ -146,9 +151,9 @@ interface World {
 
 let world: World;
 const opened: net.Server[] = [];
+const root = mkdtempSync(join(tmpdir(), 'netprobe-e2e-'));
 
 beforeAll(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'netprobe-e2e-'));
   const pagerduty = await startLoopbackPagerDuty();
   const webhook = await startHttpServer((_req, res) => res.writeHead(204).end());
   const web = await startHttpServer((_req, res) =>
@@ -181,7 +186,9 @@ beforeAll(async () => {
   const sns = await startLoopbackSns(undefined, { topicArns: assembly.topicArns });
   const cloudwatch = await startLoopbackCloudWatch();
   const secrets = await startLoopbackSecretsManager(SECRETS);
+  const elsewhere = await startLoopbackCatchAll();
   const sandbox = createSandbox(root, {
+    AWS_ENDPOINT_URL: elsewhere.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
@@ -195,6 +202,7 @@ beforeAll(async () => {
     sns,
     cloudwatch,
     secrets,
+    elsewhere,
     pagerduty,
     webhook,
     web,
@@ -213,6 +221,7 @@ afterAll(async () => {
     world?.sns.close(),
     world?.cloudwatch.close(),
     world?.secrets.close(),
+    world?.elsewhere.close(),
     world?.pagerduty.close(),
     world?.webhook.close(),
     world?.web.close(),
@@ -220,8 +229,8 @@ afterAll(async () => {
   if (world) {
     const ms = world.invocations.map((i) => `${i.fn} ${i.ms} ms`).join(', ');
     console.log(`e2e: synth ${world.synthMs} ms; ${world.invocations.length} invocations: ${ms}`);
-    rmSync(world.root, { recursive: true, force: true });
   }
+  rmSync(root, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------- the steps, as deployed
@@ -298,7 +307,8 @@ async function fanOut(publishes: LoopbackSns['publishes']) {
   }
 }
 
-const message = (i: number) => JSON.parse(world.sns.publishes[i]?.Message ?? '{}');
+const published = (topicArn: string) => world.sns.publishes.filter((p) => p.TopicArn === topicArn);
+const message = (i: number, topicArn = INFRA_TOPIC) => JSON.parse(published(topicArn)[i]?.Message ?? '{}');
 
 // ---------------------------------------------------------------- the path
 
@@ -316,7 +326,7 @@ describe('the deployed path, on loopback', () => {
     expect(first.ownAdmitted).toEqual([]);
     expect(world.sns.publishes).toHaveLength(1);
     const page = message(0);
-    expect(world.sns.publishes[0]).toMatchObject({
+    expect(published(INFRA_TOPIC)[0]).toMatchObject({
       TopicArn: INFRA_TOPIC,
       Subject: expect.stringMatching(
         /^\[critical\] e2e-db-port: connectivity failure in us-east-1 since \d\d:\d\dZ$/,
@@ -352,9 +362,10 @@ describe('the deployed path, on loopback', () => {
     });
     expect(world.sns.publishes.map((p) => p.TopicArn)).toEqual([INFRA_TOPIC, INFRA_TOPIC]);
 
-    // 3. The forwarders the template subscribes to that topic.
-    expect(world.assembly.lambdaSubscribers.get(INFRA_TOPIC)).toHaveLength(2);
-    await fanOut(world.sns.publishes);
+    // 3. The forwarders the template subscribes to that topic: PagerDuty, the webhook, the chat forwarder.
+    expect(world.assembly.lambdaSubscribers.get(INFRA_TOPIC)).toHaveLength(3);
+    const pages = published(INFRA_TOPIC);
+    await fanOut(pages);
     expect(world.secrets.requests.map((r) => JSON.parse(r.body).SecretId).sort()).toEqual([
       'netprobe/e2e/pagerduty',
       'netprobe/e2e/pagerduty',
@@ -370,13 +381,26 @@ describe('the deployed path, on loopback', () => {
       severity: 'critical',
       source: 'e2e-db-port',
     });
-    expect(world.webhook.requests.map((r) => r.body)).toEqual(world.sns.publishes.map((p) => p.Message));
+    expect(world.webhook.requests.map((r) => r.body)).toEqual(pages.map((p) => p.Message));
     for (const request of world.webhook.requests) {
       const timestamp = String(request.headers['x-netprobe-timestamp']);
       expect(request.headers['x-netprobe-signature']).toBe(
         `sha256=${createHmac('sha256', WEBHOOK_SECRET).update(`${timestamp}.${request.body}`).digest('hex')}`,
       );
     }
+    // Slack through Chatbot: custom notifications on the chat topic, the resolve threaded under the page.
+    expect(published(CHAT_TOPIC).map((p) => JSON.parse(p.Message))).toEqual([
+      expect.objectContaining({
+        version: '1.0',
+        source: 'custom',
+        metadata: expect.objectContaining({ threadId: page.incidentId, eventType: 'netprobe.page' }),
+      }),
+      expect.objectContaining({
+        metadata: expect.objectContaining({ threadId: page.incidentId, eventType: 'netprobe.resolve' }),
+      }),
+    ]);
+    // Nothing on this path called an AWS service the run does not stand in for.
+    expect(world.elsewhere.requests).toEqual([]);
   }, 180_000);
 });
 
@@ -413,7 +437,10 @@ describe('each deployment mistake fails the run', () => {
 
   it('a table name that differs between the template and the code', async () => {
     const environment = { ...runner().environment, TABLE_NAME: `${world.tableName}-renamed` };
-    await expect(runScheduledRun({ ...runner(), environment })).rejects.toThrow();
+    // The runner fails, or (with its findings kept elsewhere) stores none in the template's table.
+    await expect(runScheduledRun({ ...runner(), environment })).rejects.toThrow(
+      /ResourceNotFoundException|the runner stored 0 findings|0 reached the table/,
+    );
   }, 60_000);
 
   it('a topic name that differs between the template and the code', async () => {
