@@ -6,7 +6,7 @@
  */
 export class NetprobeError extends Error {
   override name = 'NetprobeError';
-  /** Stable identifier of the failure kind (`config_invalid`, `store_write_failed`, …): safe to match on. */
+  /** Stable identifier of the failure kind (`config_invalid`, `findings_not_stored`, …): safe to match on. */
   readonly code: string;
 
   constructor(code: string, message: string, options: { cause?: unknown } = {}) {

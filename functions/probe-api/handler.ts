@@ -58,6 +58,7 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
         signal: (opts as { signal?: AbortSignal } | undefined)?.signal,
         deps: deps(),
         params: (event.pathParameters ?? {}) as Record<string, string>,
+        logger,
       }),
   }));
   const router = httpRouterHandler<APIGatewayProxyEventV2, ApiResponse>({
@@ -79,7 +80,16 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
           isExpected: (error) => error instanceof ApiError && error.status < 500,
         }),
       )
-      .use(flushMetrics(() => deps().metrics, logger))
+      .use(
+        flushMetrics(
+          () => ({
+            publisher: deps().metrics,
+            namespace: deps().config.namespace,
+            functionName: 'probe-api',
+          }),
+          logger,
+        ),
+      )
       .use(requireHttpApiEvent())
       .handler(router)
   );

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type * as z from 'zod';
 import { unknownKeyMessage } from '../../shared/config/validate.ts';
 import { NetprobeError } from '../../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 
 export type ApiResponse = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 
@@ -135,4 +136,6 @@ export interface RouteRequest<D> {
   signal: AbortSignal | undefined;
   deps: D;
   params: Record<string, string>;
+  /** The function's logger (a route that stores findings reports what it could not store). */
+  logger: Logger;
 }

@@ -19,10 +19,11 @@ import { runMonitors } from '../../shared/engine/run-monitors.ts';
 import { NetprobeError } from '../../shared/errors.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import type { ErrorCode, Status } from '../../shared/probes/types.ts';
-import { flushReserveMs, logInvocation, probeDeadline } from '../shared/invocation.ts';
+import { flushReserveMs, logInvocation, persistBudget, probeDeadline } from '../shared/invocation.ts';
 import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 import type { Logger } from '../shared/logger.ts';
 import { flushMetrics, metricsOf } from '../shared/metrics.ts';
+import { persistFindings } from '../shared/persist-findings.ts';
 import { type ProbingDeps, probingDeps } from '../shared/probing-deps.ts';
 import { warmUpOnLambda } from '../shared/warm-up.ts';
 
@@ -43,8 +44,10 @@ export interface RunSummary {
   results: { monitorId: string; status: Status; code: ErrorCode | null; totalMs: number }[];
   /** Not started: too little time left for their timeout. */
   skipped: string[];
-  /** Findings written to the store. */
+  /** Findings written to the store (with their latest status). */
   stored: number;
+  /** Findings the store did not take in time, in the spill queue for the finding-rewriter. */
+  spilled: number;
   /** Datums handed to the metrics publisher (published after the handler returns). */
   datums: number;
 }
@@ -105,13 +108,18 @@ export async function runScheduled(
 
   const datums = metricDatums(findings, config.metrics);
   metricsOf(context).add(datums);
-  try {
-    await deps.store.putFindings(findings);
-  } catch (error) {
-    // The invocation fails (the watchdog's runner-errors alarm sees it); the findings survive in the log.
-    logger.error('findings not stored', { error, findings });
-    throw error;
-  }
+  // What the table does not take in time goes to the spill queue; only if that fails too does the
+  // invocation fail (the runner-errors alarm), with the findings in the log (FindingsLost).
+  const { stored, spilled } = await persistFindings(
+    findings,
+    {
+      store: deps.store,
+      ...(deps.spill ? { spill: deps.spill } : {}),
+      logger,
+      metrics: { namespace: config.namespace, functionName: 'probe-runner' },
+    },
+    persistBudget(context),
+  );
   return {
     region,
     intervalMinutes: interval,
@@ -123,7 +131,8 @@ export async function runScheduled(
       totalMs: Math.round(f.timings.total),
     })),
     skipped,
-    stored: findings.length,
+    stored,
+    spilled,
     datums: datums.length,
   };
 }
@@ -146,7 +155,16 @@ export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: Hand
         }),
       }),
     )
-    .use(flushMetrics(() => deps().metrics, logger))
+    .use(
+      flushMetrics(
+        () => ({
+          publisher: deps().metrics,
+          namespace: deps().config.namespace,
+          functionName: 'probe-runner',
+        }),
+        logger,
+      ),
+    )
     .handler((event, context, { signal }) => runScheduled(event, context, signal, deps(), logger));
 }
 

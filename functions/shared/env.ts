@@ -48,6 +48,15 @@ export function readEnv(env: Env = process.env): FunctionEnv {
   };
 }
 
+/** SPILL_QUEUE_URL: the region's spill queue (infra/constructs/findings-spill.ts). */
+export function readSpillQueueUrl(env: Env = process.env): string {
+  const url = required(env, 'SPILL_QUEUE_URL');
+  if (!/^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/\d{12}\/[\w-]{1,80}$/.test(url)) {
+    throw new EnvError(`environment: SPILL_QUEUE_URL: ${JSON.stringify(url)} is not an SQS queue URL`);
+  }
+  return url;
+}
+
 /** TOPIC_ARNS: `{"<team>": "arn:aws:sns:<region>:<account>:<topic>"}`. */
 export function readTopicArns(env: Env = process.env): Record<string, string> {
   const text = required(env, 'TOPIC_ARNS');

@@ -5,6 +5,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { LogFields, Logger } from './logger.ts';
+import type { PersistBudget } from './persist-findings.ts';
+import { CLIENT_MARGIN_MS } from './time-left.ts';
 
 export interface InvocationLogOptions<E, R> {
   /** A short, secret-free summary of the event (never the raw body). */
@@ -63,6 +65,27 @@ export function flushReserveMs(remainingMs: number): number {
   return Math.min(3_000, Math.max(250, Math.round(remainingMs * 0.2)));
 }
 
+/** What the store's writes leave, of the time left after the probes, for the spill and the metrics: half, at most 1 s. */
+export function afterWritesMs(remainingMs: number): number {
+  return Math.min(1_000, Math.round(remainingMs / 2));
+}
+
+function remainingMs(context: Context): number {
+  return typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
+}
+
+/**
+ * The signals that bound a run's writes (up to afterWritesMs before the end) and its spill (up to
+ * CLIENT_MARGIN_MS before the end), so the handler always returns before Lambda's own timeout.
+ */
+export function persistBudget(context: Context): PersistBudget {
+  const left = remainingMs(context);
+  return {
+    writes: AbortSignal.timeout(Math.max(0, left - afterWritesMs(left))),
+    spill: () => AbortSignal.timeout(Math.max(0, remainingMs(context) - CLIENT_MARGIN_MS)),
+  };
+}
+
 /**
  * performance.now() by which the probes must be done: the invocation's remaining time minus what
  * writing their results needs. Without a Lambda context (a hand-built one), a 60 s budget is assumed.
@@ -71,7 +94,6 @@ export function probeDeadline(
   context: Context,
   reserve: (remainingMs: number) => number = flushReserveMs,
 ): number {
-  const remaining =
-    typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
+  const remaining = remainingMs(context);
   return performance.now() + remaining - reserve(remaining);
 }

@@ -19,16 +19,17 @@ import pLimit from 'p-limit';
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
 import { isPagingFailure } from '../domain/route.ts';
-import { NetprobeError } from '../errors.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {
   type CloseRequest,
   checkPageSize,
   type FindingQuery,
+  FindingsNotStoredError,
   type OpenResult,
   type Page,
   type PageRequest,
   type Store,
+  type WriteOptions,
 } from '../ports/store.ts';
 import {
   type CursorShape,
@@ -48,7 +49,10 @@ import {
 
 /** BatchWriteItem's limit. */
 const BATCH_SIZE = 25;
-/** Unprocessed items (throttling) are retried this many times with exponential backoff from 25 ms. */
+/**
+ * Unprocessed items (throttled partitions) are retried up to this many times, with full-jitter backoff
+ * from 25 ms, and never past the caller's signal.
+ */
 const BATCH_ATTEMPTS = 8;
 /** Latest-status writes in flight per putFindings call. */
 const LATEST_CONCURRENCY = 8;
@@ -61,16 +65,6 @@ export interface DynamoDbStoreOptions {
   tableName: string;
   /** Findings and latest-status items expire this many days after their startedAt. */
   findingsTtlDays: number;
-}
-
-/** A write DynamoDB did not take even after retries (throttling); carries how many were lost. */
-export class StoreWriteError extends NetprobeError {
-  override name = 'StoreWriteError';
-  readonly unwritten: number;
-  constructor(message: string, unwritten: number) {
-    super('store_write_failed', message);
-    this.unwritten = unwritten;
-  }
 }
 
 /** The finding inside a FINDING# or LATEST# item, e.g. a stream record's unmarshalled NewImage. */
@@ -106,7 +100,21 @@ async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `signal` aborts first (the caller then sees it aborted and stops). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const itemKey = (item: Record<string, unknown>) => `${String(item.pk)}\u0000${String(item.sk)}`;
 
 export class DynamoDbStore implements Store {
   readonly #db: DynamoDBDocumentClient;
@@ -123,16 +131,61 @@ export class DynamoDbStore implements Store {
 
   // ------------------------------------------------------------------ findings
 
-  async putFindings(findings: readonly Finding[]): Promise<void> {
-    const items = new Map<string, Record<string, unknown>>();
-    for (const f of findings) {
+  /**
+   * Every batch is tried, whatever happened to the others; a location's latest status moves only to a
+   * finding that is stored, so it never points at a finding the table does not hold. What is not
+   * confirmed written by the end (unprocessed, refused, cut by the signal; or stored but its latest
+   * status not advanced) is thrown back in FindingsNotStoredError.unwritten: writing those again is
+   * idempotent and completes both.
+   */
+  async putFindings(findings: readonly Finding[], options: WriteOptions = {}): Promise<void> {
+    const { signal } = options;
+    // Every key is built before anything is written: a bad startedAt writes nothing.
+    const keyed = findings.map((f) => {
       const key = keys.finding(f.monitorId, f.location, f.startedAt);
-      items.set(`${key.pk}\u0000${key.sk}`, this.#findingItem(f, key));
+      return { finding: f, item: this.#findingItem(f, key) };
+    });
+    // A second finding with the same key replaces the first, as a second write would.
+    const items = [...new Map(keyed.map(({ item }) => [itemKey(item), item])).values()];
+    const unwrittenKeys = new Set<string>();
+    let cause: unknown;
+    for (let i = 0; i < items.length; i += BATCH_SIZE) {
+      const batch = items.slice(i, i + BATCH_SIZE);
+      try {
+        for (const key of await this.#batchPut(batch, signal)) unwrittenKeys.add(key);
+      } catch (error) {
+        cause ??= error;
+        for (const item of batch) unwrittenKeys.add(itemKey(item));
+      }
     }
-    const all = [...items.values()];
-    for (let i = 0; i < all.length; i += BATCH_SIZE) await this.#batchPut(all.slice(i, i + BATCH_SIZE));
+    const written = keyed.filter(({ item }) => !unwrittenKeys.has(itemKey(item))).map((k) => k.finding);
+    const latestNotAdvanced: Finding[] = [];
     const limit = pLimit(LATEST_CONCURRENCY);
-    await Promise.all(newestPerLocation(findings).map((f) => limit(() => this.#advanceLatest(f))));
+    await Promise.all(
+      newestPerLocation(written).map((f) =>
+        limit(async () => {
+          try {
+            await this.#advanceLatest(f, signal);
+          } catch (error) {
+            cause ??= error;
+            latestNotAdvanced.push(f);
+          }
+        }),
+      ),
+    );
+    const unwritten = [
+      ...keyed.filter(({ item }) => unwrittenKeys.has(itemKey(item))).map((k) => k.finding),
+      ...latestNotAdvanced,
+    ];
+    if (unwritten.length > 0) {
+      const why =
+        cause !== undefined
+          ? String((cause as Error)?.message ?? cause)
+          : signal?.aborted
+            ? 'out of time with items still unprocessed'
+            : `items still unprocessed after ${BATCH_ATTEMPTS} attempts (throttled)`;
+      throw new FindingsNotStoredError(unwritten, findings.length, why, cause);
+    }
   }
 
   #findingItem(f: Finding, key: { pk: string; sk: string }): Record<string, unknown> {
@@ -155,26 +208,26 @@ export class DynamoDbStore implements Store {
     return Math.floor(Date.parse(startedAt) / 1000) + this.#ttlSeconds;
   }
 
-  async #batchPut(items: Record<string, unknown>[]): Promise<void> {
+  /** The keys of the items still unprocessed when the attempts or the time ran out (normally none). */
+  async #batchPut(items: Record<string, unknown>[], signal: AbortSignal | undefined): Promise<string[]> {
     let pending = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; attempt < BATCH_ATTEMPTS && pending.length > 0; attempt++) {
-      if (attempt > 0) await sleep(Math.min(25 * 2 ** attempt, 2_000));
-      const out = await this.#db.send(new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }));
+      if (attempt > 0) await pause(Math.random() * Math.min(25 * 2 ** attempt, 2_000), signal);
+      if (signal?.aborted) break;
+      const out = await this.#db.send(
+        new BatchWriteCommand({ RequestItems: { [this.#table]: pending } }),
+        signal ? { abortSignal: signal } : {},
+      );
       pending = (out.UnprocessedItems?.[this.#table] ?? []) as typeof pending;
     }
-    if (pending.length > 0) {
-      throw new StoreWriteError(
-        `${pending.length} of ${items.length} findings not written after ${BATCH_ATTEMPTS} attempts (throttled)`,
-        pending.length,
-      );
-    }
+    return pending.map((request) => itemKey(request.PutRequest.Item));
   }
 
   /**
    * Latest status only moves forward in time, whatever order findings are written in. A failing one
    * is in the failingLocations index; the next passing one replaces the item and leaves it.
    */
-  async #advanceLatest(f: Finding): Promise<void> {
+  async #advanceLatest(f: Finding, signal: AbortSignal | undefined): Promise<void> {
     const startedAt = canonicalTime(f.startedAt);
     await unlessConditionFails(
       this.#db.send(
@@ -199,6 +252,7 @@ export class DynamoDbStore implements Store {
           ExpressionAttributeNames: { '#startedAt': 'startedAt' },
           ExpressionAttributeValues: { ':startedAt': startedAt },
         }),
+        signal ? { abortSignal: signal } : {},
       ),
     );
   }

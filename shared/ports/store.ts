@@ -32,6 +32,28 @@ export interface FindingQuery extends PageRequest {
   order?: 'asc' | 'desc';
 }
 
+export interface WriteOptions {
+  /** The caller's deadline: once aborted, no write starts and the one in flight is cut. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Findings the store did not confirm written, each whole: its item, or the latest status it moves.
+ * Writing them again (putFindings is idempotent) completes both; the caller keeps them somewhere
+ * durable until then (functions/shared/persist-findings.ts).
+ */
+export class FindingsNotStoredError extends NetprobeError {
+  override name = 'FindingsNotStoredError';
+  readonly unwritten: readonly Finding[];
+  readonly total: number;
+
+  constructor(unwritten: readonly Finding[], total: number, reason: string, cause?: unknown) {
+    super('findings_not_stored', `${unwritten.length} of ${total} findings not stored: ${reason}`, { cause });
+    this.unwritten = unwritten;
+    this.total = total;
+  }
+}
+
 export type OpenResult = { opened: true } | { opened: false; existing: Incident | null };
 
 export interface CloseRequest {
@@ -56,9 +78,10 @@ export interface Store {
   /**
    * Idempotent on (monitorId, location, startedAt): a second write of the same key replaces the first.
    * startedAt is stored in canonical form (toISOString). Also advances each location's latest status,
-   * never backwards.
+   * never backwards, and only to a stored finding. Throws FindingsNotStoredError with the findings it
+   * could not confirm written (throttled, refused, or cut by options.signal).
    */
-  putFindings(findings: readonly Finding[]): Promise<void>;
+  putFindings(findings: readonly Finding[], options?: WriteOptions): Promise<void>;
   queryFindings(monitorId: string, query?: FindingQuery): Promise<Page<Finding>>;
   /** The newest finding of every location of a monitor. */
   latestStatus(monitorId: string): Promise<Finding[]>;

@@ -4,15 +4,16 @@ import { EscalatorEventError } from '../../functions/escalator/handler.ts';
 import { ApiError } from '../../functions/probe-api/http.ts';
 import { RunEventError } from '../../functions/probe-runner/handler.ts';
 import { EnvError } from '../../functions/shared/env.ts';
+import { FindingsLostError } from '../../functions/shared/persist-findings.ts';
 import { MetricsPublishError } from '../../shared/adapters/cloudwatch-metrics.ts';
-import { StoreWriteError } from '../../shared/adapters/dynamodb-store.ts';
 import { RetryTimeExhaustedError } from '../../shared/adapters/retry.ts';
 import { UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
 import { ConfigError } from '../../shared/config/errors.ts';
 import { parseTargetUrl } from '../../shared/config/url.ts';
 import { FindingsFileError } from '../../shared/domain/replay.ts';
 import { NetprobeError } from '../../shared/errors.ts';
-import { InvalidCursorError } from '../../shared/ports/store.ts';
+import { FindingsNotSpilledError } from '../../shared/ports/spill.ts';
+import { FindingsNotStoredError, InvalidCursorError } from '../../shared/ports/store.ts';
 
 const cause = new Error('ThrottlingException');
 
@@ -28,7 +29,9 @@ describe('one error base: every error netprobe throws on purpose is a NetprobeEr
     ],
     [new MetricsPublishError(2, 10, cause), 'MetricsPublishError', 'metrics_publish_failed'],
     [new UnknownTeamError('no topic for team x'), 'UnknownTeamError', 'team_unknown'],
-    [new StoreWriteError('2 findings not written', 2), 'StoreWriteError', 'store_write_failed'],
+    [new FindingsNotStoredError([], 2, 'throttled'), 'FindingsNotStoredError', 'findings_not_stored'],
+    [new FindingsNotSpilledError([], 2, cause), 'FindingsNotSpilledError', 'findings_not_spilled'],
+    [new FindingsLostError(2, 2, cause), 'FindingsLostError', 'findings_lost'],
     [new EnvError('environment: X is not set'), 'EnvError', 'env_invalid'],
     [new RunEventError('event.detail: required'), 'RunEventError', 'run_event_invalid'],
     [new EscalatorEventError('not a stream batch'), 'EscalatorEventError', 'escalator_event_invalid'],

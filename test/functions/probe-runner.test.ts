@@ -167,25 +167,34 @@ describe('probe-runner', () => {
     expect((await d.store.queryFindings('web')).items).toHaveLength(1);
     expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 1);
     const failure = logger.lines.find((l) => l.message === 'metrics not published');
-    expect(failure).toMatchObject({ level: 'error', datums: summary.datums });
+    // Counted where an alarm sees it without the API that failed: an EMF line.
+    expect(failure).toMatchObject({
+      level: 'error',
+      datums: summary.datums,
+      MetricDatumsDropped: summary.datums,
+      Function: 'probe-runner',
+    });
     expect((failure?.error as { message?: string } | undefined)?.message).toBe(
       `${summary.datums} of ${summary.datums} metric datums not published: Rate exceeded (Throttling)`,
     );
   });
 
-  it('fails the invocation when the findings cannot be written, after logging them and publishing the metrics', async () => {
+  it('fails the invocation when the findings can be neither stored nor spilled, after logging them, counting them and publishing the metrics', async () => {
+    // No spill queue here (test/functions/no-lost-finding.test.ts has one).
     const d = await deps([{ id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/` }], {
       store: dynalite.storeOn('no-such-table'),
     });
     const logger = captureLogger();
     await expect(
       createHandler(d, { logger })(loadEvent('eventbridge/scheduled-1m'), lambdaContext()),
-    ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+    ).rejects.toMatchObject({
+      name: 'FindingsLostError',
+      message: '1 of 1 findings neither stored nor spilled',
+    });
 
-    const notStored = logger.lines.find((l) => l.message === 'findings not stored');
-    expect((notStored?.findings as { monitorId: string }[] | undefined)?.map((f) => f.monitorId)).toEqual([
-      'web',
-    ]);
+    const lost = logger.lines.find((l) => l.message === 'findings lost');
+    expect(lost).toMatchObject({ level: 'error', FindingsLost: 1 });
+    expect((lost?.findings as { monitorId: string }[] | undefined)?.map((f) => f.monitorId)).toEqual(['web']);
     expect(logger.lines.find((l) => l.message === 'failed')).toMatchObject({ level: 'error' });
     // Metrics are flushed on error too.
     expect(cw).toReceiveCommandTimes(PutMetricDataCommand, 1);

@@ -11,8 +11,9 @@ import { metricDatums } from '../../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../../shared/engine/run-monitors.ts';
 import { systemClock } from '../../../shared/ports/clock.ts';
 import { PROBES } from '../../../shared/probes/index.ts';
-import { flushReserveMs, probeDeadline } from '../../shared/invocation.ts';
+import { flushReserveMs, persistBudget, probeDeadline } from '../../shared/invocation.ts';
 import { metricsOf } from '../../shared/metrics.ts';
+import { persistFindings } from '../../shared/persist-findings.ts';
 import type { ProbeApiDeps } from '../deps.ts';
 import { ApiError, type ApiResponse, badRequest, json, jsonBody, type RouteRequest } from '../http.ts';
 import { findMonitor } from '../monitors.ts';
@@ -47,13 +48,25 @@ export async function runMonitorRoute(req: RouteRequest<ProbeApiDeps>): Promise<
     );
   }
   const counts = monitor.regions.includes(deps.region);
+  let spilled = 0;
   if (counts) {
     metricsOf(context).add(metricDatums(findings, deps.config.metrics));
-    await deps.store.putFindings(findings);
+    ({ spilled } = await persistFindings(
+      findings,
+      {
+        store: deps.store,
+        ...(deps.spill ? { spill: deps.spill } : {}),
+        logger: req.logger,
+        metrics: { namespace: deps.config.namespace, functionName: 'probe-api' },
+      },
+      persistBudget(context),
+    ));
   }
   return json(200, {
     finding,
     stored: counts,
+    // The table did not take it in time: it is in the spill queue and written within minutes.
+    ...(spilled > 0 ? { spilled: true } : {}),
     ...(counts
       ? {}
       : {
