@@ -16,7 +16,12 @@ import type { Incident } from '../../shared/domain/incident.ts';
 import { readNdjsonFindings } from '../../shared/domain/replay.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
-import { InvalidCursorError, type Page, type Store } from '../../shared/ports/store.ts';
+import {
+  type FindingsNotStoredError,
+  InvalidCursorError,
+  type Page,
+  type Store,
+} from '../../shared/ports/store.ts';
 import { useDynalite } from '../fixtures/dynalite.ts';
 
 const dynalite = useDynalite('netprobe-test');
@@ -502,7 +507,10 @@ describe('DynamoDbStore on dynalite', () => {
     await expect(broken.openIncident(incident('db', 'tcp', 1))).rejects.toMatchObject(missing);
     const page = notification(incident('db', 'tcp', 1), 'escalate', 2);
     await expect(broken.markEscalated('db', 'x', page, page.at)).rejects.toMatchObject(missing);
-    await expect(broken.putFindings([finding('db', 'eu-west-1', 0)])).rejects.toMatchObject(missing);
+    // Findings come back whole, with the store's error as the cause, for the caller to spill.
+    const notStored = await broken.putFindings([finding('db', 'eu-west-1', 0)]).catch((e: unknown) => e);
+    expect(notStored).toMatchObject({ name: 'FindingsNotStoredError', cause: missing });
+    expect((notStored as FindingsNotStoredError).unwritten).toEqual([finding('db', 'eu-west-1', 0)]);
   });
 
   it('runs the engine end to end: the 12-minute DNS outage pages once through two concurrent escalators', async () => {
