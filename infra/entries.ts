@@ -11,6 +11,7 @@ export const FUNCTION_ENTRIES: FunctionEntries = {
   chatForwarder: fileURLToPath(new URL('../functions/chat-forwarder/handler.ts', import.meta.url)),
   pagerdutyForwarder: fileURLToPath(new URL('../functions/pagerduty-forwarder/handler.ts', import.meta.url)),
   webhookForwarder: fileURLToPath(new URL('../functions/webhook-forwarder/handler.ts', import.meta.url)),
+  findingRewriter: fileURLToPath(new URL('../functions/finding-rewriter/handler.ts', import.meta.url)),
 };
 
 export interface FunctionEntries {
@@ -20,4 +21,5 @@ export interface FunctionEntries {
   readonly chatForwarder: string;
   readonly pagerdutyForwarder: string;
   readonly webhookForwarder: string;
+  readonly findingRewriter: string;
 }

@@ -35,6 +35,10 @@ export const FUNCTION_NAMES = {
   probeApi: `${NAME_PREFIX}-probe-api`,
   escalator: `${NAME_PREFIX}-escalator`,
   chatForwarder: `${NAME_PREFIX}-chat-forwarder`,
+  /** Drains a region's spill queue into the table (the probe stack's). */
+  findingRewriter: `${NAME_PREFIX}-finding-rewriter`,
+  /** Drains the home stack's spill queue (the HTTP API's) into the table. */
+  apiFindingRewriter: `${NAME_PREFIX}-api-finding-rewriter`,
   /** The probe-api behind the HTTP API, in the home stack. */
   httpApi: `${NAME_PREFIX}-api`,
 } as const;
@@ -67,4 +71,14 @@ export function runsArrivingAlarmName(region: string): string {
 
 export function runnerErrorsAlarmName(region: string): string {
   return `${RUNNER_ALARM_PREFIX}errors-${region}`;
+}
+
+/** Another watchdog alarm of a probe region (spill, dropped datums, probe-api errors), forwarded home. */
+export function regionAlarmName(what: string, region: string): string {
+  return `${RUNNER_ALARM_PREFIX}${what}-${region}`;
+}
+
+/** A watchdog alarm of the home stack itself. */
+export function homeAlarmName(what: string): string {
+  return `${NAME_PREFIX}-watchdog-${what}`;
 }

@@ -1,4 +1,5 @@
 import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { IRuleTarget, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { type IGrantable, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { type ITopic, type ITopicSubscription, Topic } from 'aws-cdk-lib/aws-sns';
@@ -29,7 +30,8 @@ const TEAM_NAME = /^[A-Za-z0-9_-]{1,247}$/;
 /**
  * One SNS topic per team (`netprobe-<team>`), encrypted with one customer-managed KMS key. The key is
  * customer-managed because the AWS-managed SNS key's policy admits neither CloudWatch alarms nor
- * EventBridge, and both publish here (EventBridge's key grant is added by its SnsTopic target).
+ * EventBridge, and both publish here: alarms under the netprobe alarm names, EventBridge only for the
+ * rules given a ruleTarget (each grant, on the topic and on the key, conditioned on the rule's ARN).
  * Topics refuse plain-HTTP publishing (enforceSSL).
  */
 export class TeamTopics extends Construct {
@@ -111,6 +113,51 @@ export class TeamTopics extends Construct {
       throw new Error(`${where}: no SNS topic for team "${team}" (teams: ${this.teams.join(', ')})`);
     }
     return topic;
+  }
+
+  /**
+   * An EventBridge target publishing to a team's topic for the rule named `ruleName`. Unlike
+   * aws-events-targets' SnsTopic, whose grants let any rule publish, the topic policy and the key
+   * policy admit events.amazonaws.com for that rule only (aws:SourceArn, built from the rule's fixed
+   * name so the key does not depend on the rule that depends on the topic) and this account.
+   */
+  ruleTarget(team: string, ruleName: string, message?: RuleTargetInput): IRuleTarget {
+    const topic = this.topics.get(team);
+    if (!topic)
+      throw new Error(`ruleTarget: no SNS topic for team "${team}" (teams: ${this.teams.join(', ')})`);
+    const sid = `AllowEventBridgeRule${ruleName.replace(/[^A-Za-z0-9]/g, '')}`;
+    const conditions = {
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      ArnEquals: {
+        'aws:SourceArn': Stack.of(this).formatArn({
+          service: 'events',
+          resource: 'rule',
+          resourceName: ruleName,
+        }),
+      },
+    };
+    const events = new ServicePrincipal('events.amazonaws.com');
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid,
+        principals: [events],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions,
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid,
+        principals: [events],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions,
+      }),
+    );
+    return {
+      bind: () => ({ arn: topic.topicArn, ...(message ? { input: message } : {}), targetResource: topic }),
+    };
   }
 
   /** sns:Publish on the team topics only (not the alarms-only ones), plus the two KMS actions publishing to an encrypted topic needs. */

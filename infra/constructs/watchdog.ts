@@ -3,17 +3,18 @@ import {
   type Alarm,
   ComparisonOperator,
   MathExpression,
+  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { SnsTopic } from 'aws-cdk-lib/aws-events-targets';
+import { EventField, type IRuleTarget, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_DIMENSION, OPERATIONAL_METRICS } from '../../functions/shared/emf.ts';
 import type { MonitorConfig } from '../../shared/config/types.ts';
-import { NAME_PREFIX, RUNNER_ALARM_PREFIX, runsArrivingAlarmName } from '../naming.ts';
+import { homeAlarmName, NAME_PREFIX, RUNNER_ALARM_PREFIX, runsArrivingAlarmName } from '../naming.ts';
 import { NotifyTopic } from './alarm-actions.ts';
 import type { NetprobeMetricFactory } from './metric-factory.ts';
 import { MAX_METRICS_PER_ALARM } from './monitor-alarms.ts';
@@ -29,7 +30,11 @@ export interface WatchdogProps {
   readonly metrics: NetprobeMetricFactory;
   /** The topic of the team that owns netprobe itself (infrastructure-team by default). */
   readonly topic: ITopic;
+  /** The same topic as an EventBridge target, admitted for the named rule only (TeamTopics.ruleTarget). */
+  readonly ruleTarget: (ruleName: string, message: RuleTargetInput) => IRuleTarget;
   readonly escalator: IFunction;
+  /** The probe-api behind the HTTP API. */
+  readonly api: IFunction;
   /** Where stream batches the escalator gave up on end up. */
   readonly deadLetterQueue: IQueue;
   /** Intervals without a single run from a region before its alarm fires. @default 2 */
@@ -121,9 +126,48 @@ export class Watchdog extends Construct {
     actions.addActions(deadLetters);
     this.alarms.push(deadLetters);
 
+    const ownCount = (metricName: string, functionName: string) =>
+      new Metric({
+        namespace: props.metrics.namespace,
+        metricName,
+        dimensionsMap: { [FUNCTION_DIMENSION]: functionName },
+        statistic: Stats.SUM,
+        period: Duration.minutes(5),
+      });
+    const ownAlarms: [string, Metric, string][] = [
+      [
+        'escalator-tick-failures',
+        ownCount(OPERATIONAL_METRICS.tickFailures, 'escalator'),
+        'An escalator tick could not process some monitors (their store calls failed); the others were processed. See the "tick step failed" log lines.',
+      ],
+      [
+        'api-errors',
+        props.api.metricErrors({ statistic: Stats.SUM, period: Duration.minutes(5) }),
+        'The probe-api behind the HTTP API fails (an invocation error, not a 4xx answer).',
+      ],
+      [
+        'api-datums-dropped',
+        ownCount(OPERATIONAL_METRICS.metricDatumsDropped, 'probe-api'),
+        'The probe-api could not publish metric datums (PutMetricData refused after its retries).',
+      ],
+    ];
+    for (const [what, metric, description] of ownAlarms) {
+      const alarm = metric.createAlarm(this, what, {
+        alarmName: homeAlarmName(what),
+        alarmDescription: description,
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      actions.addActions(alarm);
+      this.alarms.push(alarm);
+    }
+
     // Runner alarms of every probe region arrive here as alarm state-change events (RunnerHealth).
+    const ruleName = `${NAME_PREFIX}-watchdog-runner-alarms`;
     new Rule(this, 'RunnerAlarms', {
-      ruleName: `${NAME_PREFIX}-watchdog-runner-alarms`,
+      ruleName,
       description: 'Pages the owning team when a probe region reports its runner failing (or recovered)',
       eventPattern: {
         source: ['aws.cloudwatch'],
@@ -131,13 +175,14 @@ export class Watchdog extends Construct {
         detail: { alarmName: [{ prefix: RUNNER_ALARM_PREFIX }], state: { value: ['ALARM', 'OK'] } },
       },
       targets: [
-        new SnsTopic(props.topic, {
-          message: RuleTargetInput.fromText(
+        props.ruleTarget(
+          ruleName,
+          RuleTargetInput.fromText(
             `netprobe watchdog: ${EventField.fromPath('$.detail.alarmName')} is ` +
               `${EventField.fromPath('$.detail.state.value')} in ${EventField.region}: ` +
               `${EventField.fromPath('$.detail.state.reason')}`,
           ),
-        }),
+        ),
       ],
     });
   }

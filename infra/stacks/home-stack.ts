@@ -6,6 +6,7 @@ import { NotifyTopic } from '../constructs/alarm-actions.ts';
 import { ChatChannels } from '../constructs/chat-channels.ts';
 import { type DashboardEntry, DashboardIndex } from '../constructs/dashboard-index.ts';
 import { EscalationRouter } from '../constructs/escalation-router.ts';
+import { FindingsSpill } from '../constructs/findings-spill.ts';
 import { FindingsTable } from '../constructs/findings-table.ts';
 import type { NetprobeMetricFactory } from '../constructs/metric-factory.ts';
 import { OnCallForwarders } from '../constructs/on-call-forwarders.ts';
@@ -17,7 +18,7 @@ import { UndeliveredPages } from '../constructs/undelivered-pages.ts';
 import { Watchdog } from '../constructs/watchdog.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
-import { FUNCTION_NAMES, HOME_STACK_NAME } from '../naming.ts';
+import { FUNCTION_NAMES, HOME_STACK_NAME, homeAlarmName } from '../naming.ts';
 import {
   anySubscription,
   CHAT_PROTOCOLS,
@@ -51,6 +52,8 @@ export class HomeStack extends Stack {
   readonly forwarders?: OnCallForwarders;
   readonly apiFunction: ProbeFunction;
   readonly api: ProbeApi;
+  /** Where the HTTP API's probe-api spills findings the table does not take in time. */
+  readonly spill: FindingsSpill;
   readonly dashboard: DashboardIndex;
   readonly watchdog: Watchdog;
 
@@ -111,13 +114,27 @@ export class HomeStack extends Stack {
       metricsNamespace: config.namespace,
     });
     this.api = new ProbeApi(this, 'Api', { handler: this.apiFunction });
+    const ownerTeam = watchdogTeam(config.escalation);
+    const ownerTopic = this.topics.topicFor(ownerTeam, 'escalation.connectivity.team');
+    this.spill = new FindingsSpill(this, 'ApiSpill', {
+      entry: entries.findingRewriter,
+      functionName: FUNCTION_NAMES.apiFindingRewriter,
+      environment,
+      table: this.table,
+      metricsNamespace: config.namespace,
+      spillers: { 'probe-api': this.apiFunction },
+      alarmName: (what) => homeAlarmName(`api-${what}`),
+      actions: new NotifyTopic(ownerTopic),
+    });
 
     this.dashboard = new DashboardIndex(this, 'Dashboard', { dashboards: props.dashboards });
     this.watchdog = new Watchdog(this, 'Watchdog', {
       regions: config.regions.map((region) => ({ region, monitors: monitorsIn(config, region) })),
       metrics: props.metrics,
-      topic: this.topics.topicFor(watchdogTeam(config.escalation), 'escalation.connectivity.team'),
+      topic: ownerTopic,
+      ruleTarget: (ruleName, message) => this.topics.ruleTarget(ownerTeam, ruleName, message),
       escalator: this.escalation.function,
+      api: this.apiFunction,
       deadLetterQueue: this.escalation.deadLetterQueue,
     });
 

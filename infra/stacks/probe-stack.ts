@@ -1,12 +1,13 @@
 import { Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { FindingsSpill } from '../constructs/findings-spill.ts';
 import { FindingsTable } from '../constructs/findings-table.ts';
 import { ProbeRegion } from '../constructs/probe-region.ts';
 import { RunnerHealth } from '../constructs/runner-health.ts';
-import type { FunctionEntries } from '../entries.ts';
+import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
-import { probeStackName } from '../naming.ts';
+import { FUNCTION_NAMES, probeStackName, regionAlarmName } from '../naming.ts';
 
 export interface ProbeStackProps {
   readonly config: NetprobeConfig;
@@ -15,9 +16,10 @@ export interface ProbeStackProps {
   readonly entries?: FunctionEntries;
 }
 
-/** `netprobe-probe-<region>`: the probes of one region and the runner's own alarm. */
+/** `netprobe-probe-<region>`: the probes of one region, their spill queue and their own alarms. */
 export class ProbeStack extends Stack {
   readonly probes: ProbeRegion;
+  readonly spill: FindingsSpill;
   readonly health: RunnerHealth;
 
   constructor(scope: Construct, props: ProbeStackProps) {
@@ -35,8 +37,20 @@ export class ProbeStack extends Stack {
       metricsNamespace: config.namespace,
       ...(props.entries === undefined ? {} : { entries: props.entries }),
     });
+    this.spill = new FindingsSpill(this, 'Spill', {
+      entry: (props.entries ?? FUNCTION_ENTRIES).findingRewriter,
+      functionName: FUNCTION_NAMES.findingRewriter,
+      environment: functionEnvironment(config, region),
+      table: FindingsTable.reference(this, config.homeRegion),
+      metricsNamespace: config.namespace,
+      spillers: { 'probe-runner': this.probes.runner, 'probe-api': this.probes.api },
+      // RunnerHealth forwards their state changes home, where the watchdog pages.
+      alarmName: (what) => regionAlarmName(what, region),
+    });
     this.health = new RunnerHealth(this, 'RunnerHealth', {
       runner: this.probes.runner,
+      api: this.probes.api,
+      metricsNamespace: config.namespace,
       homeRegion: config.homeRegion,
     });
   }

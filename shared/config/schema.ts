@@ -204,11 +204,21 @@ const subscriptions = z.record(z.string(), z.array(subscriptionSchema)).superRef
   }
 });
 
-const lambdaSettings = (memoryMb: number, timeoutSeconds: number) =>
+/**
+ * @param reservedConcurrency the function's default reservation, if any; `reservedConcurrency: null`
+ * in the config then opts out of it (unreserved), for accounts whose concurrency quota cannot spare it.
+ */
+const lambdaSettings = (memoryMb: number, timeoutSeconds: number, reservedConcurrency?: number) =>
   z.strictObject({
     memoryMb: intRange(128, 10_240).default(memoryMb),
     timeoutSeconds: intRange(1, 900).default(timeoutSeconds),
-    reservedConcurrency: intRange(1, 10_000).optional(),
+    reservedConcurrency:
+      reservedConcurrency === undefined
+        ? intRange(1, 10_000).optional()
+        : intRange(1, 10_000)
+            .nullable()
+            .default(reservedConcurrency)
+            .transform((value) => value ?? undefined),
   });
 
 export const PLACEHOLDER_ACCOUNT = '000000000000';
@@ -244,7 +254,8 @@ const configObject = z.strictObject({
   lambda: z
     .strictObject({
       probeRunner: lambdaSettings(512, 60).prefault({}),
-      probeApi: lambdaSettings(512, 30).prefault({}),
+      // Capped by default: slow /check calls must not take the concurrency the runner and escalator need.
+      probeApi: lambdaSettings(512, 30, 10).prefault({}),
       escalator: lambdaSettings(256, 30).prefault({}),
     })
     .prefault({}),

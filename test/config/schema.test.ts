@@ -31,7 +31,7 @@ describe('defaults', () => {
       subscriptions: {},
       lambda: {
         probeRunner: { memoryMb: 512, timeoutSeconds: 60 },
-        probeApi: { memoryMb: 512, timeoutSeconds: 30 },
+        probeApi: { memoryMb: 512, timeoutSeconds: 30, reservedConcurrency: 10 },
         escalator: { memoryMb: 256, timeoutSeconds: 30 },
       },
       allowPrivateTargets: [],
@@ -54,6 +54,19 @@ describe('defaults', () => {
       reservedConcurrency: 10,
     });
     expect(resolved.lambda.escalator).toEqual({ memoryMb: 256, timeoutSeconds: 30 });
+  });
+
+  it('reserves 10 concurrent probe-api executions by default; null opts out (unreserved), a number replaces it', () => {
+    expect(config([]).lambda.probeApi.reservedConcurrency).toBe(10);
+    const optedOut = config([], { lambda: { probeApi: { reservedConcurrency: null } } }).lambda.probeApi;
+    expect(optedOut).toEqual({ memoryMb: 512, timeoutSeconds: 30 });
+    expect(
+      config([], { lambda: { probeApi: { reservedConcurrency: 3 } } }).lambda.probeApi.reservedConcurrency,
+    ).toBe(3);
+    // Only probe-api has a default to opt out of.
+    expect(() => config([], { lambda: { probeRunner: { reservedConcurrency: null } } } as never)).toThrow(
+      'lambda.probeRunner.reservedConcurrency',
+    );
   });
 
   it('resolves a minimal monitor: every region, 10 s timeout, no CDN, no thresholds', () => {

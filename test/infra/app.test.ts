@@ -45,6 +45,8 @@ const ENTRY_OF_FUNCTION: Record<string, string> = {
   [FUNCTION_NAMES.probeApi]: FUNCTION_ENTRIES.probeApi,
   [FUNCTION_NAMES.httpApi]: FUNCTION_ENTRIES.probeApi,
   [FUNCTION_NAMES.escalator]: FUNCTION_ENTRIES.escalator,
+  [FUNCTION_NAMES.findingRewriter]: FUNCTION_ENTRIES.findingRewriter,
+  [FUNCTION_NAMES.apiFindingRewriter]: FUNCTION_ENTRIES.findingRewriter,
 };
 
 /**
@@ -87,9 +89,11 @@ describe('the app', () => {
       [
         'netprobe-home netprobe-api',
         'netprobe-home netprobe-escalator',
+        'netprobe-home netprobe-api-finding-rewriter',
         ...config.regions.flatMap((region) => [
           `netprobe-probe-${region} netprobe-probe-api`,
           `netprobe-probe-${region} netprobe-probe-runner`,
+          `netprobe-probe-${region} netprobe-finding-rewriter`,
         ]),
       ].sort(),
     );
@@ -117,7 +121,8 @@ describe('the app', () => {
     console.log(
       `bundle sizes (${Object.keys(FUNCTION_ENTRIES).length} handlers):\n${formatBundleSizes(sizes)}`,
     );
-    expect(sizes).toHaveLength(2 * config.regions.length + 2);
+    // Per region: runner, api, finding-rewriter; home: api, escalator, api finding-rewriter.
+    expect(sizes).toHaveLength(3 * config.regions.length + 3);
     provideRuntimeModules(outdir);
     const checked = new Set<string>();
     for (const { asset, functionName } of sizes) {

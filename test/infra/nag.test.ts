@@ -68,8 +68,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         'Annotation::AwsSolutions-IAM5[Resource::*] netprobe-probe-*/Probes/Api/PublishMetrics',
         // dynamodb:ListStreams has no resource ARN
         'Annotation::AwsSolutions-IAM5[Resource::*] netprobe-home/Escalation/EscalatorRole',
-        // the dead-letter queue is itself the DLQ
+        // the dead-letter queues are themselves the DLQs (the escalator's, the spill queues')
         'Annotation::AwsSolutions-SQS3 netprobe-home/Escalation/DeadLetters',
+        'Annotation::AwsSolutions-SQS3 netprobe-home/ApiSpill/DeadLetters',
+        'Annotation::AwsSolutions-SQS3 netprobe-probe-*/Spill/DeadLetters',
       ].sort(),
     );
     for (const { reason } of found) expect(reason.length).toBeGreaterThan(40);

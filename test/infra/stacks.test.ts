@@ -143,8 +143,9 @@ describe('probe stacks', () => {
       ReservedConcurrentExecutions: Match.absent(),
       Environment: environment,
     });
-    // A failed scheduled run is not retried: the next interval's run replaces it.
-    eu.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    // A failed scheduled run is not retried: the next interval's run replaces it (runner, api, and the
+    // spill queue's finding-rewriter).
+    eu.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
     eu.allResourcesProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
   });
 
@@ -170,7 +171,8 @@ describe('probe stacks', () => {
       EventPattern: {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: ['netprobe-watchdog-runner-errors-eu-west-1'] },
+        // Every region alarm (runner errors, probe-api errors, spill, dropped datums), by prefix.
+        detail: { alarmName: [{ prefix: 'netprobe-watchdog-runner-' }] },
       },
       Targets: [
         Match.objectLike({
@@ -654,6 +656,10 @@ describe('least privilege', () => {
         'dynamodb:PutItem',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        // The spill queue, for findings the table does not take in time (queue.grantSendMessages).
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
       ].sort(),
     );
   });
