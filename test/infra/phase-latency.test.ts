@@ -95,7 +95,17 @@ describe('metrics.phaseLatency in the home region', () => {
     expect(metricNamesRead(built)).not.toContain('PhaseLatency');
     // The rest of the dashboard and the alarms stay.
     expect(titles).toContain('web (storefront): latency (ms)');
-    expect(metricNamesRead(built)).toEqual(['CdnCacheHit', 'CertDaysRemaining', 'Latency', 'Up']);
+    expect(metricNamesRead(built)).toEqual([
+      'CdnCacheHit',
+      'CertDaysRemaining',
+      // netprobe's own counts (EMF), which its watchdog alarms read
+      'EscalatorTickFailures',
+      'FindingsLost',
+      'FindingsSpilled',
+      'Latency',
+      'MetricDatumsDropped',
+      'Up',
+    ]);
     expect(alarms(built).some(([, a]) => a.AlarmName === 'netprobe-web-latency-total')).toBe(true);
   });
 
