@@ -15,6 +15,10 @@ describe('SDK clients loaded per function', () => {
     ['probeApi', [...DYNAMO, '@aws-sdk/client-cloudwatch', '@aws-sdk/client-sqs']],
     // util-dynamodb: the escalator unmarshalls stream images.
     ['escalator', [...DYNAMO, '@aws-sdk/client-sns', '@aws-sdk/util-dynamodb']],
+    // The forwarders: their secret only; the chat forwarder publishes to the chat topics.
+    ['pagerdutyForwarder', ['@aws-sdk/client-secrets-manager']],
+    ['webhookForwarder', ['@aws-sdk/client-secrets-manager']],
+    ['chatForwarder', ['@aws-sdk/client-sns']],
   ] as const)(
     '%s imports %j and no other SDK package',
     async (name, expected) => {
