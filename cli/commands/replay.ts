@@ -117,6 +117,7 @@ function pick(l: ReplayLine): ReplayLine {
     kind: l.kind,
     team: l.team,
     issueType: l.issueType,
+    scope: l.scope,
     monitorId: l.monitorId,
     incidentId: l.incidentId,
     locations: l.locations,

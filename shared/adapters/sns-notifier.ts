@@ -36,6 +36,7 @@ export interface NotificationMessage {
   subject: string;
   monitor: string;
   issueType: Notification['issueType'];
+  scope: Notification['scope'];
   impact: string;
   team: string;
   severity: Notification['severity'];
@@ -72,6 +73,7 @@ export function notificationMessage(n: Notification, links: ConsoleLinkOptions):
     subject: n.subject,
     monitor: n.monitorId,
     issueType: n.issueType,
+    scope: n.scope,
     impact: n.impact,
     team: n.team,
     severity: n.severity,
@@ -115,6 +117,7 @@ export function publishInput(
       severity: attribute(n.severity),
       kind: attribute(n.kind),
       dedupKey: attribute(dedupKeyOf(n)),
+      scope: attribute(n.scope),
     },
   };
 }

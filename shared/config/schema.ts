@@ -7,11 +7,12 @@
 import * as z from 'zod';
 import {
   DEFAULT_ESCALATION_TABLE,
-  type EscalationRule,
   type EscalationTable,
+  SEVERITIES,
 } from '../domain/escalation-table.ts';
 import { ISSUE_TYPES } from '../domain/finding.ts';
 import { LATENCY_PHASES, type LatencyPhase } from '../domain/metrics.ts';
+import { DEFAULT_REGIONAL_RULE } from '../domain/policy.ts';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds } from '../probes/spec.ts';
 import { checkDuration, formatDuration } from './duration.ts';
 import { check, manual, pushIssues, type RawIssue } from './issues.ts';
@@ -181,8 +182,6 @@ export const phaseLatencySchema = manual<PhaseLatencyInput, LatencyPhase[]>((val
 
 // ---------------------------------------------------------------- top level
 
-const SEVERITIES = ['critical', 'high', 'medium'] as const satisfies readonly EscalationRule['severity'][];
-
 const escalationRuleOverride = z.strictObject({
   impact: z.string().min(1).optional(),
   escalateAfterMinutes: intRange(0, 10_080).optional(),
@@ -245,7 +244,13 @@ const configObject = z.strictObject({
   metrics: z.strictObject({ phaseLatency: phaseLatencySchema.prefault('all') }).prefault({}),
   escalation: escalationOverrides.default({}),
   confirmation: z
-    .strictObject({ minLocations: intRange(1, 100).default(2), consecutiveRuns: intRange(1, 100).default(2) })
+    .strictObject({
+      minLocations: intRange(1, 100).default(2),
+      consecutiveRuns: intRange(1, 100).default(2),
+      regional: z
+        .union([z.literal(false), z.strictObject({ consecutiveRuns: intRange(1, 100) })])
+        .default(DEFAULT_REGIONAL_RULE),
+    })
     .prefault({}),
   classification: z
     .strictObject({ allLocationsDown: z.enum(ISSUE_TYPES).default('connectivity') })

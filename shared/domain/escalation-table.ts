@@ -1,5 +1,9 @@
 import type { IssueType } from './finding.ts';
 
+/** Most urgent first. A regional incident takes its type's severity one step lower. */
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 export interface EscalationRule {
   /** Impact as the responders read it. */
   impact: string;
@@ -7,8 +11,8 @@ export interface EscalationRule {
   escalateAfterMinutes: number;
   /** Team whose SNS topic receives the page. */
   team: string;
-  /** Severity attribute for SNS subscribers' filter policies. */
-  severity: 'critical' | 'high' | 'medium';
+  /** Severity attribute for SNS subscribers' filter policies (`low` is for regional incidents). */
+  severity: Severity;
 }
 
 export type EscalationTable = Record<IssueType, EscalationRule>;

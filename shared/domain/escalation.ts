@@ -10,7 +10,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { CloseReason, Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
 import { MAX_PAGE_SIZE, type Page, type Store } from '../ports/store.ts';
 import type { Finding } from './finding.ts';
-import { escalationDueAt, type Incident, incidentIdFor } from './incident.ts';
+import { escalationDueAt, type Incident, type IncidentScope, incidentIdFor, scopeOf } from './incident.ts';
 import {
   type Assessment,
   assess,
@@ -51,22 +51,34 @@ export function decide(
 
   const actions: Action[] = [];
   let keep: Incident[] = [...open];
-  if (a.state === 'confirmed' && a.issueType && a.firstSeen) {
+  if (a.state === 'confirmed' && a.issueType && a.firstSeen && a.scope) {
     const type = a.issueType;
-    let current = open.find((i) => i.issueType === type);
-    if (!current && (open.length === 0 || reclassifies(a, open, config))) {
+    // A global incident narrowing down to a region stays what it is, as a complete outage does.
+    let current =
+      open.find((i) => i.issueType === type && scopeOf(i) === a.scope) ??
+      open.find((i) => i.issueType === type && a.scope === 'regional');
+    let opened: Incident | undefined;
+    if (!current && (open.length === 0 || reclassifies(a, open, config) || spreads(a, open))) {
       const firstSeen = [a.firstSeen, ...open.map((i) => i.firstSeen)].sort()[0] as string;
-      current = newIncident(a, type, firstSeen, monitor, config, now, open[0]?.incidentId);
+      current = newIncident(a, type, a.scope, firstSeen, monitor, config, now, open[0]?.incidentId);
       if (open.length > 0) {
         // A re-classification pages only once the new type has held for one run of every region.
         current.notBefore = new Date(now.getTime() + monitor.intervalMinutes * 60_000).toISOString();
       }
-      actions.push({ type: 'open', incident: current });
+      opened = current;
     }
     if (current) {
-      for (const other of open.filter((i) => i !== current)) {
-        actions.push({ type: 'close', incident: other, reason: 'superseded', successor: current });
-      }
+      const replaced = open.filter((i) => i !== current);
+      const closes: Action[] = replaced.map((other) => ({
+        type: 'close',
+        incident: other,
+        reason: 'superseded',
+        successor: current,
+      }));
+      // One incident per monitor and type is open at a time: a regional one that spreads closes first.
+      const sameType = replaced.some((i) => i.issueType === type);
+      if (opened) actions.push(...(sameType ? closes : []), { type: 'open', incident: opened });
+      actions.push(...(opened && sameType ? [] : closes));
       keep = [current];
     }
   }
@@ -92,6 +104,8 @@ export function decide(
  */
 function reclassifies(a: Assessment, open: readonly Incident[], config: EscalationConfig): boolean {
   if (a.completeOutage) return true;
+  // A failure in one region never replaces a global incident.
+  if (a.scope === 'regional' && open.some((i) => scopeOf(i) === 'global')) return false;
   const outageType = config.classification.allLocationsDown;
   if (!a.dnsFailing && open.some((i) => i.issueType === outageType)) return false;
   return (
@@ -101,9 +115,15 @@ function reclassifies(a: Assessment, open: readonly Incident[], config: Escalati
   );
 }
 
+/** A regional incident that spreads to minLocations locations is superseded by a global one. */
+function spreads(a: Assessment, open: readonly Incident[]): boolean {
+  return a.scope === 'global' && open.every((i) => scopeOf(i) === 'regional');
+}
+
 function newIncident(
   a: Assessment,
   issueType: NonNullable<Assessment['issueType']>,
+  scope: IncidentScope,
   firstSeen: string,
   monitor: MonitorPolicy,
   config: EscalationConfig,
@@ -115,7 +135,8 @@ function newIncident(
     incidentId: incidentIdFor(monitor.id, issueType, openedAt),
     monitorId: monitor.id,
     issueType,
-    rule: routeFor(issueType, monitor, config.escalation),
+    scope,
+    rule: routeFor(issueType, monitor, config.escalation, scope),
     status: 'open',
     firstSeen,
     openedAt,

@@ -5,7 +5,8 @@
 import type { ErrorCode } from '../probes/types.ts';
 import type { EscalationTable } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
-import type { ClassificationRule, ConfirmationRule } from './policy.ts';
+import type { IncidentScope } from './incident.ts';
+import { type ClassificationRule, type ConfirmationRule, regionalRule } from './policy.ts';
 import { confirm, everyLocationDown, isPagingFailure, typeAmongLocations } from './route.ts';
 
 /** A location's latest run counts while it is at most this many intervals older than the newest finding. */
@@ -40,6 +41,8 @@ export interface Assessment {
   state: AssessmentState;
   /** startedAt of the newest finding considered; freshness is measured from it, not from the wall clock. */
   asOf: string | null;
+  /** confirmed: global, or regional (fewer than minLocations failing, for confirmation.regional's runs). */
+  scope: IncidentScope | null;
   /** Effective type of the failure (failing/confirmed), null otherwise. */
   issueType: IssueType | null;
   /** Types that meet the confirmation rule on their own: a re-classification needs one. */
@@ -61,9 +64,10 @@ export interface Assessment {
   diagnosis: string | null;
 }
 
-/** How far back the engine reads: the run rule's history plus freshness slack. */
+/** How far back the engine reads: the longer of the run rules' histories, plus freshness slack. */
 export function lookbackMs(monitor: MonitorPolicy, rule: ConfirmationRule): number {
-  return (Math.max(rule.consecutiveRuns, 1) + 2) * monitor.intervalMinutes * 60_000;
+  const runs = Math.max(rule.consecutiveRuns, regionalRule(rule)?.consecutiveRuns ?? 0, 1);
+  return (runs + 2) * monitor.intervalMinutes * 60_000;
 }
 
 const time = (f: Finding) => Date.parse(f.startedAt);
@@ -115,22 +119,28 @@ export function assess(
   const allDown = view.allDown;
   const dnsFailing = latestFailing.some((f) => typeOf(f) === 'dns');
 
-  const streaks = failingEntries.map((l) => failingStreak(l.history, gapMs));
-  const { confirmed, confirmedTypes } = confirm(
+  const failingLocations = failingEntries.map((l) => ({
+    location: l.location,
+    latest: l.latest,
+    streak: failingStreak(l.history, gapMs),
+  }));
+  const { scope, confirmedTypes, about } = confirm(
     byLocation.size,
-    latestFailing,
-    streaks,
+    failingLocations,
     config.confirmation,
     typeOf,
   );
-
-  const issueType = pickType(latestFailing.map(typeOf), config.escalation, preferType);
-  const firstSeenMs = Math.min(...streaks.map((s) => time(s[0] as Finding)));
-  const diagnosisSource = latestFailing
+  // A regional incident is about the regions whose failure lasted; anything else about every failing one.
+  const subject = scope === 'regional' ? about : failingLocations;
+  const subjectLatest = subject.map((l) => l.latest);
+  const issueType = pickType(subjectLatest.map(typeOf), config.escalation, preferType);
+  const firstSeenMs = Math.min(...subject.map((l) => time(l.streak[0] as Finding)));
+  const diagnosisSource = subjectLatest
     .filter((f) => typeOf(f) === issueType && f.diagnosis)
     .sort((a, b) => time(b) - time(a))[0];
   return {
-    state: confirmed ? 'confirmed' : 'failing',
+    state: scope !== null ? 'confirmed' : 'failing',
+    scope,
     asOf,
     issueType,
     confirmedTypes,
@@ -147,6 +157,7 @@ export function assess(
 function empty(state: AssessmentState, asOf: string | null): Assessment {
   return {
     state,
+    scope: null,
     asOf,
     issueType: null,
     confirmedTypes: [],

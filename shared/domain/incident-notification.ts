@@ -1,5 +1,5 @@
 import type { CloseReason, Notification, NotificationKind } from '../ports/notifier.ts';
-import type { Incident } from './incident.ts';
+import { type Incident, scopeOf } from './incident.ts';
 import type { Assessment } from './incident-assess.ts';
 
 /** SNS rejects subjects over 100 characters or with control / non-ASCII characters. */
@@ -29,6 +29,7 @@ export function buildNotification(input: NotificationInput): Notification {
     at: input.at.toISOString(),
     team: incident.rule.team,
     issueType: incident.issueType,
+    scope: scopeOf(incident),
     impact: incident.rule.impact,
     severity: incident.rule.severity,
     monitorId: incident.monitorId,
@@ -51,8 +52,13 @@ function subjectFor(n: Notification, newType?: string): string {
   const since = n.firstSeen.slice(11, 16);
   let text: string;
   if (n.kind === 'escalate') {
+    // A regional page names its region(s): that is who is hurt.
     const where =
-      n.locations.failing.length === 1 ? n.locations.failing[0] : `${n.locations.failing.length} locations`;
+      n.scope === 'regional'
+        ? `${n.locations.failing.join(', ')} (regional)`
+        : n.locations.failing.length === 1
+          ? n.locations.failing[0]
+          : `${n.locations.failing.length} locations`;
     text = `[${n.severity}] ${n.monitorId}: ${n.issueType} failure in ${where} since ${since}Z`;
   } else if (n.reason === 'superseded') {
     text = `[superseded] ${n.monitorId}: ${n.issueType} incident is now ${newType ?? 'another type'}`;

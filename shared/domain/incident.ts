@@ -5,6 +5,13 @@ import type { IssueType } from './finding.ts';
 
 export type IncidentStatus = 'open' | 'resolved' | 'superseded';
 
+/**
+ * global: confirmed by the location rule (or the run rule for a monitor with fewer locations);
+ * regional: a failure in fewer than minLocations locations that lasted confirmation.regional's runs.
+ * Every incident keeps one scope: a regional one that spreads is superseded by a global one.
+ */
+export type IncidentScope = 'global' | 'regional';
+
 /** A notification the engine has decided to send and claimed, not yet confirmed published. */
 export interface OutboxEntry {
   /** ISO-8601 UTC of the current delivery claim; a claim older than the lease may be taken over. */
@@ -20,7 +27,9 @@ export interface Incident {
   incidentId: string;
   monitorId: string;
   issueType: IssueType;
-  /** The table rule with the monitor's team override applied. */
+  /** Absent on incidents stored before scopes existed: those are global (scopeOf). */
+  scope?: IncidentScope;
+  /** The table rule with the monitor's team override applied (a regional one a severity lower). */
   rule: EscalationRule;
   status: IncidentStatus;
   /** ISO-8601 UTC: first failing finding of the outage; escalation is due at firstSeen + rule time. */
@@ -45,6 +54,10 @@ export interface Incident {
   outbox: Partial<Record<NotificationKind, OutboxEntry>>;
   /** ISO-8601 UTC when each notification was confirmed published. */
   delivered: Partial<Record<NotificationKind, string>>;
+}
+
+export function scopeOf(incident: Pick<Incident, 'scope'>): IncidentScope {
+  return incident.scope ?? 'global';
 }
 
 /** ISO timestamp as a compact, sortable, key-safe token: 2026-11-24T12:00:00.000Z → 20261124T120000Z. */

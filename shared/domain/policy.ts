@@ -9,6 +9,25 @@ export interface ConfirmationRule {
   minLocations: number;
   /** …or, for a monitor that runs in fewer locations, this many consecutive failed runs. */
   consecutiveRuns: number;
+  /**
+   * A failure in fewer than minLocations of a monitor's (at least minLocations) locations that lasts
+   * this many consecutive runs in a region opens a regional incident; false: never. Absent: the
+   * default, DEFAULT_REGIONAL_RULE.
+   */
+  regional?: false | RegionalRule;
+}
+
+export interface RegionalRule {
+  consecutiveRuns: number;
+}
+
+/** config `confirmation.regional` when not set. */
+export const DEFAULT_REGIONAL_RULE: RegionalRule = { consecutiveRuns: 5 };
+
+/** The regional rule in force: the configured one, the default when absent, null when switched off. */
+export function regionalRule(rule: Pick<ConfirmationRule, 'regional'>): RegionalRule | null {
+  if (rule.regional === false) return null;
+  return rule.regional ?? DEFAULT_REGIONAL_RULE;
 }
 
 /** Classification overrides: which issue type a failure maps to (see shared/domain/classify.ts). */

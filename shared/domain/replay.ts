@@ -12,6 +12,7 @@ import type { Store } from '../ports/store.ts';
 import { ERROR_CODES, LAYERS, PROBE_KINDS, STATUSES } from '../probes/types.ts';
 import { EscalationEngine } from './escalation.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
+import type { IncidentScope } from './incident.ts';
 import { type EscalationConfig, lookbackMs } from './incident-assess.ts';
 import { compareTimeline, TimelineScan } from './timeline.ts';
 
@@ -21,6 +22,7 @@ export interface ReplayLine {
   kind: NotificationKind;
   team: string;
   issueType: IssueType;
+  scope: IncidentScope;
   monitorId: string;
   incidentId: string;
   locations: string[];
@@ -162,6 +164,7 @@ function lineOf(n: Notification): ReplayLine {
     kind: n.kind,
     team: n.team,
     issueType: n.issueType,
+    scope: n.scope,
     monitorId: n.monitorId,
     incidentId: n.incidentId,
     locations: n.locations.failing,

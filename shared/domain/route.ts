@@ -6,7 +6,8 @@
  *
  *   1. Failing      which findings count at all (a hard failure, or a degraded one with a paging code)
  *   2. Classifying  the issue type of one finding, then of a location's failure among the others
- *   3. Confirming   when failures make an incident: enough locations at once, or enough runs in a row
+ *   3. Confirming   when failures make an incident, and its scope: enough locations at once, enough
+ *                   runs in a row, or (regional) one region failing for confirmation.regional's runs
  *   4. Routing      the table's row for the type: team (or the monitor's own), severity, table time
  *   5. Alarms       the types and the team a monitor's CloudWatch alarms stand for
  *
@@ -16,9 +17,10 @@
  */
 import type { ErrorCode, Layer, Phase, ProbeKind, ProbeResult } from '../probes/types.ts';
 import { failedLayer } from './classify.ts';
-import type { EscalationRule, EscalationTable } from './escalation-table.ts';
+import { type EscalationRule, type EscalationTable, SEVERITIES, type Severity } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
-import type { ConfirmationRule } from './policy.ts';
+import type { IncidentScope } from './incident.ts';
+import { type ConfirmationRule, regionalRule } from './policy.ts';
 
 // ---------------------------------------------------------------- 1. failing
 
@@ -148,53 +150,99 @@ export function everyLocationDown(
 
 // ---------------------------------------------------------------- 3. confirming
 
+/** One failing location as the confirmation rule sees it. */
+export interface FailingLocation {
+  location: string;
+  latest: Finding;
+  /** Its trailing run of failures, oldest first (a missed run breaks it). */
+  streak: readonly Finding[];
+}
+
 export interface Confirmation {
-  confirmed: boolean;
+  /** null: not confirmed. */
+  scope: IncidentScope | null;
   /** Types that meet the rule on their own: a re-classification needs one. */
   confirmedTypes: IssueType[];
+  /** The failing locations the incident is about: all of them, or (regional) those that lasted. */
+  about: FailingLocation[];
 }
 
 /**
- * The confirmation rule. A monitor reporting from at least minLocations locations (the location
- * rule): confirmed when that many fail at once. With fewer vantage points, only persistence can
- * confirm (the run rule): some location's failing streak is consecutiveRuns runs long.
- * @param streaks each failing location's trailing run of failures, oldest first
+ * The confirmation rule (docs/escalation.md "Confirmation"):
+ * - location rule, for a monitor reporting from at least minLocations locations: global when that
+ *   many fail at once; regional when fewer fail but one has failed confirmation.regional's
+ *   consecutive runs (the regions hurt are named; the severity is one step lower);
+ * - run rule, with fewer vantage points: only persistence can confirm, global when some location has
+ *   failed consecutiveRuns runs in a row.
  */
 export function confirm(
   reporting: number,
-  latestFailing: readonly Finding[],
-  streaks: readonly (readonly Finding[])[],
+  failing: readonly FailingLocation[],
   rule: ConfirmationRule,
   typeOf: (f: Finding) => IssueType,
 ): Confirmation {
   const { minLocations, consecutiveRuns } = rule;
   if (reporting >= minLocations) {
-    const counts = new Map<IssueType, number>();
-    for (const f of latestFailing) counts.set(typeOf(f), (counts.get(typeOf(f)) ?? 0) + 1);
+    if (failing.length >= minLocations) {
+      const counts = countTypes(failing.map((l) => typeOf(l.latest)));
+      const confirmedTypes = ISSUE_TYPES.filter((t) => (counts.get(t) ?? 0) >= minLocations);
+      return { scope: 'global', confirmedTypes, about: [...failing] };
+    }
+    const regional = regionalRule(rule);
+    const lasting = regional ? failing.filter((l) => l.streak.length >= regional.consecutiveRuns) : [];
+    if (regional === null || lasting.length === 0) return { scope: null, confirmedTypes: [], about: [] };
     return {
-      confirmed: latestFailing.length >= minLocations,
-      confirmedTypes: ISSUE_TYPES.filter((t) => (counts.get(t) ?? 0) >= minLocations),
+      scope: 'regional',
+      confirmedTypes: heldTypes(lasting, regional.consecutiveRuns, typeOf),
+      about: lasting,
     };
   }
-  const persistent = streaks.filter((s) => s.length >= consecutiveRuns);
+  const persistent = failing.filter((l) => l.streak.length >= consecutiveRuns);
+  if (persistent.length === 0) return { scope: null, confirmedTypes: [], about: [] };
   return {
-    confirmed: persistent.length > 0,
-    confirmedTypes: ISSUE_TYPES.filter((t) =>
-      persistent.some((s) => s.slice(-consecutiveRuns).every((f) => typeOf(f) === t)),
-    ),
+    scope: 'global',
+    confirmedTypes: heldTypes(persistent, consecutiveRuns, typeOf),
+    about: [...failing],
   };
+}
+
+/** Types some location has shown in each of its last `runs` failures. */
+function heldTypes(
+  locations: readonly FailingLocation[],
+  runs: number,
+  typeOf: (f: Finding) => IssueType,
+): IssueType[] {
+  return ISSUE_TYPES.filter((t) =>
+    locations.some((l) => l.streak.slice(-runs).every((f) => typeOf(f) === t)),
+  );
+}
+
+function countTypes(types: readonly IssueType[]): Map<IssueType, number> {
+  const counts = new Map<IssueType, number>();
+  for (const t of types) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return counts;
 }
 
 // ---------------------------------------------------------------- 4. routing
 
-/** The table's row for a type, with the monitor's own team (it replaces the table's for every type). */
+/**
+ * The table's row for a type, with the monitor's own team (it replaces the table's for every type).
+ * A regional incident goes to the same team at the same table time, one severity lower.
+ */
 export function routeFor(
   issueType: IssueType,
   monitor: { team?: string | undefined },
   table: EscalationTable,
+  scope: IncidentScope = 'global',
 ): EscalationRule {
   const rule = table[issueType];
-  return { ...rule, team: monitor.team ?? rule.team };
+  const severity = scope === 'regional' ? oneLower(rule.severity) : rule.severity;
+  return { ...rule, team: monitor.team ?? rule.team, severity };
+}
+
+/** critical → high → medium → low; low stays low. */
+export function oneLower(severity: Severity): Severity {
+  return SEVERITIES[Math.min(SEVERITIES.indexOf(severity) + 1, SEVERITIES.length - 1)] as Severity;
 }
 
 // ---------------------------------------------------------------- 5. alarms

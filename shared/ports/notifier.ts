@@ -1,5 +1,6 @@
 import type { EscalationRule } from '../domain/escalation-table.ts';
 import type { IssueType } from '../domain/finding.ts';
+import type { IncidentScope } from '../domain/incident.ts';
 import type { ErrorCode } from '../probes/types.ts';
 
 export const NOTIFICATION_KINDS = ['escalate', 'resolve'] as const;
@@ -18,6 +19,8 @@ export interface Notification {
   at: string;
   team: string;
   issueType: IssueType;
+  /** global, or regional: failing in fewer than minLocations locations, named in `locations.failing`. */
+  scope: IncidentScope;
   impact: string;
   severity: EscalationRule['severity'];
   monitorId: string;

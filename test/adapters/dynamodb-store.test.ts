@@ -79,6 +79,7 @@ function notification(i: Incident, kind: Notification['kind'], minute: number): 
     at: new Date(T0 + minute * MIN).toISOString(),
     team: i.rule.team,
     issueType: i.issueType,
+    scope: 'global',
     impact: i.rule.impact,
     severity: i.rule.severity,
     monitorId: i.monitorId,

@@ -19,6 +19,7 @@ const escalation: Notification = {
   at: '2026-03-01T12:10:00.000Z',
   team: 'network-team',
   issueType: 'dns',
+  scope: 'global',
   impact: 'service-wide',
   severity: 'high',
   monitorId: 'dns-example-com',
@@ -56,6 +57,7 @@ describe('SnsNotifier', () => {
       subject: escalation.subject,
       monitor: 'dns-example-com',
       issueType: 'dns',
+      scope: 'global',
       impact: 'service-wide',
       team: 'network-team',
       severity: 'high',
@@ -79,6 +81,7 @@ describe('SnsNotifier', () => {
         severity: { DataType: 'String', StringValue: 'high' },
         kind: { DataType: 'String', StringValue: 'escalate' },
         dedupKey: { DataType: 'String', StringValue: `${escalation.incidentId}:escalate` },
+        scope: { DataType: 'String', StringValue: 'global' },
       },
     });
     const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
@@ -142,7 +145,7 @@ describe('LocalNotifier', () => {
       'escalate → network-team: [high] dns-example-com: dns failure in 3 locations since 12:00Z',
     );
     expect(attributes).toBe(
-      `  attributes: team=network-team issueType=dns severity=high kind=escalate dedupKey=${escalation.incidentId}:escalate`,
+      `  attributes: team=network-team issueType=dns severity=high kind=escalate dedupKey=${escalation.incidentId}:escalate scope=global`,
     );
     expect(JSON.parse(message.join('\n')).links.dashboard).toBe(dashboardLink);
   });

@@ -292,7 +292,7 @@ describe('lab', () => {
 
     // Pages: as SNS would get them; the JSON body of the first one only.
     expect(out).toMatch(
-      /^ {3}\+2m {2}escalate → SNS topic netprobe-database-team\n {8}Subject: \[critical\] db-primary-port: connectivity failure in local:\S+ since \d\d:\d\dZ\n {8}MessageAttributes: team=database-team issueType=connectivity severity=critical kind=escalate dedupKey=\S+-connectivity-[0-9a-f]+:escalate\n {8}↳ Connect refused by 127\.0\.0\.1:\d+/m,
+      /^ {3}\+2m {2}escalate → SNS topic netprobe-database-team\n {8}Subject: \[critical\] db-primary-port: connectivity failure in local:\S+ since \d\d:\d\dZ\n {8}MessageAttributes: team=database-team issueType=connectivity severity=critical kind=escalate dedupKey=\S+-connectivity-[0-9a-f]+:escalate scope=global\n {8}↳ Connect refused by 127\.0\.0\.1:\d+/m,
     );
     expect(out).toMatch(/^ {2}\+15m {2}escalate → SNS topic netprobe-performance-team$/m);
     expect(out).toContain(

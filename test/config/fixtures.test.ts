@@ -24,7 +24,7 @@ const EXPECTED: Record<string, string> = {
   'invalid-duplicate-region.json': 'regions[2]: duplicate region "us-east-1"',
   'invalid-escalation-override.json': [
     'escalation.cdn.escalateAfterMinutes: expected 0-10080',
-    'escalation.cdn.severity: expected one of critical, high, medium (got "urgent")',
+    'escalation.cdn.severity: expected one of critical, high, medium, low (got "urgent")',
   ].join('\n'),
   'invalid-header-name.json': 'monitors[0].http.headers["x api key"]: "x api key" is not a valid header name',
   'invalid-home-region.json': 'homeRegion: "us-east1" is not an AWS region name (like us-east-1)',

@@ -26,7 +26,7 @@ describe('defaults', () => {
       namespace: 'Netprobe',
       metrics: { phaseLatency: ['dns', 'connect', 'tls', 'ttfb', 'transfer'] },
       escalation: DEFAULT_ESCALATION_TABLE,
-      confirmation: { minLocations: 2, consecutiveRuns: 2 },
+      confirmation: { minLocations: 2, consecutiveRuns: 2, regional: { consecutiveRuns: 5 } },
       classification: { allLocationsDown: 'connectivity' },
       subscriptions: {},
       lambda: {
@@ -47,7 +47,11 @@ describe('defaults', () => {
       lambda: { probeRunner: { reservedConcurrency: 10 } },
     });
 
-    expect(resolved.confirmation).toEqual({ minLocations: 3, consecutiveRuns: 2 });
+    expect(resolved.confirmation).toEqual({
+      minLocations: 3,
+      consecutiveRuns: 2,
+      regional: { consecutiveRuns: 5 },
+    });
     expect(resolved.lambda.probeRunner).toEqual({
       memoryMb: 512,
       timeoutSeconds: 60,

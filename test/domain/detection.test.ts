@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import type { EscalationConfig } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
-import { replay } from '../../shared/domain/replay.ts';
+import { type ReplayLine, replay } from '../../shared/domain/replay.ts';
 import { FIVE_REGIONS, OUTCOMES, runs, T0, UP } from '../fixtures/runs.ts';
 
 const MIN = 60_000;
@@ -60,5 +60,52 @@ describe('a CDN failing everywhere stays the CDN’s', () => {
     });
     const lines = await replay(timeline, config([one]), inMemory());
     expect(lines.map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual(['escalate:cdn-team:cdn']);
+  });
+});
+
+describe('regional incidents', () => {
+  const shop = { id: 'shop', intervalMinutes: 1, regions: [...FIVE_REGIONS] };
+
+  it('one region down for 30 minutes: one regional page to the type’s team, one severity lower, one resolve', async () => {
+    const timeline = runs('shop', FIVE_REGIONS, 0, 50, (l, m) =>
+      l === 'us-west-2' && m >= 5 && m < 35 ? OUTCOMES.tcpTimeout : UP,
+    );
+    const lines = await replay(timeline, config([shop]), inMemory());
+    expect(
+      lines.map((l) => `${l.kind}:${l.team}:${l.issueType}:${l.scope}:${l.locations.join(',')}`),
+    ).toEqual(['escalate:performance-team:tcp:regional:us-west-2', 'resolve:performance-team:tcp:regional:']);
+    // Table time 15 min from the first failing run.
+    const paged = minutesAfterT0((lines[0] as { at: string }).at);
+    expect(paged).toBeGreaterThanOrEqual(5 + 15);
+    expect(paged).toBeLessThanOrEqual(5 + 15 + 1);
+  });
+
+  it('a regional incident that spreads is superseded by a global one: resolve (superseded), then the global page', async () => {
+    const timeline = runs('shop', FIVE_REGIONS, 0, 40, (l, m) => {
+      if (m < 2) return UP;
+      if (l === 'us-west-2') return OUTCOMES.http503;
+      return m >= 20 && (l === 'eu-west-1' || l === 'us-east-1') ? OUTCOMES.http503 : UP;
+    });
+    const lines = await replay(timeline, config([shop]), inMemory());
+    expect(lines.map((l) => `${l.kind}:${l.issueType}:${l.scope}`)).toEqual([
+      'escalate:tcp:regional',
+      'resolve:tcp:regional',
+      'escalate:tcp:global',
+    ]);
+    const [regional, superseded, global] = lines as [ReplayLine, ReplayLine, ReplayLine];
+    expect(superseded.incidentId).toBe(regional.incidentId);
+    expect(global.incidentId).not.toBe(regional.incidentId);
+    expect(minutesAfterT0(global.at)).toBeLessThanOrEqual(20 + 2);
+  });
+
+  it('confirmation.regional false: one region down however long pages nobody', async () => {
+    const timeline = runs('shop', FIVE_REGIONS, 0, 50, (l, m) =>
+      l === 'us-west-2' && m >= 5 ? OUTCOMES.tcpTimeout : UP,
+    );
+    const off = {
+      ...config([shop]),
+      confirmation: { minLocations: 2, consecutiveRuns: 2, regional: false as const },
+    };
+    expect(await replay(timeline, off, inMemory())).toEqual([]);
   });
 });

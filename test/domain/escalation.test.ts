@@ -257,14 +257,41 @@ describe('EscalationEngine', () => {
     expect((await h.store.getIncident('www', 'none')) ?? null).toBeNull();
   });
 
-  it('opens no incident for a failure that stays in one location of three, however long', async () => {
+  // Issue 14, on purpose (was: never an incident): a failure in one region of three hurts that region's
+  // users. After confirmation.regional's 5 runs it opens a regional incident, paged at the type's table
+  // time to the type's team one severity lower, naming the region.
+  it('a failure that stays in one location of three opens a regional incident after 5 runs, paged one severity lower', async () => {
     const reports = [];
     for (let m = 0; m < 30; m++) {
       for (const loc of REGIONS)
         reports.push(await h.arrive([finding('www', loc, m, loc === 'eu-west-1' ? 'tcp' : 'up')]));
     }
+    const opened = reports.flatMap((r) => r.transitions).filter((t) => t.kind === 'opened');
+    expect(opened).toHaveLength(1);
+    expect(minutesAfterT0((opened[0] as { at: string }).at)).toBeCloseTo(4, 0);
+    expect(h.sent).toHaveLength(1);
+    expect(h.sent[0]).toMatchObject({
+      kind: 'escalate',
+      team: 'performance-team',
+      issueType: 'tcp',
+      scope: 'regional',
+      severity: 'low',
+      locations: { failing: ['eu-west-1'] },
+    });
+    expect((h.sent[0] as Notification).subject).toContain('tcp failure in eu-west-1 (regional)');
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBeGreaterThanOrEqual(15);
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBeLessThan(16.5);
+  });
+
+  it('with confirmation.regional false, a failure that stays in one location of three never pages', async () => {
+    const off = new Harness({ ...CONFIG, confirmation: { ...CONFIG.confirmation, regional: false } });
+    const reports = [];
+    for (let m = 0; m < 30; m++) {
+      for (const loc of REGIONS)
+        reports.push(await off.arrive([finding('www', loc, m, loc === 'eu-west-1' ? 'tcp' : 'up')]));
+    }
     expect(reports.flatMap((r) => r.transitions)).toEqual([]);
-    expect(h.sent).toEqual([]);
+    expect(off.sent).toEqual([]);
   });
 
   it('closes a confirmed incident that recovers before its table time without paging anyone', async () => {
