@@ -5,11 +5,7 @@
  * keys are errors), then cross-field checks (regions, ids, teams, time budgets).
  */
 import * as z from 'zod';
-import {
-  DEFAULT_ESCALATION_TABLE,
-  type EscalationTable,
-  SEVERITIES,
-} from '../domain/escalation-table.ts';
+import { DEFAULT_ESCALATION_TABLE, type EscalationTable, SEVERITIES } from '../domain/escalation-table.ts';
 import { ISSUE_TYPES } from '../domain/finding.ts';
 import { LATENCY_PHASES, type LatencyPhase } from '../domain/metrics.ts';
 import { DEFAULT_REGIONAL_RULE } from '../domain/policy.ts';

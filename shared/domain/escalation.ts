@@ -10,7 +10,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { CloseReason, Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
 import { MAX_PAGE_SIZE, type Page, type Store } from '../ports/store.ts';
 import type { Finding } from './finding.ts';
-import { escalationDueAt, type Incident, type IncidentScope, incidentIdFor, scopeOf } from './incident.ts';
+import { escalationDueAt, type Incident, incidentIdFor, scopeOf } from './incident.ts';
 import {
   type Assessment,
   assess,
@@ -19,6 +19,7 @@ import {
   type MonitorPolicy,
 } from './incident-assess.ts';
 import { buildNotification } from './incident-notification.ts';
+import type { IncidentScope } from './policy.ts';
 import { isPagingFailure, routeFor } from './route.ts';
 
 export type { EscalationConfig, MonitorPolicy } from './incident-assess.ts';

@@ -5,8 +5,12 @@
 import type { ErrorCode } from '../probes/types.ts';
 import type { EscalationTable } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
-import type { IncidentScope } from './incident.ts';
-import { type ClassificationRule, type ConfirmationRule, regionalRule } from './policy.ts';
+import {
+  type ClassificationRule,
+  type ConfirmationRule,
+  type IncidentScope,
+  regionalRule,
+} from './policy.ts';
 import { confirm, everyLocationDown, isPagingFailure, typeAmongLocations } from './route.ts';
 
 /** A location's latest run counts while it is at most this many intervals older than the newest finding. */

@@ -2,15 +2,9 @@ import type { CloseReason, Notification, NotificationKind } from '../ports/notif
 import type { ErrorCode } from '../probes/types.ts';
 import type { EscalationRule } from './escalation-table.ts';
 import type { IssueType } from './finding.ts';
+import type { IncidentScope } from './policy.ts';
 
 export type IncidentStatus = 'open' | 'resolved' | 'superseded';
-
-/**
- * global: confirmed by the location rule (or the run rule for a monitor with fewer locations);
- * regional: a failure in fewer than minLocations locations that lasted confirmation.regional's runs.
- * Every incident keeps one scope: a regional one that spreads is superseded by a global one.
- */
-export type IncidentScope = 'global' | 'regional';
 
 /** A notification the engine has decided to send and claimed, not yet confirmed published. */
 export interface OutboxEntry {

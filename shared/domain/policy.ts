@@ -17,6 +17,13 @@ export interface ConfirmationRule {
   regional?: false | RegionalRule;
 }
 
+/**
+ * global: confirmed by the location rule (or the run rule for a monitor with fewer locations);
+ * regional: a failure in fewer than minLocations locations that lasted confirmation.regional's runs.
+ * Every incident keeps one scope: a regional one that spreads is superseded by a global one.
+ */
+export type IncidentScope = 'global' | 'regional';
+
 export interface RegionalRule {
   consecutiveRuns: number;
 }

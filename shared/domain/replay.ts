@@ -12,8 +12,8 @@ import type { Store } from '../ports/store.ts';
 import { ERROR_CODES, LAYERS, PROBE_KINDS, STATUSES } from '../probes/types.ts';
 import { EscalationEngine } from './escalation.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
-import type { IncidentScope } from './incident.ts';
 import { type EscalationConfig, lookbackMs } from './incident-assess.ts';
+import type { IncidentScope } from './policy.ts';
 import { compareTimeline, TimelineScan } from './timeline.ts';
 
 /** One notification the policy would send. `locations` are the failing ones. */

@@ -19,8 +19,7 @@ import type { ErrorCode, Layer, Phase, ProbeKind, ProbeResult } from '../probes/
 import { failedLayer } from './classify.ts';
 import { type EscalationRule, type EscalationTable, SEVERITIES, type Severity } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
-import type { IncidentScope } from './incident.ts';
-import { type ConfirmationRule, regionalRule } from './policy.ts';
+import { type ConfirmationRule, type IncidentScope, regionalRule } from './policy.ts';
 
 // ---------------------------------------------------------------- 1. failing
 

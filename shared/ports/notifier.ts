@@ -1,6 +1,6 @@
 import type { EscalationRule } from '../domain/escalation-table.ts';
 import type { IssueType } from '../domain/finding.ts';
-import type { IncidentScope } from '../domain/incident.ts';
+import type { IncidentScope } from '../domain/policy.ts';
 import type { ErrorCode } from '../probes/types.ts';
 
 export const NOTIFICATION_KINDS = ['escalate', 'resolve'] as const;
