@@ -25,8 +25,9 @@ function attribute(resources: Record<string, Resource>, id: string, attr: string
   const resource = resources[id];
   if (!resource) throw new UnresolvableError(`Ref to ${id}: no such resource`);
   const props = resource.Properties ?? {};
+  // A resource without a physical name gets one from CloudFormation; its logical id stands in for it.
   const name = (key: string) => {
-    const value = props[key];
+    const value = props[key] ?? id;
     if (typeof value !== 'string')
       throw new UnresolvableError(`${id} (${resource.Type}) has no literal ${key}`);
     return value;
@@ -43,7 +44,11 @@ function attribute(resources: Record<string, Resource>, id: string, attr: string
       if (attr === 'Arn') return `arn:aws:dynamodb:${p.region}:${p.account}:table/${name('TableName')}`;
       break;
     case 'AWS::SQS::Queue':
+      if (attr === 'Ref' || attr === 'QueueUrl') {
+        return `https://sqs.${p.region}.amazonaws.com/${p.account}/${name('QueueName')}`;
+      }
       if (attr === 'Arn') return `arn:aws:sqs:${p.region}:${p.account}:${name('QueueName')}`;
+      if (attr === 'QueueName') return name('QueueName');
       break;
     case 'AWS::Lambda::Function':
       if (attr === 'Ref') return typeof props.FunctionName === 'string' ? props.FunctionName : id;
