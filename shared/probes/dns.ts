@@ -122,9 +122,11 @@ async function everyFamily(
   const picked = pickFamily(resolved.addresses, 'both', spec.server.host);
   const targets = picked.ok ? firstOfEachFamily(picked.addresses) : [];
   const missing = picked.ok ? picked.missing : [];
+  // Each run keeps the server's name (its label, and the host the connect guard judges the address
+  // for) with its resolution pinned to that family's address: no second lookup.
   const runs = await Promise.all(
     targets.map((t) =>
-      probeDns({ ...spec, server: { ...spec.server, host: t.address }, family: 'auto' }, ctx, deps),
+      probeDns({ ...spec, family: 'auto' }, ctx, { ...deps, lookup: async () => [{ ...t }] }),
     ),
   );
   const folded = foldAddressRuns(

@@ -131,4 +131,28 @@ describe('the DNS prober asks the connect guard', () => {
       dns.setServers(saved);
     }
   });
+
+  it('family both: each family’s address is judged for the server’s name, from one lookup', async () => {
+    const target = await server();
+    let lookups = 0;
+    const lookup: LookupAll = async () => {
+      lookups++;
+      return [
+        { address: '127.0.0.1', family: 4 },
+        { address: '::1', family: 6 },
+      ];
+    };
+    const { guard, asked } = recordingGuard(['::1']);
+
+    await createDnsProbe({ lookup })(
+      dnsSpec({ host: 'ns.dual.test', port: target.port }, { family: 'both' }),
+      context(guard),
+    );
+
+    expect(lookups).toBe(1);
+    expect(asked.sort()).toEqual([
+      ['127.0.0.1', target.port, 'ns.dual.test', 'target'],
+      ['::1', target.port, 'ns.dual.test', 'target'],
+    ]);
+  });
 });
