@@ -40,7 +40,7 @@ function description(page: NotificationMessage): string {
     page.kind === 'escalate'
       ? [
           `**${page.severity}** ${page.issueType} incident on \`${page.monitor}\` (${page.impact})`,
-          `**Failing in:** ${regions(page.locations.failing)}`,
+          `**Scope:** ${page.scope}, **failing in:** ${regions(page.locations.failing)}`,
           `**Healthy in:** ${regions(page.locations.healthy)}`,
           `**Since:** ${page.firstSeen}`,
           ...(page.errorCodes.length > 0 ? [`**Errors:** ${page.errorCodes.join(', ')}`] : []),
@@ -56,7 +56,7 @@ function description(page: NotificationMessage): string {
 }
 
 export function chatbotNotification(page: NotificationMessage): ChatbotNotification {
-  const keywords = [page.severity, page.issueType, page.team, page.kind];
+  const keywords = [page.severity, page.issueType, page.scope, page.team, page.kind];
   return {
     version: '1.0',
     source: 'custom',
@@ -80,6 +80,7 @@ export function chatbotNotification(page: NotificationMessage): ChatbotNotificat
         team: page.team,
         issueType: page.issueType,
         severity: page.severity,
+        scope: page.scope,
         dedupKey: page.dedupKey,
       },
       enableCustomActions: false,

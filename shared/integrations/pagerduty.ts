@@ -70,6 +70,7 @@ function pageEvent(page: NotificationMessage, routingKey: string): PagerDutyEven
       class: page.issueType,
       custom_details: {
         impact: page.impact,
+        scope: page.scope,
         failing: page.locations.failing,
         healthy: page.locations.healthy,
         firstSeen: page.firstSeen,

@@ -48,7 +48,7 @@ describe('chat-forwarder', () => {
         title: page.subject,
         description: [
           '**high** dns incident on `dns-example-com` (service-wide)',
-          '**Failing in:** ap-southeast-1, eu-west-1, us-east-1',
+          '**Scope:** global, **failing in:** ap-southeast-1, eu-west-1, us-east-1',
           '**Healthy in:** none',
           '**Since:** 2026-03-01T12:00:00.120Z',
           '**Errors:** DNS_TIMEOUT',
@@ -63,7 +63,7 @@ describe('chat-forwarder', () => {
             /^Browse the \[metrics of dns-example-com\]\(https:\/\/us-east-1\.console\.aws\.amazon\.com\/.*#metricsV2/,
           ),
         ],
-        keywords: ['high', 'dns', 'network-team', 'escalate'],
+        keywords: ['high', 'dns', 'global', 'network-team', 'escalate'],
       },
       metadata: {
         threadId: '20260301T120030Z-dns-a4abc0f3',
@@ -74,6 +74,7 @@ describe('chat-forwarder', () => {
           team: 'network-team',
           issueType: 'dns',
           severity: 'high',
+          scope: 'global',
           dedupKey: '20260301T120030Z-dns-a4abc0f3:escalate',
         },
         enableCustomActions: false,

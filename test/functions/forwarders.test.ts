@@ -126,6 +126,7 @@ describe('pagerduty-forwarder', () => {
           class: 'connectivity',
           custom_details: {
             impact: 'complete outage',
+            scope: 'global',
             failing: ['eu-west-1', 'us-east-1'],
             healthy: [],
             firstSeen: '2026-03-01T12:00:00.412Z',
