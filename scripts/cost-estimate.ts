@@ -16,9 +16,11 @@ import { LATENCY_PHASES, type LatencyPhase, METRICS } from '../shared/domain/met
 export const PRICES_US_EAST_1 = {
   lambdaArmGbSecond: 0.0000133334,
   lambdaPerMillionRequests: 0.2,
-  /** First 10,000 custom metrics; the next 240,000 cost $0.10. */
+  /** First 10,000 custom metrics; the next 240,000 cost $0.10, the next 750,000 $0.05, the rest $0.02. */
   metricPerMonth: 0.3,
   metricPerMonthAfter10k: 0.1,
+  metricPerMonthAfter250k: 0.05,
+  metricPerMonthAfter1M: 0.02,
   putMetricDataPer1000Requests: 0.01,
   /** Standard-resolution alarm, per metric it evaluates (a metric-math alarm pays for each metric). */
   alarmMetricPerMonth: 0.1,
@@ -92,6 +94,11 @@ export interface Scenario {
   readonly logRetentionDays: number;
   /** Bytes of one metric datum in a PutMetricData request. */
   readonly datumBytes: number;
+  /**
+   * Dashboards of the monitors stacks, as `cdk synth` splits them within CloudWatch's dashboard
+   * limits (docs/deploy.md, "How the stacks split"); the `netprobe` index comes on top.
+   */
+  readonly monitorDashboards: number;
 }
 
 /** 50 monitors × 5 regions, every minute: 20 HTTPS, 10 HTTPS behind a CDN, 10 DNS, 10 TCP. */
@@ -122,6 +129,20 @@ export const EXAMPLE_SCENARIO: Scenario = {
   logKbPerInvocation: 2,
   logRetentionDays: 30,
   datumBytes: 200,
+  monitorDashboards: 1,
+};
+
+/**
+ * The example's mix 200 times over: 10,000 monitors × 5 regions. Only its CloudWatch lines are
+ * shown (formatCloudWatchAtScale): at this size the runner, the escalator and the table work
+ * differently (the dispatcher, issue 12) and the example's per-run assumptions no longer hold.
+ * 225 monitors dashboards is what the synth plans for this mix (225 monitors stacks, one page each).
+ */
+export const SCALE_SCENARIO: Scenario = {
+  ...EXAMPLE_SCENARIO,
+  name: '10,000 monitors × 5 regions, every minute',
+  monitors: EXAMPLE_SCENARIO.monitors.map((group) => ({ ...group, count: group.count * 200 })),
+  monitorDashboards: 225,
 };
 
 /** AWS bills a month as 730 hours. */
@@ -217,15 +238,14 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
 
   // CloudWatch metrics
   const metrics = metricCount(s);
-  const tierOne = Math.min(metrics, 10_000);
-  const metricsUsd = tierOne * p.metricPerMonth + Math.max(0, metrics - 10_000) * p.metricPerMonthAfter10k;
+  const metricsUsd = metricTiersUsd(metrics, p);
   const breakdown = s.monitors
     .map((g) => `${g.count} ${groupName(g)} × ${metricsPerMonitorRegion(g, s.phaseLatency).length}`)
     .join(' + ');
   add(
     'CloudWatch',
     'custom metrics',
-    `(${breakdown}) × ${s.regions} regions = ${n(metrics)} metrics (phaseLatency ${phaseLatencyLabel(s.phaseLatency)}) × $${p.metricPerMonth}`,
+    `(${breakdown}) × ${s.regions} regions = ${n(metrics)} metrics (phaseLatency ${phaseLatencyLabel(s.phaseLatency)}) × $${p.metricPerMonth}${metrics > 10_000 ? ' (tiered past 10,000)' : ''}`,
     metricsUsd,
   );
   const putRequests = invocations * Math.ceil(metrics / s.regions / 1000);
@@ -259,7 +279,13 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     `${s.regions} × ${Math.min(10, monitors)} (runs arriving) + ${s.regions} × 2 (runner) + 3 (escalator) = ${watchdogMetrics} alarm metrics × $${p.alarmMetricPerMonth}`,
     watchdogMetrics * p.alarmMetricPerMonth,
   );
-  add('CloudWatch', 'dashboard', `1 × $${p.dashboardPerMonth}`, p.dashboardPerMonth);
+  const dashboards = 1 + s.monitorDashboards;
+  add(
+    'CloudWatch',
+    'dashboards',
+    `(1 index + ${n(s.monitorDashboards)} monitors dashboards) × $${p.dashboardPerMonth}`,
+    dashboards * p.dashboardPerMonth,
+  );
   const logGb = ((invocations + escalatorInvocations) * s.logKbPerInvocation) / 1024 / 1024;
   add(
     'CloudWatch',
@@ -326,6 +352,61 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     transferGb * p.interRegionTransferPerGb,
   );
   return lines;
+}
+
+/** Custom metrics by AWS's tiers: 10,000 at the first price, 240,000 at the next, 750,000, then the rest. */
+export function metricTiersUsd(metrics: number, p: Prices = PRICES_US_EAST_1): number {
+  const tiers: [number, number][] = [
+    [10_000, p.metricPerMonth],
+    [240_000, p.metricPerMonthAfter10k],
+    [750_000, p.metricPerMonthAfter250k],
+    [Number.POSITIVE_INFINITY, p.metricPerMonthAfter1M],
+  ];
+  let left = metrics;
+  let usdTotal = 0;
+  for (const [size, price] of tiers) {
+    const inTier = Math.min(left, size);
+    usdTotal += inTier * price;
+    left -= inTier;
+  }
+  return usdTotal;
+}
+
+/** The CloudWatch lines that grow with the number of monitors, per scenario: the page's at-scale table. */
+export const AT_SCALE_ITEMS = [
+  'custom metrics',
+  'PutMetricData calls',
+  'monitor alarms',
+  'watchdog alarms',
+  'dashboards',
+] as const;
+
+export function formatCloudWatchAtScale(
+  scenarios: readonly Scenario[],
+  p: Prices = PRICES_US_EAST_1,
+): string {
+  const columns = scenarios.map((s) => {
+    const lines = estimateCost(s, p);
+    return new Map(lines.map((line) => [line.item, line]));
+  });
+  const monitorsOf = (s: Scenario) => s.monitors.reduce((sum, g) => sum + g.count, 0);
+  const rows = AT_SCALE_ITEMS.map(
+    (item) => `| ${item} | ${columns.map((c) => usd(c.get(item)?.usd ?? 0)).join(' | ')} |`,
+  );
+  const sum = columns.map((c) => AT_SCALE_ITEMS.reduce((t, item) => t + (c.get(item)?.usd ?? 0), 0));
+  return [
+    `| CloudWatch, per month | ${scenarios.map((s) => `${n(monitorsOf(s))} monitors`).join(' | ')} |`,
+    `|---|${scenarios.map(() => '---').join('|')}|`,
+    ...rows,
+    `| **total** | ${sum.map((v) => `**${usd(v)}**`).join(' | ')} |`,
+    '',
+    ...scenarios.flatMap((s, index) => [
+      `**${s.name}**:`,
+      '',
+      ...AT_SCALE_ITEMS.map((item) => `- ${item}: ${columns[index]?.get(item)?.arithmetic ?? ''}`),
+      '',
+    ]),
+  ].join('\n');
 }
 
 export function total(lines: readonly CostLine[]): number {
@@ -433,6 +514,6 @@ if (import.meta.main) {
           null,
           2,
         )
-      : `${formatMarkdown(scenario, lines)}\n\n${formatPhaseLatencyComparison(scenario, comparison)}`,
+      : `${formatMarkdown(scenario, lines)}\n\n${formatPhaseLatencyComparison(scenario, comparison)}\n\n${formatCloudWatchAtScale([scenario, SCALE_SCENARIO])}`,
   );
 }

@@ -6,11 +6,14 @@ import {
   comparePhaseLatency,
   EXAMPLE_SCENARIO,
   estimateCost,
+  formatCloudWatchAtScale,
   formatMarkdown,
   formatPhaseLatencyComparison,
   MINUTES_PER_MONTH,
   metricsPerMonitorRegion,
+  metricTiersUsd,
   PRICES_US_EAST_1,
+  SCALE_SCENARIO,
   total,
 } from '../../scripts/cost-estimate.ts';
 
@@ -75,6 +78,26 @@ describe('cost estimate', () => {
     expect(line(estimateCost(bigger), 'custom metrics').usd).toBeCloseTo(10_000 * 0.3 + 6000 * 0.1, 10);
   });
 
+  it('prices metrics by every tier: 10,000, 240,000, 750,000, then the rest', () => {
+    expect(metricTiersUsd(320_000)).toBeCloseTo(10_000 * 0.3 + 240_000 * 0.1 + 70_000 * 0.05, 10);
+    expect(metricTiersUsd(1_500_000)).toBeCloseTo(3000 + 24_000 + 750_000 * 0.05 + 500_000 * 0.02, 10);
+  });
+
+  it('bills the netprobe index and every monitors dashboard', () => {
+    expect(line(lines, 'dashboards').usd).toBe(2 * 3);
+    expect(line(estimateCost(SCALE_SCENARIO), 'dashboards').arithmetic).toBe(
+      '(1 index + 225 monitors dashboards) × $3 = $678.00',
+    );
+  });
+
+  it('shows the CloudWatch lines at 50 and 10,000 monitors side by side', () => {
+    const table = formatCloudWatchAtScale([EXAMPLE_SCENARIO, SCALE_SCENARIO]).split('\n');
+    expect(table[0]).toBe('| CloudWatch, per month | 50 monitors | 10,000 monitors |');
+    // 200 × the example's 650 alarm metrics
+    expect(table).toContain('| monitor alarms | $65.00 | $13000.00 |');
+    expect(line(estimateCost(SCALE_SCENARIO), 'custom metrics').usd).toBeCloseTo(30_500, 10);
+  });
+
   it('scales with the interval: every 5 minutes costs a fifth in runs and writes, the same in metrics', () => {
     const slower = estimateCost({ ...EXAMPLE_SCENARIO, intervalMinutes: 5 });
     expect(line(slower, 'probe-runner requests').usd).toBeCloseTo(
@@ -127,7 +150,7 @@ describe('cost estimate with metrics.phaseLatency', () => {
 
     // Alarms, runs and writes do not depend on the choice; fewer datums cross regions.
     const lines = estimateCost({ ...EXAMPLE_SCENARIO, phaseLatency: [] });
-    for (const item of ['monitor alarms', 'PutMetricData calls', 'writes', 'dashboard']) {
+    for (const item of ['monitor alarms', 'PutMetricData calls', 'writes', 'dashboards']) {
       expect(line(lines, item).usd).toBe(line(estimateCost(EXAMPLE_SCENARIO), item).usd);
     }
     expect(line(lines, 'custom metrics').arithmetic).toContain("700 metrics (phaseLatency 'none')");
