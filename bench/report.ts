@@ -10,6 +10,7 @@ import { type FirstProbeResults, firstProbeGoalRows, firstProbeSection } from '.
 import type { LoadCell } from './load.ts';
 import type { Machine } from './machine.ts';
 import { fmt, median, pairedAbsDiffs, quantile } from './stats.ts';
+import { type SynthRun, synthSection } from './synth.ts';
 
 export interface MixedRun {
   result: CellResult;
@@ -32,6 +33,8 @@ export interface BenchResults {
   initParts: InitPart[];
   /** Section 5: the first probe of fresh processes against one-shot curl and dig. */
   firstProbe?: FirstProbeResults;
+  /** Section 6: `cdk synth` of generated configs (bench/synth.ts). */
+  synth?: SynthRun[];
   /** Load average at the start of each section, by the section's log line ("1. fidelity…"). */
   sectionLoad: Record<string, string>;
 }
@@ -610,6 +613,7 @@ export function renderReport(r: BenchResults, findings: string): string {
     '## 4. Cold start of the Lambda functions',
     coldStartSection(r.coldStart, r.initParts),
     ...(r.firstProbe ? ['## 5. The first probe of a fresh process', firstProbeSection(r.firstProbe)] : []),
+    ...(r.synth ? ['## 6. cdk synth at scale', synthSection(r.synth)] : []),
     '## What limits the missed goals',
     findings,
     '',

@@ -19,10 +19,13 @@ import { measureLoad } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { ensureTool, installSignalHandlers, isShuttingDown, onShutdown, shutdown } from './proc.ts';
 import { type BenchResults, renderReport } from './report.ts';
+import { measureSynth } from './synth.ts';
 import { startTargets } from './targets.ts';
 
 const REPORT = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
 const LOAD_DELAY_MS = 100;
+/** Monitors in the synth-at-scale section: about the example's size, and the issue-13 target. */
+const SYNTH_SIZES = [50, 10_000];
 const FIDELITY = { samples: 30, warmup: 3 };
 /** Fresh processes per runner and target in section 5 (median of 15, as the goal asks). */
 const FIRST_PROBE_RUNS = 15;
@@ -175,6 +178,9 @@ async function main(): Promise<void> {
     log,
   });
 
+  section('6. cdk synth at scale');
+  const synth = await measureSynth(SYNTH_SIZES, dir, log);
+
   const results: BenchResults = {
     startedAt,
     durationS: (performance.now() - t0) / 1000,
@@ -188,6 +194,7 @@ async function main(): Promise<void> {
     coldStart,
     initParts,
     firstProbe,
+    synth,
     sectionLoad,
   };
   const report = renderReport(results, writeFindings(results));
