@@ -91,7 +91,8 @@ function configPlugin(configFile: string): Plugin {
   return {
     name: 'bench-monitors-config',
     setup(b) {
-      b.onResolve({ filter: /monitors\.config\.ts$/ }, () => ({ path: configFile }));
+      // `#monitors-config` (package.json `imports`), or a direct import of monitors.config.ts.
+      b.onResolve({ filter: /^#monitors-config$|monitors\.config\.ts$/ }, () => ({ path: configFile }));
     },
   };
 }
