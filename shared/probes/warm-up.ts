@@ -69,9 +69,37 @@ export interface WarmUpReport {
   steps: WarmUpStep[];
 }
 
+type Path = 'http' | 'https' | 'tcp' | 'tls' | 'dns' | 'getaddrinfo';
+const ALL_PATHS: readonly Path[] = ['http', 'https', 'tcp', 'tls', 'dns', 'getaddrinfo'];
+
+/** The code paths `specs` will time (every one without specs): a one-URL check warms only its own. */
+function pathsFor(specs: readonly ProbeSpec[]): Set<Path> {
+  if (specs.length === 0) return new Set(ALL_PATHS);
+  const paths = new Set<Path>();
+  for (const spec of specs) {
+    if (spec.kind === 'dns') paths.add(spec.server ? 'dns' : 'getaddrinfo');
+    else {
+      const host = spec.kind === 'tcp' ? spec.host : hostOf(spec.url);
+      if (net.isIP(host) === 0) paths.add('getaddrinfo');
+      if (spec.kind === 'tcp') paths.add(spec.tls ? 'tls' : 'tcp');
+      else paths.add(spec.url.startsWith('https:') ? 'https' : 'http');
+    }
+  }
+  return paths;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
+}
+
 /**
- * Runs every prober once over loopback and builds the secure contexts `specs` will use, so the first
- * real probe measures the network only. Never throws; resolves within about WARM_UP_TIMEOUT_MS.
+ * Runs each prober `specs` need once over loopback (every prober without specs) and builds the secure
+ * contexts they will use, so the first real probe measures the network only. Never throws; resolves
+ * within about WARM_UP_TIMEOUT_MS.
  */
 export async function warmUp(specs: readonly ProbeSpec[] = []): Promise<WarmUpReport> {
   const started = performance.now();
@@ -82,16 +110,17 @@ export async function warmUp(specs: readonly ProbeSpec[] = []): Promise<WarmUpRe
     steps.push({ name: 'loopback servers', ok: false, detail: servers.message });
     return { ms: performance.now() - started, steps };
   }
+  const warm: Record<Path, () => Promise<WarmUpStep>> = {
+    http: () => probeStep('http', httpSpec(`http://${LOOPBACK}:${servers.tcp}/`)),
+    https: () => probeStep('https', httpSpec(`https://${LOOPBACK}:${servers.tls}/`)),
+    tcp: () => probeStep('tcp', tcpSpec(servers.tcp)),
+    tls: () => probeStep('tls', { ...tcpSpec(servers.tls), tls: insecure() }),
+    dns: () => probeStep('dns', dnsSpec(servers.dns)),
+    getaddrinfo: systemResolver,
+  };
   try {
-    const results = await Promise.all([
-      probeStep('http', httpSpec(`http://${LOOPBACK}:${servers.tcp}/`)),
-      probeStep('https', httpSpec(`https://${LOOPBACK}:${servers.tls}/`)),
-      probeStep('tcp', tcpSpec(servers.tcp)),
-      probeStep('tls', { ...tcpSpec(servers.tls), tls: insecure() }),
-      probeStep('dns', dnsSpec(servers.dns)),
-      systemResolver(),
-    ]);
-    steps.push(...results);
+    const needed = pathsFor(specs);
+    steps.push(...(await Promise.all(ALL_PATHS.filter((p) => needed.has(p)).map((p) => warm[p]()))));
   } finally {
     await servers.close();
     await settled(handlesBefore);

@@ -73,6 +73,27 @@ describe('warmUp', () => {
     expect(process.getActiveResourcesInfo().length).toBeLessThanOrEqual(before);
   });
 
+  it('warms only the paths its specs will time: one http:// URL to an IP literal is the http path alone', async () => {
+    const report = await warmUp([
+      {
+        kind: 'http',
+        url: 'http://127.0.0.1:1/',
+        method: 'GET',
+        headers: {},
+        maxRedirects: 0,
+        maxBodyBytes: 1024,
+        tls: { insecure: false, certWarnDays: 21, certCriticalDays: 7 },
+        timeoutMs: 1000,
+        assert: {},
+        thresholds: {},
+      },
+    ]);
+    expect(report.steps.map((s) => [s.name, s.ok])).toEqual([
+      ['secure context', true],
+      ['http', true],
+    ]);
+  });
+
   it('reports an unusable ca bundle of a spec instead of throwing (the probe itself will say it)', async () => {
     const report = await warmUp([
       {
