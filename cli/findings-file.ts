@@ -5,7 +5,12 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Finding } from '../shared/domain/finding.ts';
-import { FindingsFileError, parseFindingLine } from '../shared/domain/replay.ts';
+import {
+  BadLines,
+  completeFinding,
+  FindingsFileError,
+  parseFindingLine,
+} from '../shared/domain/findings-input.ts';
 import { UsageError } from './exit.ts';
 
 export interface ReadOptions {
@@ -31,12 +36,21 @@ export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncG
   }
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let n = 0;
+  // Every bad line is reported (up to 20, with its number), so the whole file is read first.
+  const bad = new BadLines();
   try {
     for await (const line of lines) {
       n++;
-      const finding = opts.validate ? parseFindingLine(line, n) : parseTrusted(line);
+      let finding: Finding | null = null;
+      try {
+        finding = opts.validate ? parseFindingLine(line, n) : parseTrusted(line);
+      } catch (err) {
+        if (!(err instanceof FindingsFileError)) throw err;
+        bad.add(err);
+      }
       if (finding) yield finding;
     }
+    bad.check();
   } catch (err) {
     if (err instanceof FindingsFileError) throw new UsageError(`--findings ${path}: ${err.message}`);
     throw err;
@@ -46,6 +60,7 @@ export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncG
   }
 }
 
+/** A line the first pass checked: parsed and completed, not checked again. */
 function parseTrusted(line: string): Finding | null {
-  return line.trim() === '' ? null : (JSON.parse(line) as Finding);
+  return line.trim() === '' ? null : completeFinding(JSON.parse(line));
 }

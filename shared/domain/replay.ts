@@ -4,14 +4,11 @@
  * an in-memory store (and prints these lines), tests drive the policy the same way, and the offline
  * demo lab runs it on its embedded DynamoDB with a notifier that renders each page as SNS would.
  */
-import * as z from 'zod';
-import { NetprobeError } from '../errors.ts';
 import { ManualClock } from '../ports/clock.ts';
 import type { Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
 import type { Store } from '../ports/store.ts';
-import { ERROR_CODES, LAYERS, PROBE_KINDS, STATUSES } from '../probes/types.ts';
 import { EscalationEngine } from './escalation.ts';
-import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
+import type { Finding, IssueType } from './finding.ts';
 import { type EscalationConfig, lookbackMs } from './incident-assess.ts';
 import type { IncidentScope } from './policy.ts';
 import { compareTimeline, TimelineScan } from './timeline.ts';
@@ -169,72 +166,4 @@ function lineOf(n: Notification): ReplayLine {
     incidentId: n.incidentId,
     locations: n.locations.failing,
   };
-}
-
-// ---------------------------------------------------------------- reading a timeline
-
-/** A findings file that is not valid NDJSON of findings; `line` is 1-based. */
-export class FindingsFileError extends NetprobeError {
-  override name = 'FindingsFileError';
-  readonly line: number;
-  constructor(line: number, message: string) {
-    super('findings_file_invalid', `line ${line}: ${message}`);
-    this.line = line;
-  }
-}
-
-const isoInstant = z
-  .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
-    'expected an ISO-8601 timestamp with zone',
-  )
-  .refine((s) => Number.isFinite(Date.parse(s)), 'not a real date');
-
-const findingSchema = z
-  .looseObject({
-    monitorId: z.string().min(1),
-    location: z.string().min(1),
-    startedAt: isoInstant,
-    probe: z.enum(PROBE_KINDS),
-    target: z.string(),
-    status: z.enum(STATUSES),
-    timings: z.looseObject({ total: z.number().nonnegative() }),
-    error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).nullable(),
-    layer: z.enum(LAYERS).nullable(),
-    details: z.looseObject({ kind: z.enum(PROBE_KINDS) }),
-    issueType: z.enum(ISSUE_TYPES).nullable(),
-    diagnosis: z.string().nullable(),
-  })
-  .refine((f) => f.status !== 'down' || f.issueType !== null, {
-    path: ['issueType'],
-    message: 'required when status is down (the escalation table is keyed by it)',
-  });
-
-/** Parses `netprobe run --json` output: one finding per line, blank lines skipped. */
-export function readNdjsonFindings(text: string): Finding[] {
-  const findings: Finding[] = [];
-  for (const [index, line] of text.split(/\r?\n/).entries()) {
-    const finding = parseFindingLine(line, index + 1);
-    if (finding) findings.push(finding);
-  }
-  return findings;
-}
-
-/** One line of a findings file (1-based `lineNumber`, for the error): a finding, or null when blank. */
-export function parseFindingLine(line: string, lineNumber: number): Finding | null {
-  if (line.trim() === '') return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch (error) {
-    throw new FindingsFileError(lineNumber, `not JSON (${(error as Error).message})`);
-  }
-  const parsed = findingSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `${issue.path.join('.')}: ` : '';
-    throw new FindingsFileError(lineNumber, `${where}${issue?.message ?? 'not a finding'}`);
-  }
-  return parsed.data as unknown as Finding;
 }

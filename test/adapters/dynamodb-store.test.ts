@@ -12,8 +12,8 @@ import { keys, TABLE_DESIGN } from '../../shared/adapters/table-design.ts';
 import { EscalationEngine } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
+import { readNdjsonFindings } from '../../shared/domain/findings-input.ts';
 import type { Incident } from '../../shared/domain/incident.ts';
-import { readNdjsonFindings } from '../../shared/domain/replay.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
 import {

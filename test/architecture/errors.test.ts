@@ -10,7 +10,7 @@ import { RetryTimeExhaustedError } from '../../shared/adapters/retry.ts';
 import { UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
 import { ConfigError } from '../../shared/config/errors.ts';
 import { parseTargetUrl } from '../../shared/config/url.ts';
-import { FindingsFileError } from '../../shared/domain/replay.ts';
+import { FindingsFileError } from '../../shared/domain/findings-input.ts';
 import { NetprobeError } from '../../shared/errors.ts';
 import { FindingsNotSpilledError } from '../../shared/ports/spill.ts';
 import { FindingsNotStoredError, InvalidCursorError } from '../../shared/ports/store.ts';
@@ -21,7 +21,7 @@ describe('one error base: every error netprobe throws on purpose is a NetprobeEr
   it.each([
     [new ConfigError([{ path: 'monitors[0].id', message: 'required' }]), 'ConfigError', 'config_invalid'],
     [new InvalidCursorError('cursor: not ours'), 'InvalidCursorError', 'cursor_invalid'],
-    [new FindingsFileError(3, 'not JSON'), 'FindingsFileError', 'findings_file_invalid'],
+    [new FindingsFileError([{ line: 3, message: 'not JSON' }]), 'FindingsFileError', 'findings_file_invalid'],
     [
       new RetryTimeExhaustedError('40 ms left: no time for a retry'),
       'RetryTimeExhaustedError',
@@ -46,7 +46,7 @@ describe('one error base: every error netprobe throws on purpose is a NetprobeEr
   });
 
   it('keeps the messages and the cause', () => {
-    expect(new FindingsFileError(3, 'not JSON').message).toBe('line 3: not JSON');
+    expect(new FindingsFileError([{ line: 3, message: 'not JSON' }]).message).toBe('line 3: not JSON');
     const published = new MetricsPublishError(2, 10, cause);
     expect(published.message).toBe('2 of 10 metric datums not published: ThrottlingException');
     expect(published.cause).toBe(cause);

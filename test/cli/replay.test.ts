@@ -196,4 +196,37 @@ describe('netprobe replay', () => {
     expect(r.stderr).toContain(`netprobe: --findings ${path}: ${message}`);
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
+
+  it('reports every bad line of a file with its number (exit 2), and replays minimal lines', async () => {
+    const path = join(dir, 'hand-written.ndjson');
+    const line = (minute: number, extra: object) =>
+      JSON.stringify({
+        monitorId: 'www',
+        location: 'eu-west-1',
+        startedAt: new Date(T0 + minute * MINUTE).toISOString(),
+        ...extra,
+      });
+    await writeFile(
+      path,
+      `${line(0, { status: 'down' })}\n${line(1, { status: 'maybe' })}\n${line(2, { status: 'up' })}\n`,
+    );
+    const bad = await runCli(['replay', '--findings', path], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`--findings ${path}: line 1: error.code: required when status is not up`);
+    expect(bad.stderr).toContain('line 2: status:');
+    expect(bad.stderr).not.toMatch(STACK_FRAME);
+
+    const good = Array.from({ length: 24 }, (_, m) =>
+      line(m, m < 20 ? { status: 'down', error: { code: 'TCP_REFUSED' } } : { status: 'up' }),
+    );
+    await writeFile(path, `${good.join('\n')}\n`);
+    const r = await runCli(['replay', '--findings', path, '--json'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const [escalate] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(Object.keys(escalate)).toEqual(REPLAY_JSON_KEYS);
+    expect(escalate).toMatchObject({ kind: 'escalate', issueType: 'tcp', scope: 'global', monitorId: 'www' });
+  });
 });

@@ -4,13 +4,8 @@ import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import type { EscalationConfig } from '../../shared/domain/escalation.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
-import {
-  FindingsFileError,
-  MAX_REPLAY_MINUTES,
-  type ReplayLine,
-  readNdjsonFindings,
-  replay,
-} from '../../shared/domain/replay.ts';
+import { FindingsFileError, readNdjsonFindings } from '../../shared/domain/findings-input.ts';
+import { MAX_REPLAY_MINUTES, type ReplayLine, replay } from '../../shared/domain/replay.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
 import { REPLAY_JSON_KEYS } from '../fixtures/replay.ts';
 
@@ -200,6 +195,70 @@ describe('replay', () => {
   });
 });
 
+describe('replay input a person can write', () => {
+  it('accepts minimal lines: monitorId, location, startedAt, status, and error.code when not up', () => {
+    const text = [
+      '{"monitorId":"shop","location":"eu-west-1","startedAt":"2026-11-24T12:00:00Z","status":"up"}',
+      '{"monitorId":"shop","location":"eu-west-1","startedAt":"2026-11-24T12:01:00Z","status":"down","error":{"code":"TCP_REFUSED"}}',
+      '{"monitorId":"shop","location":"us-east-1","startedAt":"2026-11-24T12:01:00Z","status":"down","error":{"code":"DNS_TIMEOUT"}}',
+      '{"monitorId":"shop","location":"us-east-1","startedAt":"2026-11-24T12:02:00Z","status":"degraded","error":{"code":"LATENCY_HIGH"}}',
+    ].join('\n');
+    const findings = readNdjsonFindings(text);
+    expect(findings.map((f) => [f.status, f.error?.code ?? null, f.layer, f.issueType])).toEqual([
+      ['up', null, null, null],
+      ['down', 'TCP_REFUSED', 'transport', 'tcp'],
+      ['down', 'DNS_TIMEOUT', 'dns', 'dns'],
+      ['degraded', 'LATENCY_HIGH', 'application', 'tcp'],
+    ]);
+    expect(findings[1]).toMatchObject({ probe: 'http', target: 'shop', error: { message: 'TCP_REFUSED' } });
+  });
+
+  it('replays minimal lines like full ones: 12 minutes of DNS timeouts in 3 regions page network-team', async () => {
+    const lines: string[] = [];
+    for (let m = 0; m < 14; m++) {
+      for (const location of ['eu-west-1', 'us-east-1', 'ap-southeast-1']) {
+        const startedAt = new Date(Date.parse('2026-11-24T12:00:00Z') + m * MIN).toISOString();
+        const failing = m < 12;
+        lines.push(
+          JSON.stringify({
+            monitorId: 'www',
+            location,
+            startedAt,
+            status: failing ? 'down' : 'up',
+            ...(failing ? { error: { code: 'DNS_TIMEOUT' } } : {}),
+          }),
+        );
+      }
+    }
+    const replayed = await replay(readNdjsonFindings(lines.join('\n')), DEFAULTS, inMemory());
+    expect(replayed.map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual([
+      'escalate:network-team:dns',
+      'resolve:network-team:dns',
+    ]);
+  });
+
+  it('reports every bad line with its number, up to 20, then how many more', () => {
+    const bad = '{"monitorId":"shop","location":"eu-west-1","startedAt":"noon","status":"up"}';
+    const ok = '{"monitorId":"shop","location":"eu-west-1","startedAt":"2026-11-24T12:00:00Z","status":"up"}';
+    const text = [ok, bad, '{', ok, ...Array.from({ length: 22 }, () => bad)].join('\n');
+    let error: unknown;
+    try {
+      readNdjsonFindings(text);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(FindingsFileError);
+    const lines = (error as Error).message.split('\n');
+    expect(lines).toHaveLength(21);
+    expect(lines[0]).toBe('line 2: startedAt: expected an ISO-8601 timestamp with zone');
+    expect(lines[1]).toMatch(/^line 3: not JSON/);
+    expect(lines[2]).toBe('line 5: startedAt: expected an ISO-8601 timestamp with zone');
+    expect(lines[19]).toMatch(/^line 22: /);
+    expect(lines[20]).toBe('… and 4 more bad lines');
+    expect((error as FindingsFileError).line).toBe(2);
+  });
+});
+
 describe('readNdjsonFindings', () => {
   const good = fixture('dns-outage-12min').split('\n')[20] as string;
   const down = JSON.parse(good) as Record<string, unknown>;
@@ -226,10 +285,12 @@ describe('readNdjsonFindings', () => {
       JSON.stringify({ ...down, startedAt: '2026-13-45T12:00:00Z' }),
       /^line 1: startedAt: not a real date$/,
     ],
+    // Issue 14, on purpose (was: issueType required when down): the type is derived from the code;
+    // the code itself is what a failing line must carry.
     [
-      'a down finding without issueType',
-      JSON.stringify({ ...down, issueType: null }),
-      /^line 1: issueType: required when status is down/,
+      'a down finding without error code',
+      JSON.stringify({ ...down, error: null }),
+      /^line 1: error\.code: required when status is not up/,
     ],
     [
       'an unknown error code',
