@@ -12,6 +12,7 @@
  * hold up the shard. The engine reads each monitor's whole recent history, so retried, duplicated or
  * reordered records change nothing.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { readStreamRecord } from '../../shared/adapters/dynamodb-stream.ts';
@@ -169,20 +170,24 @@ export async function escalate(
 
 export function createHandler(source: DepsSource<EscalatorDeps>, options: HandlerOptions = {}) {
   const { deps, logger, time } = handlerSetup('escalator', source, options);
-  return middy<EscalatorEvent, DynamoDBBatchResponse | TickSummary>()
-    .use(time.middleware())
-    .use(
-      logInvocation<EscalatorEvent, DynamoDBBatchResponse | TickSummary>(logger, {
-        describeEvent: (event) =>
-          isStream(event)
-            ? { trigger: 'stream', records: event.Records.length }
-            : {
-                trigger: isSchedule(event) ? 'schedule' : 'unknown',
-                time: (event as { time?: string }).time,
-              },
-      }),
-    )
-    .handler((event) => escalate(event, deps(), logger));
+  return (
+    middy<EscalatorEvent, DynamoDBBatchResponse | TickSummary>()
+      // Request id and cold-start flag on every line of the invocation (Powertools).
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(time.middleware())
+      .use(
+        logInvocation<EscalatorEvent, DynamoDBBatchResponse | TickSummary>(logger, {
+          describeEvent: (event) =>
+            isStream(event)
+              ? { trigger: 'stream', records: event.Records.length }
+              : {
+                  trigger: isSchedule(event) ? 'schedule' : 'unknown',
+                  time: (event as { time?: string }).time,
+                },
+        }),
+      )
+      .handler((event) => escalate(event, deps(), logger))
+  );
 }
 
 /** The Lambda's: from the environment and the bundled config. */

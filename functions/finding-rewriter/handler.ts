@@ -9,6 +9,7 @@
  * after maxReceiveCount sends it to the dead-letter queue, whose alarm pages the owning team. A
  * message that is not a spill message also goes there (no retry makes it one), for a human to read.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { parseSpillMessage } from '../../shared/adapters/sqs-spill.ts';
@@ -57,15 +58,19 @@ export async function rewrite(
 
 export function createHandler(source: DepsSource<FindingRewriterDeps>, options: HandlerOptions = {}) {
   const { deps, logger, time } = handlerSetup('finding-rewriter', source, options);
-  return middy<SQSEvent, SQSBatchResponse>()
-    .use(time.middleware())
-    .use(
-      logInvocation<SQSEvent, SQSBatchResponse>(logger, {
-        describeEvent: (event) => ({ messages: event.Records?.length }),
-        describeResult: (result) => ({ failed: result.batchItemFailures.length }),
-      }),
-    )
-    .handler((event, context) => rewrite(event, context, deps(), logger));
+  return (
+    middy<SQSEvent, SQSBatchResponse>()
+      // Request id and cold-start flag on every line of the invocation (Powertools).
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(time.middleware())
+      .use(
+        logInvocation<SQSEvent, SQSBatchResponse>(logger, {
+          describeEvent: (event) => ({ messages: event.Records?.length }),
+          describeResult: (result) => ({ failed: result.batchItemFailures.length }),
+        }),
+      )
+      .handler((event, context) => rewrite(event, context, deps(), logger))
+  );
 }
 
 /** The Lambda's: from the environment and the bundled config. */

@@ -7,6 +7,7 @@
  *   GET  /incidents?limit=&cursor=                                  (routes/incidents.ts)
  * Every error is `{"error": {"code", "message"}}` with 400, 403, 404 or 500 (docs/api.md).
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -70,6 +71,8 @@ export function createHandler(source: DepsSource<ProbeApiDeps>, options: Handler
   });
   return (
     middy<APIGatewayProxyEventV2, ApiResponse>()
+      // Request id and cold-start flag on every line of the invocation (Powertools).
+      .use(injectLambdaContext(logger, { resetKeys: true }))
       .use(time.middleware())
       // Before the log: onError runs in reverse, so the log sees the error before it becomes the answer.
       .use(httpErrors())

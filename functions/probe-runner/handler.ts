@@ -11,6 +11,7 @@
  * whole timeout still fits (else it is listed in `skipped`), and each probe is cut at that deadline,
  * so the findings of whatever ran are always written before Lambda's own timeout.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
@@ -139,33 +140,37 @@ export async function runScheduled(
 
 export function createHandler(source: DepsSource<ProbeRunnerDeps>, options: HandlerOptions = {}) {
   const { deps, logger, time } = handlerSetup('probe-runner', source, options);
-  return middy<unknown, RunSummary>()
-    .use(time.middleware())
-    .use(
-      logInvocation<unknown, RunSummary>(logger, {
-        describeEvent: (event) => {
-          const e = event as Partial<ScheduledRunEvent> | null;
-          return { source: e?.source, time: e?.time, detail: e?.detail };
-        },
-        describeResult: (summary) => ({
-          monitors: summary.monitors,
-          ran: summary.results.length,
-          down: summary.results.filter((r) => r.status === 'down').length,
-          skipped: summary.skipped,
+  return (
+    middy<unknown, RunSummary>()
+      // Request id and cold-start flag on every line of the invocation (Powertools).
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(time.middleware())
+      .use(
+        logInvocation<unknown, RunSummary>(logger, {
+          describeEvent: (event) => {
+            const e = event as Partial<ScheduledRunEvent> | null;
+            return { source: e?.source, time: e?.time, detail: e?.detail };
+          },
+          describeResult: (summary) => ({
+            monitors: summary.monitors,
+            ran: summary.results.length,
+            down: summary.results.filter((r) => r.status === 'down').length,
+            skipped: summary.skipped,
+          }),
         }),
-      }),
-    )
-    .use(
-      flushMetrics(
-        () => ({
-          publisher: deps().metrics,
-          namespace: deps().config.namespace,
-          functionName: 'probe-runner',
-        }),
-        logger,
-      ),
-    )
-    .handler((event, context, { signal }) => runScheduled(event, context, signal, deps(), logger));
+      )
+      .use(
+        flushMetrics(
+          () => ({
+            publisher: deps().metrics,
+            namespace: deps().config.namespace,
+            functionName: 'probe-runner',
+          }),
+          logger,
+        ),
+      )
+      .handler((event, context, { signal }) => runScheduled(event, context, signal, deps(), logger))
+  );
 }
 
 export const handler = createHandler(probingDeps);

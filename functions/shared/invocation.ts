@@ -65,9 +65,12 @@ export function flushReserveMs(remainingMs: number): number {
   return Math.min(3_000, Math.max(250, Math.round(remainingMs * 0.2)));
 }
 
-/** What the store's writes leave, of the time left after the probes, for the spill and the metrics: half, at most 1 s. */
+/**
+ * What the store's writes leave, of the time left after the probes, for the spill (one SQS request)
+ * and the metrics (one PutMetricData): a quarter, at most 500 ms.
+ */
 export function afterWritesMs(remainingMs: number): number {
-  return Math.min(1_000, Math.round(remainingMs / 2));
+  return Math.min(500, Math.round(remainingMs / 4));
 }
 
 function remainingMs(context: Context): number {

@@ -1,27 +1,21 @@
 /**
- * Structured logs for the handlers: one JSON object per line on stdout (CloudWatch Logs keeps it as
- * is, and Logs Insights queries its fields), with secrets redacted on the way out: values under
- * secret-looking keys (authorization, x-amz-security-token, api_key…) and credentials in URLs.
+ * Structured logs for the handlers: Powertools Logger (one JSON object per line, the log level from
+ * the environment: POWERTOOLS_LOG_LEVEL, else the function's AWS_LAMBDA_LOG_LEVEL, else info), with
+ * the invocation's request id and cold-start flag added by its middy middleware (injectLambdaContext,
+ * used first by every handler). Netprobe's formatter keeps the shape the log queries use (`level`
+ * in lower case, `message`, `timestamp`, `function`, then the fields) and redacts every line on the
+ * way out: values under secret-looking keys (authorization, x-amz-security-token, api_key…) and
+ * credentials in URLs (docs/api.md "Logs").
  */
+import { LogFormatter, LogItem, Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import type {
+  ConstructorOptions,
+  LogAttributes,
+  UnformattedAttributes,
+} from '@aws-lambda-powertools/logger/types';
 import { isSecretName, REDACTED, redactUrl } from '../../shared/probes/http-redact.ts';
 
-export type LogLevel = 'info' | 'warn' | 'error';
 export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line (request id, route…). */
-  with(fields: LogFields): Logger;
-}
-
-export interface LoggerOptions {
-  /** Default: process.stdout. */
-  sink?: (line: string) => void;
-  fields?: LogFields;
-  now?: () => Date;
-}
 
 /** Nesting kept in a log line; deeper values are summarised. */
 const MAX_DEPTH = 8;
@@ -49,18 +43,76 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   return out;
 }
 
+/** Netprobe's line: level, message, timestamp, the invocation's keys, then the fields; all redacted. */
+class RedactingFormatter extends LogFormatter {
+  override formatAttributes(attributes: UnformattedAttributes, additional: LogAttributes): LogItem {
+    const context = attributes.lambdaContext;
+    const line = {
+      level: attributes.logLevel.toLowerCase(),
+      message: attributes.message,
+      timestamp: this.formatTimestamp(attributes.timestamp),
+      service: attributes.serviceName,
+      ...(context
+        ? {
+            cold_start: context.coldStart,
+            function_name: context.functionName,
+            function_request_id: context.awsRequestId,
+          }
+        : {}),
+      ...(attributes.xRayTraceId ? { xray_trace_id: attributes.xRayTraceId } : {}),
+      ...additional,
+    };
+    return new LogItem({ attributes: redact(line) as LogAttributes });
+  }
+}
+
+/** Where lines go: stdout in the Lambda (Powertools' console), a test's array in tests. */
+export type LogSink = (line: string) => void;
+
+/** Powertools Logger with netprobe's redacting formatter, and an optional sink for tests. */
+export class Logger extends PowertoolsLogger {
+  readonly #sink: LogSink | undefined;
+
+  constructor(options: ConstructorOptions = {}, sink?: LogSink) {
+    super({ ...options, logFormatter: new RedactingFormatter() } as ConstructorOptions);
+    this.#sink = sink;
+  }
+
+  /** A logger that adds `fields` to every line (request id, route…). */
+  with(fields: LogFields): Logger {
+    return this.createChild({ persistentKeys: fields as LogAttributes }) as Logger;
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new Logger(options, this.#sink);
+  }
+
+  protected override printLog(logLevel: number, log: LogItem): void {
+    if (!this.#sink) {
+      super.printLog(logLevel, log);
+      return;
+    }
+    log.prepareForPrint();
+    this.#sink(JSON.stringify(log.getAttributes()));
+  }
+}
+
+export interface LoggerOptions {
+  /** Default: Powertools' console on stdout. */
+  sink?: LogSink;
+  fields?: LogFields;
+  /** The Powertools service name; default the `function` field, else "netprobe". */
+  serviceName?: string;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const sink = options.sink ?? ((line: string) => void process.stdout.write(`${line}\n`));
-  const now = options.now ?? (() => new Date());
-  const base = options.fields ?? {};
-  const write = (level: LogLevel, message: string, fields: LogFields = {}) => {
-    const entry = redact({ level, message, timestamp: now().toISOString(), ...base, ...fields });
-    sink(JSON.stringify(entry));
-  };
-  return {
-    info: (message, fields) => write('info', message, fields),
-    warn: (message, fields) => write('warn', message, fields),
-    error: (message, fields) => write('error', message, fields),
-    with: (fields) => createLogger({ sink, now, fields: { ...base, ...fields } }),
-  };
+  const fields = options.fields ?? {};
+  return new Logger(
+    {
+      serviceName:
+        options.serviceName ?? (typeof fields.function === 'string' ? fields.function : 'netprobe'),
+      persistentKeys: fields as LogAttributes,
+    },
+    options.sink,
+  );
 }

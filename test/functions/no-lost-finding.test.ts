@@ -170,7 +170,7 @@ const isBatchWrite = (call: DynamoCall) => call.operation === 'BatchWriteItem';
 describe('no lost finding (probe-runner → spill queue → finding-rewriter)', () => {
   it('UnprocessedItems on every attempt: all 30 findings spilled, then written by the re-writer', async () => {
     const monitors = tcpMonitors(30);
-    // 3 s left: the writes may take until 2 s, the rest is for the spill and the metrics.
+    // 3 s left: the writes may take until 2.5 s, the rest is for the spill and the metrics.
     const r = await run(
       monitors,
       (call) => (isBatchWrite(call) ? dynamoFault.nothingProcessed(call) : 'forward'),

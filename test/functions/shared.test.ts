@@ -1,10 +1,12 @@
 /** The handlers' shared pieces: environment parsing, redacting logger, lazy dependencies, time budget. */
 import { describe, expect, it, vi } from 'vitest';
+import { createHandler as createRewriter } from '../../functions/finding-rewriter/handler.ts';
 import { EnvError, readEnv, readTopicArns } from '../../functions/shared/env.ts';
 import { flushReserveMs, probeDeadline } from '../../functions/shared/invocation.ts';
 import { handlerSetup, lazy } from '../../functions/shared/lazy.ts';
 import { createLogger, redact } from '../../functions/shared/logger.ts';
-import { lambdaContext } from './helpers.ts';
+import { MemoryStore } from '../../shared/adapters/memory-store.ts';
+import { captureLogger, lambdaContext } from './helpers.ts';
 
 const ENV = {
   TABLE_NAME: 'netprobe-findings',
@@ -72,12 +74,9 @@ describe('readTopicArns', () => {
 describe('logger', () => {
   it('writes one JSON line per entry with its fields, secrets redacted at any depth', () => {
     const lines: string[] = [];
-    const logger = createLogger({
-      sink: (l) => lines.push(l),
-      now: () => new Date('2026-03-01T12:00:00Z'),
-    }).with({
-      function: 'probe-api',
-    });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-03-01T12:00:00Z'));
+    const logger = createLogger({ sink: (l) => lines.push(l) }).with({ function: 'probe-api' });
     logger.warn('request', {
       headers: {
         authorization: 'AWS4-HMAC-SHA256 Signature=abc',
@@ -87,11 +86,13 @@ describe('logger', () => {
       target: 'https://user:hunter2@example.com/health?api_key=k&x=1',
       nested: { deeper: { client_secret: 's', ok: 1 } },
     });
+    vi.useRealTimers();
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] as string)).toEqual({
       level: 'warn',
       message: 'request',
       timestamp: '2026-03-01T12:00:00.000Z',
+      service: 'netprobe',
       function: 'probe-api',
       headers: { authorization: '[redacted]', 'x-amz-security-token': '[redacted]', accept: '*/*' },
       target: 'https://user:[redacted]@example.com/health?api_key=[redacted]&x=1',
@@ -111,6 +112,42 @@ describe('logger', () => {
       cause: { message: 'socket hang up' },
     });
     expect(out.loop).toEqual({ a: 1, self: '[circular]' });
+  });
+});
+
+describe('Powertools logger on the handlers', () => {
+  it('adds the request id and the cold-start flag to every line of an invocation (injectLambdaContext)', async () => {
+    // What Lambda sets in an on-demand environment; Powertools reports no cold start without it.
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+    const logger = captureLogger();
+    vi.unstubAllEnvs();
+    const handler = createRewriter({ store: new MemoryStore() }, { logger });
+    const first = lambdaContext();
+    const second = lambdaContext();
+    await handler({ Records: [] }, first);
+    await handler({ Records: [] }, second);
+    const byRequest = (id: string) => logger.lines.filter((l) => l.function_request_id === id);
+    expect(byRequest(first.awsRequestId).length).toBeGreaterThanOrEqual(2);
+    expect(byRequest(first.awsRequestId).every((l) => l.cold_start === true)).toBe(true);
+    expect(byRequest(second.awsRequestId).every((l) => l.cold_start === false)).toBe(true);
+    expect(byRequest(second.awsRequestId)[0]).toMatchObject({
+      level: 'info',
+      message: 'invocation',
+      function_name: first.functionName,
+    });
+  });
+
+  it('takes its level from the environment (POWERTOOLS_LOG_LEVEL, as Lambda’s log level control sets it)', () => {
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'WARN');
+    try {
+      const lines: string[] = [];
+      const logger = createLogger({ sink: (l) => lines.push(l) });
+      logger.info('hidden');
+      logger.warn('shown');
+      expect(lines.map((l) => JSON.parse(l).message)).toEqual(['shown']);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
@@ -157,6 +194,7 @@ describe('lazy', () => {
       logger.info('hello');
       expect(JSON.parse(String(write.mock.calls[0]?.[0]))).toMatchObject({
         function: 'escalator',
+        service: 'escalator',
         message: 'hello',
       });
     } finally {
