@@ -61,7 +61,10 @@ function serviceChecks(spec: ProbeSpec, layer: Layer, opts: TriagePlanOptions): 
   if (endpoint === null) return [];
   const checks: TriageCheck[] = [];
   const directResolver = opts.resolvers === undefined ? undefined : opts.resolvers[0];
-  if (!endpoint.literal && !(opts.resolvers !== undefined && directResolver === undefined)) {
+  // The system's resolvers cannot know a special-use name (/etc/hosts, mDNS or a lab serve it):
+  // their NXDOMAIN for it would be evidence against a name that is fine. Named resolvers are asked.
+  const askable = opts.resolvers !== undefined || publicName(endpoint.host);
+  if (!endpoint.literal && askable && !(opts.resolvers !== undefined && directResolver === undefined)) {
     checks.push(directQuery(endpoint.host, directResolver, opts.budgetMs));
   }
   // A name that does not resolve leaves nothing to connect to: the comparison of resolvers is the triage.
@@ -70,6 +73,16 @@ function serviceChecks(spec: ProbeSpec, layer: Layer, opts: TriagePlanOptions): 
   if (endpoint.tls !== undefined && LAYER_ORDER[layer] > LAYER_ORDER.tls)
     checks.push(tlsHandshake(endpoint, endpoint.tls, opts.budgetMs));
   return checks;
+}
+
+/** Special-use names no public resolver answers for (RFC 6761, RFC 6762, RFC 8375, ICANN's .internal). */
+const NON_PUBLIC_SUFFIXES = ['localhost', 'local', 'test', 'invalid', 'internal', 'home.arpa', 'lan'];
+
+/** A name a public resolver can know: more than one label, and not under a special-use suffix. */
+export function publicName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  if (!name.includes('.')) return false;
+  return !NON_PUBLIC_SUFFIXES.some((suffix) => name === suffix || name.endsWith(`.${suffix}`));
 }
 
 /** One tcp probe to every address: its resolve phase is the system-resolver check, its attempts the connect check. */
