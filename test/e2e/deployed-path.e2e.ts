@@ -8,7 +8,7 @@
  *
  * One whole path: the schedule's event → the runner → findings in dynalite → the escalator fed the
  * stream records those writes make (NEW_IMAGE, through the template's filter, in batches, one batch
- * redelivered) → the SNS Publish requests → exactly one page and one resolve → the forwarders
+ * redelivered), and its minute tick → the SNS Publish requests → exactly one page and one resolve → the forwarders
  * subscribed to the topic → PagerDuty's trigger and resolve and the signed webhook. Then each kind
  * of deployment mistake the run exists to catch, made on purpose, is seen to fail it.
  */
@@ -352,6 +352,16 @@ describe('the deployed path, on loopback', () => {
       errorCodes: ['TCP_REFUSED'],
       locations: { failing: [REGION], healthy: [] },
     });
+
+    // The escalator's minute tick, as its schedule invokes it, finds nothing more to send.
+    const escalator = fn('netprobe-escalator');
+    const tick = world.assembly.schedules.find((t) => t.functionName === escalator.name);
+    if (!tick) throw new Error('no schedule targets the escalator');
+    const ticked = succeeded(await invoke(escalator, scheduledEvent(tick, REGION, new Date()))) as {
+      published: unknown[];
+    };
+    expect(ticked.published).toEqual([]);
+    expect(world.sns.publishes).toHaveLength(1);
 
     // 2. The target answers again: one resolve for the same incident, nothing for the healthy monitor.
     const listener = net.createServer((socket) => socket.end()).listen(world.downPort, '127.0.0.1');
