@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { chatbotNotification } from '../../shared/integrations/chatbot.ts';
 import { readTopicMessage } from '../../shared/integrations/topic-message.ts';
-import { EnvError } from '../shared/env.ts';
+import { readChatTopics } from '../shared/env.ts';
 import { logInvocation } from '../shared/invocation.ts';
 import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 
@@ -41,27 +41,6 @@ export function chatPublish(
     case 'other':
       return { skip: message.reason };
   }
-}
-
-/** CHAT_TOPICS: `{"<team topic arn>": "<chat topic arn>"}`, set by infra/constructs/chat-channels.ts. */
-export function readChatTopics(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Record<string, string> {
-  const text = env.CHAT_TOPICS?.trim();
-  if (!text)
-    throw new EnvError(
-      'environment: CHAT_TOPICS is not set (the CDK stack sets it; see docs/integrations.md)',
-    );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new EnvError(`environment: CHAT_TOPICS is not JSON: ${(error as Error).message}`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new EnvError('environment: CHAT_TOPICS must be a JSON object of team topic ARN → chat topic ARN');
-  }
-  return parsed as Record<string, string>;
 }
 
 export function createHandler(source: DepsSource<ChatForwarderDeps>, options: HandlerOptions = {}) {

@@ -57,24 +57,45 @@ export function readSpillQueueUrl(env: Env = process.env): string {
   return url;
 }
 
-/** TOPIC_ARNS: `{"<team>": "arn:aws:sns:<region>:<account>:<topic>"}`. */
-export function readTopicArns(env: Env = process.env): Record<string, string> {
-  const text = required(env, 'TOPIC_ARNS');
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+
+/** A variable holding a JSON object of SNS topic ARNs (`keys` says what its keys are). */
+function topicMap(env: Env, name: string, keys: 'team' | 'topic ARN'): Record<string, string> {
+  const text = required(env, name);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new EnvError(`environment: TOPIC_ARNS is not JSON: ${(error as Error).message}`);
+    throw new EnvError(`environment: ${name} is not JSON: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new EnvError('environment: TOPIC_ARNS must be a JSON object of team → topic ARN');
+    throw new EnvError(`environment: ${name} must be a JSON object of ${keys} → topic ARN`);
   }
-  for (const [team, arn] of Object.entries(parsed)) {
-    if (typeof arn !== 'string' || !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(arn)) {
-      throw new EnvError(
-        `environment: TOPIC_ARNS["${team}"]: ${JSON.stringify(arn)} is not an SNS topic ARN`,
-      );
+  for (const [key, arn] of Object.entries(parsed)) {
+    const bad =
+      typeof arn !== 'string' || !TOPIC_ARN.test(arn)
+        ? arn
+        : keys === 'topic ARN' && !TOPIC_ARN.test(key)
+          ? key
+          : undefined;
+    if (bad !== undefined) {
+      throw new EnvError(`environment: ${name}["${key}"]: ${JSON.stringify(bad)} is not an SNS topic ARN`);
     }
   }
   return parsed as Record<string, string>;
+}
+
+/** TOPIC_ARNS: `{"<team>": "arn:aws:sns:<region>:<account>:<topic>"}`. */
+export function readTopicArns(env: Env = process.env): Record<string, string> {
+  return topicMap(env, 'TOPIC_ARNS', 'team');
+}
+
+/** CHAT_TOPICS: `{"<team topic arn>": "<chat topic arn>"}` (infra/constructs/chat-channels.ts). */
+export function readChatTopics(env: Env = process.env): Record<string, string> {
+  return topicMap(env, 'CHAT_TOPICS', 'topic ARN');
+}
+
+/** TARGET_URL and SECRET_ID: a forwarder's endpoint and its secret (infra/constructs/on-call-forwarders.ts). */
+export function readForwarderEnv(env: Env = process.env): { url: string; secretId: string } {
+  return { url: required(env, 'TARGET_URL'), secretId: required(env, 'SECRET_ID') };
 }

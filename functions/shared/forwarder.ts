@@ -13,7 +13,7 @@ import { type DeliveryOptions, deliver, type OutboundRequest } from '../../share
 import { readTopicMessage, type TopicMessage } from '../../shared/integrations/topic-message.ts';
 import { type Clock, systemClock } from '../../shared/ports/clock.ts';
 import { secretFromEnv } from './aws/secrets.ts';
-import { EnvError } from './env.ts';
+import { readForwarderEnv } from './env.ts';
 import { logInvocation } from './invocation.ts';
 import { type DepsSource, type HandlerOptions, handlerSetup } from './lazy.ts';
 
@@ -51,20 +51,6 @@ function remainingMs(context: Context): () => number {
   return () =>
     (typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000) -
     FORWARD_RESERVE_MS;
-}
-
-/** The forwarder's environment: TARGET_URL and SECRET_ID, both set by OnCallForwarders. */
-export function readForwarderEnv(env: Readonly<Record<string, string | undefined>> = process.env): {
-  url: string;
-  secretId: string;
-} {
-  const read = (name: string) => {
-    const value = env[name]?.trim();
-    if (!value)
-      throw new EnvError(`environment: ${name} is not set (the CDK stack sets it; see docs/integrations.md)`);
-    return value;
-  };
-  return { url: read('TARGET_URL'), secretId: read('SECRET_ID') };
 }
 
 /** The Lambda's: TARGET_URL, and the secret SECRET_ID names. */

@@ -7,7 +7,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createHandler, readChatTopics } from '../../functions/chat-forwarder/handler.ts';
+import { createHandler } from '../../functions/chat-forwarder/handler.ts';
+import { readChatTopics } from '../../functions/shared/env.ts';
 import { publishInput } from '../../shared/adapters/sns-notifier.ts';
 import type { Notification } from '../../shared/ports/notifier.ts';
 import { CONSOLE_LINKS, MOCKED_CLIENT_CONFIG } from '../fixtures/mocked-aws.ts';
@@ -115,8 +116,16 @@ describe('chat-forwarder', () => {
     expect(published()).toHaveLength(1);
   });
 
-  it('names CHAT_TOPICS when it is missing or not a JSON object', () => {
+  it('names CHAT_TOPICS when it is missing, not a JSON object, or maps something that is not a topic', () => {
     expect(() => readChatTopics({})).toThrow('environment: CHAT_TOPICS is not set');
-    expect(() => readChatTopics({ CHAT_TOPICS: '[]' })).toThrow('CHAT_TOPICS must be a JSON object');
+    expect(() => readChatTopics({ CHAT_TOPICS: '[]' })).toThrow(
+      'environment: CHAT_TOPICS must be a JSON object of topic ARN → topic ARN',
+    );
+    expect(() => readChatTopics({ CHAT_TOPICS: JSON.stringify({ 'network-team': CHAT_TOPIC }) })).toThrow(
+      'environment: CHAT_TOPICS["network-team"]: "network-team" is not an SNS topic ARN',
+    );
+    expect(readChatTopics({ CHAT_TOPICS: JSON.stringify({ [TEAM_TOPIC]: CHAT_TOPIC }) })).toEqual({
+      [TEAM_TOPIC]: CHAT_TOPIC,
+    });
   });
 });

@@ -11,7 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as pagerDutyHandler } from '../../functions/pagerduty-forwarder/handler.ts';
-import { readForwarderEnv } from '../../functions/shared/forwarder.ts';
+import { readForwarderEnv } from '../../functions/shared/env.ts';
 import { createHandler as webhookHandler } from '../../functions/webhook-forwarder/handler.ts';
 import { cachedSecret } from '../../shared/adapters/secrets-manager-secret.ts';
 import { publishInput } from '../../shared/adapters/sns-notifier.ts';
