@@ -5,14 +5,17 @@
  * notifications go through unchanged (Chatbot formats those itself). CHAT_TOPICS maps each team
  * topic ARN to its chat topic ARN. Wire format: docs/integrations.md#slack-and-microsoft-teams.
  */
+
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { SNSEvent } from 'aws-lambda';
 import { chatbotNotification } from '../../shared/integrations/chatbot.ts';
 import { readTopicMessage } from '../../shared/integrations/topic-message.ts';
+import { ownRegionClientConfig, withLoggedRetries } from '../shared/aws/client-options.ts';
 import { readChatTopics } from '../shared/env.ts';
 import { logInvocation } from '../shared/invocation.ts';
-import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
+import { type DepsSource, type FunctionRuntime, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 
 export interface ChatForwarderDeps {
   client: SNSClient;
@@ -44,8 +47,10 @@ export function chatPublish(
 }
 
 export function createHandler(source: DepsSource<ChatForwarderDeps>, options: HandlerOptions = {}) {
-  const { deps, logger } = handlerSetup('chat-forwarder', source, options);
+  const { deps, logger, time } = handlerSetup('chat-forwarder', source, options);
   return middy<SNSEvent, ChatSummary>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(time.middleware())
     .use(
       logInvocation<SNSEvent, ChatSummary>(logger, {
         describeEvent: (event) => ({ records: event.Records?.length ?? 0 }),
@@ -75,9 +80,9 @@ export function createHandler(source: DepsSource<ChatForwarderDeps>, options: Ha
 }
 
 /** The Lambda's: CHAT_TOPICS, and an SNS client of the function's own region (the home region, like the topics). */
-export function defaultDeps(): ChatForwarderDeps {
+export function defaultDeps(runtime: FunctionRuntime): ChatForwarderDeps {
   return {
-    client: new SNSClient({ requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 } }),
+    client: withLoggedRetries(new SNSClient(ownRegionClientConfig(runtime)), runtime),
     chatTopics: readChatTopics(),
   };
 }

@@ -7,6 +7,7 @@
  * Lambda's asynchronous retries and its dead-letter queue take over (infra/constructs/
  * on-call-forwarders.ts); the receiving side deduplicates by the incident id or `dedupKey`.
  */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SNSEvent } from 'aws-lambda';
 import { type DeliveryOptions, deliver, type OutboundRequest } from '../../shared/integrations/delivery.ts';
@@ -15,7 +16,7 @@ import { type Clock, systemClock } from '../../shared/ports/clock.ts';
 import { secretFromEnv } from './aws/secrets.ts';
 import { readForwarderEnv } from './env.ts';
 import { logInvocation } from './invocation.ts';
-import { type DepsSource, type HandlerOptions, handlerSetup } from './lazy.ts';
+import { type DepsSource, type FunctionRuntime, type HandlerOptions, handlerSetup } from './lazy.ts';
 
 export interface ForwarderDeps {
   /** Where to POST (the subscription's eventsUrl / url). */
@@ -54,9 +55,9 @@ function remainingMs(context: Context): () => number {
 }
 
 /** The Lambda's: TARGET_URL, and the secret SECRET_ID names. */
-export function defaultForwarderDeps(): ForwarderDeps {
+export function defaultForwarderDeps(runtime: FunctionRuntime): ForwarderDeps {
   const env = readForwarderEnv();
-  return { url: env.url, secret: secretFromEnv(env.secretId) };
+  return { url: env.url, secret: secretFromEnv(env.secretId, runtime) };
 }
 
 export function createForwarder(
@@ -65,8 +66,10 @@ export function createForwarder(
   source: DepsSource<ForwarderDeps>,
   options: HandlerOptions = {},
 ) {
-  const { deps, logger } = handlerSetup(name, source, options);
+  const { deps, logger, time } = handlerSetup(name, source, options);
   return middy<SNSEvent, ForwardSummary>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(time.middleware())
     .use(
       logInvocation<SNSEvent, ForwardSummary>(logger, {
         describeEvent: (event) => ({

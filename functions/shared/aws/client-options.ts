@@ -12,8 +12,12 @@ import type { FunctionEnv } from '../env.ts';
 import type { FunctionRuntime } from '../lazy.ts';
 
 export function clientConfig(env: FunctionEnv, runtime: FunctionRuntime) {
+  return { region: env.tableRegion, ...ownRegionClientConfig(runtime) };
+}
+
+/** The same for a client of the function's own region (AWS_REGION): the forwarders, in the home region. */
+export function ownRegionClientConfig(runtime: FunctionRuntime) {
   return {
-    region: env.tableRegion,
     requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
     ...timeBoundRetries({ timeLeft: runtime.timeLeft }),
   };
