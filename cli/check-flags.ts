@@ -38,6 +38,7 @@ export interface CheckFlags {
   allAddresses?: boolean;
   partial?: string;
   family?: string;
+  httpVersion?: string;
 }
 
 const HTTP: readonly UrlScheme[] = ['http', 'https'];
@@ -72,6 +73,7 @@ const FLAGS: Partial<
   allAddresses: { flag: '--all-addresses', schemes: [...TCP, ...HTTP], option: 'allAddresses' },
   partial: { flag: '--partial', schemes: [...TCP, ...HTTP, ...DNS], option: 'partial' },
   family: { flag: '--family', schemes: [...TCP, ...HTTP, ...DNS], option: 'family' },
+  httpVersion: { flag: '--http-version', schemes: HTTP, option: 'httpVersion' },
 };
 const BUDGET_FLAGS = [
   { flag: '--timeout', option: 'timeoutMs' },
@@ -168,6 +170,8 @@ async function targetOptions(flags: CheckFlags, scheme: UrlScheme): Promise<Targ
     const method = flags.method ?? (flags.data !== undefined ? 'POST' : undefined);
     if (method !== undefined) options.method = method;
     if (flags.data !== undefined) options.body = flags.data;
+    if (flags.httpVersion !== undefined)
+      options.httpVersion = flags.httpVersion as TargetOptions['httpVersion'];
     if (flags.maxRedirects !== undefined)
       options.maxRedirects = wholeNumber(flags.maxRedirects, '--max-redirects');
     const assert = {

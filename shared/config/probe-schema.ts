@@ -14,6 +14,7 @@ import {
   type DnsServer,
   type DnsSpec,
   type HttpSpec,
+  type HttpVersion,
   type IpFamily,
   type LatencyThresholds,
   type Match,
@@ -407,6 +408,7 @@ export const httpInput = z
     allAddresses: z.boolean().default(false),
     partial: partialPolicy,
     family: ipFamily,
+    httpVersion: z.enum(['1.1', '2', 'auto']).default('1.1'),
     ...tlsFields,
     assert: httpAssertInput.default({}),
   })
@@ -415,6 +417,7 @@ export const httpInput = z
       kind: 'http',
       // The WHATWG form: lower-case host, explicit path, punycode; what the probe will request.
       url: new URL(v.url).href,
+      ...httpVersionOf(v, ctx),
       method: v.method,
       headers: v.headers,
       ...(v.body !== undefined && { body: v.body }),
@@ -426,6 +429,24 @@ export const httpInput = z
       assert: v.assert,
     }),
   );
+
+/** HTTP/2 is negotiated through TLS (ALPN): h2c, HTTP/2 in clear text on http://, is refused. */
+function httpVersionOf(
+  v: { url: string; httpVersion: HttpVersion },
+  ctx: { issues: z.core.$ZodRawIssue[] },
+): { httpVersion?: HttpVersion } {
+  if (v.httpVersion === '1.1') return {};
+  if (new URL(v.url).protocol === 'http:') {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['httpVersion'],
+      message: `HTTP/2 needs https:// (h2 is negotiated through TLS; h2c on http:// is not supported), got ${JSON.stringify(v.httpVersion)} for an http:// URL`,
+      input: v.httpVersion,
+    });
+    return {};
+  }
+  return { httpVersion: v.httpVersion };
+}
 
 // ---------------------------------------------------------------- budget: timeout and thresholds
 

@@ -76,6 +76,8 @@ export interface TargetOptions {
   body?: string;
   maxRedirects?: number;
   maxBodyBytes?: number;
+  /** https only: '1.1' (default), '2' or 'auto'. */
+  httpVersion?: '1.1' | '2' | 'auto';
   // Every address: tcp://, tls://, http://, https://
   allAddresses?: boolean;
   /** One address (or family) failing among healthy ones: 'down' (default) or 'degraded'. */
@@ -107,6 +109,7 @@ const OPTION_SCHEMES: Record<keyof TargetOptions, readonly UrlScheme[]> = {
   body: HTTP,
   maxRedirects: HTTP,
   maxBodyBytes: HTTP,
+  httpVersion: HTTP,
   allAddresses: [...TCP, ...HTTP],
   partial: URL_SCHEMES,
   family: URL_SCHEMES,

@@ -30,6 +30,7 @@ const LAYER_OF_CODE: Record<ErrorCode, Layer> = {
   HTTP_PROTOCOL_ERROR: 'application',
   HTTP_BODY_TOO_LARGE: 'application',
   HTTP_TOO_MANY_REDIRECTS: 'application',
+  HTTP_VERSION_UNSUPPORTED: 'application',
   ASSERTION_FAILED: 'application',
   // A slow phase can be any layer; the probe sets the real one. Without it, the request is the safe guess.
   LATENCY_HIGH: 'application',

@@ -159,6 +159,16 @@ function labOnly(t: LabTargets, slowMs: number): LabOnly[] {
         why: `${DUAL_NAME} has an AAAA record (::1) but the server listens on IPv4 only, on purpose`,
       },
     },
+    {
+      input: {
+        id: 'api-h2',
+        description: 'the API over HTTP/2',
+        interval: '5m',
+        timeout: '3s',
+        http: { url: `${t.h2.origin}${LAB_PATHS.health}`, ca: t.caPem, httpVersion: '2' },
+      },
+      expected: { status: 'up', why: 'negotiates h2 through ALPN and answers over HTTP/2' },
+    },
   ];
 }
 

@@ -11,6 +11,7 @@
  */
 import { once } from 'node:events';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { Server, Socket } from 'node:net';
 import * as tls from 'node:tls';
@@ -55,7 +56,9 @@ export interface LabTargets {
   closedPort: number;
   /** Sends its leaf and an intermediate CA certificate expiring in INTERMEDIATE_CERT_DAYS days. */
   chain: LabServer;
-  /** The lab CA certificate (PEM): the trust anchor for `https`, `expired` and `chain`. */
+  /** HTTPS that negotiates HTTP/2 through ALPN (HTTP/1.1 too), the `https` endpoints. */
+  h2: LabServer;
+  /** The lab CA certificate (PEM): the trust anchor for `https`, `expired`, `chain` and `h2`. */
   caPem: string;
   /** Requests answered so far, by path. */
   hits(path: string): number;
@@ -103,11 +106,27 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
     // The whole chain up to (not including) the root, as a server should send it.
     const chainPem = `${chainLeaf.certPem}\n${intermediate.certPem}`;
     servers.push(await listen(https.createServer({ cert: chainPem, key: chainLeaf.keyPem }, handler)));
+    // HTTP/2 through ALPN (HTTP/1.1 still offered), same certificate and endpoints as `https`.
+    servers.push(
+      await listen(
+        http2.createSecureServer(
+          { cert: leaf.certPem, key: leaf.keyPem, allowHTTP1: true },
+          handler as unknown as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+        ),
+      ),
+    );
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
     throw err;
   }
-  const [plain, secure, expired, mail, chain] = servers as [Tracked, Tracked, Tracked, Tracked, Tracked];
+  const [plain, secure, expired, mail, chain, h2] = servers as [
+    Tracked,
+    Tracked,
+    Tracked,
+    Tracked,
+    Tracked,
+    Tracked,
+  ];
   secureOrigin = `https://${LAB_HOST}:${secure.port}`;
   let closing: Promise<void> | undefined;
   return {
@@ -116,6 +135,7 @@ export async function startLabTargets(opts: LabTargetOptions = {}): Promise<LabT
     expired: { origin: `https://${LAB_HOST}:${expired.port}`, port: expired.port },
     mail: { port: mail.port },
     chain: { origin: `https://${LAB_HOST}:${chain.port}`, port: chain.port },
+    h2: { origin: `https://${LAB_HOST}:${h2.port}`, port: h2.port },
     closedPort: await releasedPort(),
     caPem: ca.certPem,
     hits: (path) => hitCounts.get(path) ?? 0,
@@ -145,8 +165,9 @@ function labHandler(
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://lab').pathname;
     hit(path);
-    // Every response closes its connection: the probes open a fresh one each time anyway.
-    res.setHeader('connection', 'close');
+    // Every response closes its connection: the probes open a fresh one each time anyway. (HTTP/2 has
+    // no Connection header: its stream ends with the response.)
+    if (req.httpVersionMajor < 2) res.setHeader('connection', 'close');
     const isTls = (req.socket as tls.TLSSocket).encrypted === true;
     switch (path) {
       case LAB_PATHS.home:

@@ -15,9 +15,11 @@
  * The connection is never reused: it is destroyed when the hop ends, whatever happened.
  */
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { classifyNetError, formatAddress, type NetFailure } from './net-errors.ts';
-import type { TlsOptions } from './spec.ts';
+import type { HttpVersion, TlsOptions } from './spec.ts';
 import {
   type AddressGuard,
   connectTcp,
@@ -41,6 +43,8 @@ export interface HopRequest {
 export interface HopOptions {
   /** Present for https: URLs only. */
   tls?: TlsOptions;
+  /** Over TLS: '1.1' offers http/1.1 only (default), '2' requires h2, 'auto' offers both (ALPN). */
+  httpVersion?: HttpVersion;
   maxBodyBytes: number;
   /** Keep the body (up to maxBodyBytes) for assertions; otherwise bytes are counted and dropped. */
   keepBody: boolean;
@@ -136,7 +140,7 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
         tls: opts.tls,
         host,
         address: shown,
-        alpn: ['http/1.1'],
+        alpn: ALPN[opts.httpVersion ?? '1.1'],
         signal: opts.signal,
       });
       if (!handshake.ok) return finish(hop, marks, handshake.failure);
@@ -149,6 +153,11 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
       if (handshake.verdict.status === 'down' && handshake.verdict.error) {
         return finish(hop, marks, handshake.verdict.error);
       }
+      if (handshake.info.alpn === 'h2') {
+        const failure = await requestH2(handshake.socket, req, opts, hop, marks, shown);
+        return finish(hop, marks, failure);
+      }
+      if (opts.httpVersion === '2') return finish(hop, marks, versionUnsupported(shown, handshake.info.alpn));
     }
 
     const failure = await request(socket, req, opts, hop, marks, shown);
@@ -195,19 +204,13 @@ function request(
   shown: string,
 ): Promise<NetFailure | undefined> {
   return new Promise((resolvePromise) => {
-    let settled = false;
-    /** `at`: the end mark; a failure ends the hop when it is noticed. */
-    const settle = (failure?: NetFailure, at = performance.now()) => {
-      if (settled) return;
-      settled = true;
-      marks.end = at;
+    const settle = settleOnce(marks, resolvePromise, () => {
       opts.signal.removeEventListener('abort', onAbort);
       socket.off('data', onRead);
       socket.off('end', onRead);
       outgoing.destroy();
       socket.destroy();
-      resolvePromise(failure);
-    };
+    });
     // Every read off the wire, before node:http parses it: the first is the first byte; the last before
     // the response completes carried its last byte (or is the EOF that ends a body delimited by close).
     let lastRead: number | undefined;
@@ -215,16 +218,7 @@ function request(
       lastRead = performance.now();
       marks.starttransfer ??= lastRead;
     };
-    const onAbort = () => {
-      // Each sentence quotes the phase it talks about, measured as the table measures it.
-      const now = performance.now();
-      const sent = marks.appconnect ?? marks.connect ?? marks.start;
-      const message =
-        marks.starttransfer === undefined
-          ? `no response from ${shown}: no first byte ${formatMs(now - sent)} ms after the request (ttfb)`
-          : `response from ${shown} not complete: ${hop.bodyBytes ?? 0} body bytes in ${formatMs(now - marks.starttransfer)} ms (transfer)`;
-      settle({ code: 'HTTP_TIMEOUT', layer: 'application', message });
-    };
+    const onAbort = () => settle(responseTimeout(marks, hop, shown));
 
     const outgoing = http.request({
       method: req.method,
@@ -278,6 +272,125 @@ function request(
     opts.signal.addEventListener('abort', onAbort, { once: true });
     outgoing.end(req.body);
   });
+}
+
+/** ALPN protocols offered for each httpVersion. */
+const ALPN: Record<HttpVersion, string[]> = {
+  '1.1': ['http/1.1'],
+  // Both offered, h2 required: so a server that does not speak it names what it does speak.
+  '2': ['h2', 'http/1.1'],
+  auto: ['h2', 'http/1.1'],
+};
+
+/** Headers HTTP/2 forbids (RFC 9113 §8.2.2); Host becomes :authority. */
+const CONNECTION_HEADERS = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+/** httpVersion '2' and the server chose something else in ALPN (or nothing). */
+function versionUnsupported(shown: string, alpn: string | undefined): NetFailure {
+  return {
+    code: 'HTTP_VERSION_UNSUPPORTED',
+    layer: 'application',
+    message: `${shown} does not speak HTTP/2: offered h2 in ALPN, the server chose ${alpn ?? 'no protocol (HTTP/1.1 by default)'}`,
+  };
+}
+
+/**
+ * The request over HTTP/2 (ALPN chose h2), on the TLS socket already timed: one stream on a session of
+ * our own, closed with the hop. Marks as curl --http2 sets them: starttransfer when the response's
+ * HEADERS arrive (not the server's SETTINGS, which come first and are connection setup), end at the
+ * stream's last DATA.
+ */
+function requestH2(
+  socket: tls.TLSSocket,
+  req: HopRequest,
+  opts: HopOptions,
+  hop: Hop,
+  marks: Marks,
+  shown: string,
+): Promise<NetFailure | undefined> {
+  return new Promise((resolvePromise) => {
+    const settle = settleOnce(marks, resolvePromise, () => {
+      opts.signal.removeEventListener('abort', onAbort);
+      session.destroy();
+      socket.destroy();
+    });
+    const onAbort = () => settle(responseTimeout(marks, hop, shown));
+    const session = http2.connect(req.url.origin, { createConnection: () => socket });
+    session.on('error', (err) => settle(responseError(err, shown, hop)));
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': req.method,
+      ':path': `${req.url.pathname}${req.url.search}`,
+      ':scheme': 'https',
+      ':authority': req.headers.host ?? req.url.host,
+    };
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!CONNECTION_HEADERS.has(name)) headers[name] = value;
+    }
+    const stream = session.request(headers, { endStream: req.body === undefined });
+    stream.on('response', (h) => {
+      marks.starttransfer = performance.now();
+      hop.statusCode = Number(h[':status']);
+      hop.httpVersion = '2.0';
+      const { ':status': _status, ...rest } = h;
+      hop.headers = rest as http.IncomingHttpHeaders;
+      hop.bodyBytes = 0;
+    });
+    const kept: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => {
+      hop.bodyBytes = (hop.bodyBytes ?? 0) + chunk.length;
+      if (hop.bodyBytes > opts.maxBodyBytes) {
+        settle(tooLarge(shown, `sent more than ${opts.maxBodyBytes} bytes`, opts.maxBodyBytes));
+        return;
+      }
+      if (opts.keepBody) kept.push(chunk);
+    });
+    stream.on('end', () => {
+      const at = performance.now();
+      if (opts.keepBody) hop.body = Buffer.concat(kept);
+      settle(undefined, at);
+    });
+    stream.on('error', (err) => settle(responseError(err, shown, hop)));
+    if (opts.signal.aborted) return onAbort();
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    if (req.body !== undefined) stream.end(req.body);
+  });
+}
+
+/**
+ * Ends a request once: the first call sets the end mark (`at`; a failure ends the hop when it is
+ * noticed), releases what the request holds and resolves; later calls do nothing.
+ */
+function settleOnce(
+  marks: Marks,
+  resolve: (failure: NetFailure | undefined) => void,
+  release: () => void,
+): (failure?: NetFailure, at?: number) => void {
+  let settled = false;
+  return (failure, at = performance.now()) => {
+    if (settled) return;
+    settled = true;
+    marks.end = at;
+    release();
+    resolve(failure);
+  };
+}
+
+/** The deadline while waiting for the response: each sentence quotes the phase it talks about. */
+function responseTimeout(marks: Marks, hop: Hop, shown: string): NetFailure {
+  const now = performance.now();
+  const sent = marks.appconnect ?? marks.connect ?? marks.start;
+  const message =
+    marks.starttransfer === undefined
+      ? `no response from ${shown}: no first byte ${formatMs(now - sent)} ms after the request (ttfb)`
+      : `response from ${shown} not complete: ${hop.bodyBytes ?? 0} body bytes in ${formatMs(now - marks.starttransfer)} ms (transfer)`;
+  return { code: 'HTTP_TIMEOUT', layer: 'application', message };
 }
 
 /** One decimal, as the CLI's table prints phases. */

@@ -161,6 +161,7 @@ async function run(spec: HttpSpec, env: RunEnv, started: number, pinned?: Pinned
       { url, method, headers, body },
       {
         tls: url.protocol === 'https:' ? tlsFor(spec, url, first) : undefined,
+        ...(spec.httpVersion !== undefined && { httpVersion: spec.httpVersion }),
         maxBodyBytes: spec.maxBodyBytes,
         keepBody,
         signal: env.signal,

@@ -88,9 +88,14 @@ export interface TcpSpec {
   thresholds: LatencyThresholds;
 }
 
+/** HTTP version over TLS: '1.1' (default), '2' (h2 required through ALPN) or 'auto' (h2 if offered back). */
+export type HttpVersion = '1.1' | '2' | 'auto';
+
 export interface HttpSpec {
   kind: 'http';
   url: string;
+  /** https only (absent: '1.1'); h2c on http:// is refused by the config. */
+  httpVersion?: HttpVersion;
   /** Run the request against every address of the URL's host (absent: false, the first that accepts). */
   allAddresses?: boolean;
   /** Absent: 'down'. Also what one failing family makes of the result with family 'both'. */

@@ -39,6 +39,8 @@ export const ERROR_CODES = [
   'HTTP_PROTOCOL_ERROR',
   'HTTP_BODY_TOO_LARGE',
   'HTTP_TOO_MANY_REDIRECTS',
+  // httpVersion '2' and the server did not negotiate h2 through ALPN; the message names what it chose.
+  'HTTP_VERSION_UNSUPPORTED',
   'ASSERTION_FAILED',
   // Added by the engine (shared/probes/index.ts): the probe itself threw, a netprobe bug rather than a
   // target failure. Still a `down` finding, so no run loses a monitor silently.

@@ -21,13 +21,22 @@ const targets: LabTargets = {
   expired: { origin: 'https://127.0.0.1:1003', port: 1003 },
   mail: { port: 1004 },
   chain: { origin: 'https://127.0.0.1:1006', port: 1006 },
+  h2: { origin: 'https://127.0.0.1:1007', port: 1007 },
   closedPort: 1005,
   caPem: LAB_CA,
   hits: () => 0,
   close: async () => {},
 };
 /** The lab's own monitors, after the config's. */
-const LAB_ONLY = ['search-api', 'checkout-api', 'legacy-portal', 'partner-api', 'shop-pool', 'dual-stack'];
+const LAB_ONLY = [
+  'search-api',
+  'checkout-api',
+  'legacy-portal',
+  'partner-api',
+  'shop-pool',
+  'dual-stack',
+  'api-h2',
+];
 const OPTS = { slowMs: 400, source: 'monitors.config.ts' };
 const env = { dns: { host: '127.0.0.1', port: 1053 }, targets, staleSecondary: true };
 

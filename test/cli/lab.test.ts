@@ -80,6 +80,7 @@ describe('lab', () => {
       'partner-api',
       'shop-pool',
       'dual-stack',
+      'api-h2',
     ]);
     expect(run.lab.notes).not.toContainEqual(expect.stringContaining('monitors.config.ts'));
     const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
@@ -111,6 +112,11 @@ describe('lab', () => {
           { address: '127.0.0.3', status: 'down' },
         ],
       },
+    });
+    // HTTP/2 through ALPN, recorded as Node reports it.
+    expect(byId['api-h2']).toMatchObject({
+      status: 'up',
+      details: { httpVersion: '2.0', tls: { alpn: 'h2' } },
     });
     // Both families: IPv6 broken, IPv4 fine, and the diagnosis says so.
     expect(byId['dual-stack']).toMatchObject({ status: 'degraded', error: { code: 'TCP_REFUSED' } });
@@ -236,6 +242,7 @@ describe('lab', () => {
         ['partner-api', 'degraded'],
         ['shop-pool', 'degraded'],
         ['dual-stack', 'degraded'],
+        ['api-h2', 'up'],
       ]);
       expect(run.surprises).toEqual([]);
     } finally {
@@ -270,7 +277,7 @@ describe('lab', () => {
     const order = [/^Findings /m, /^Stored /m, /^Metrics /m, /^Pages /m, /^Lab ran in /m].map(at);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 6 lab-only ones/);
+    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 7 lab-only ones/);
 
     expect(out).toMatch(
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
@@ -279,11 +286,11 @@ describe('lab', () => {
     expect(out).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(out).toContain('Broken on purpose');
     expect(out).toMatch(
-      /Stored 13 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+      /Stored 14 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
     );
 
     // Metrics: one summary line per monitor instead of one line per datum, and the request they make.
-    expect(out).toMatch(/^Metrics 85 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
+    expect(out).toMatch(/^Metrics 93 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
     expect(out).toMatch(/^ {2}db-primary-port\s+Up=0 Latency=\d+\.\dms \(\+2 PhaseLatency\)$/m);
     expect(out).toMatch(
       /^ {2}www-cdn-asset\s+Up=1 Latency=\d+\.\dms CertDaysRemaining=89 CdnCacheHit=1 \(\+5 PhaseLatency\)$/m,
@@ -317,7 +324,7 @@ describe('lab', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const datumLines = r.stdout.match(/^ {2}metric Netprobe\/\w+\{.*$/gm) ?? [];
-    expect(datumLines).toHaveLength(85);
+    expect(datumLines).toHaveLength(93);
     expect(r.stdout).toMatch(
       /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
     );
@@ -340,7 +347,7 @@ describe('lab', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Finding);
-    expect(findings).toHaveLength(13);
+    expect(findings).toHaveLength(14);
     expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
       'db-primary-port',
       'checkout-api',
