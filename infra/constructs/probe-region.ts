@@ -3,12 +3,13 @@ import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { LambdaSettings, MonitorConfig } from '../../shared/config/types.ts';
+import type { LambdaSettings, MonitorConfig, VpcSettings } from '../../shared/config/types.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { FUNCTION_NAMES, NAME_PREFIX } from '../naming.ts';
 import { grantMetricsPublish, grantTableAccess, type TableAccessTarget } from './grants.ts';
 import { ProbeFunction } from './probe-function.ts';
 import { distinctIntervals, probeSchedule } from './probe-schedule.ts';
+import { placeInVpc } from './probe-vpc.ts';
 
 export interface ProbeRegionProps {
   /** The monitors that run in this region (their `regions` name it). */
@@ -24,6 +25,8 @@ export interface ProbeRegionProps {
   readonly entries?: Pick<FunctionEntries, 'probeRunner' | 'probeApi'>;
   /** @default ProbeFunction's default */
   readonly logRetention?: RetentionDays;
+  /** The region's dual-stack subnets and security groups (config `vpc`). @default no VPC: IPv4 only */
+  readonly vpc?: VpcSettings;
 }
 
 /**
@@ -64,6 +67,12 @@ export class ProbeRegion extends Construct {
       metricsNamespace: props.metricsNamespace,
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });
+
+    if (props.vpc !== undefined) {
+      // Both probe: the scheduled runs and the on-demand ones reach the same targets.
+      placeInVpc(this.runner, this.runner.executionRole, props.vpc);
+      placeInVpc(this.api, this.api.executionRole, props.vpc);
+    }
 
     const schedules = new Map<number, Rule>();
     for (const intervalMinutes of distinctIntervals(props.monitors)) {

@@ -4,6 +4,7 @@ import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { FindingsSpill } from '../constructs/findings-spill.ts';
 import { FindingsTable } from '../constructs/findings-table.ts';
 import { ProbeRegion } from '../constructs/probe-region.ts';
+import { assertIpv6Reachable } from '../constructs/probe-vpc.ts';
 import { RunnerHealth } from '../constructs/runner-health.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
@@ -28,14 +29,18 @@ export class ProbeStack extends Stack {
       env: stackEnvironment(config, region),
       description: `netprobe probes in ${region}: probe-runner on schedules, probe-api on demand`,
     });
+    const monitors = monitorsIn(config, region);
+    assertIpv6Reachable(config, region, monitors);
+    const vpc = config.vpc?.[region];
     this.probes = new ProbeRegion(this, 'Probes', {
-      monitors: monitorsIn(config, region),
+      monitors,
       runner: config.lambda.probeRunner,
       api: config.lambda.probeApi,
       environment: functionEnvironment(config, region),
       table: FindingsTable.reference(this, config.homeRegion),
       metricsNamespace: config.namespace,
       ...(props.entries === undefined ? {} : { entries: props.entries }),
+      ...(vpc === undefined ? {} : { vpc }),
     });
     this.spill = new FindingsSpill(this, 'Spill', {
       entry: (props.entries ?? FUNCTION_ENTRIES).findingRewriter,

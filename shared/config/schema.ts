@@ -263,6 +263,23 @@ const configObject = z.strictObject({
   allowPrivateTargets: z.array(z.string().superRefine(check(ipOrCidrOrHostError))).default([]),
   findingsTtlDays: intRange(1, 3650).default(30),
   concurrency: intRange(1, 1000).default(50),
+  vpc: z
+    .record(
+      z.string(),
+      z.strictObject({
+        subnetIds: z
+          .array(
+            z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: 'expected a subnet id (subnet-0123…)' }),
+          )
+          .min(1),
+        securityGroupIds: z
+          .array(
+            z.string().regex(/^sg-[0-9a-f]{8,17}$/, { error: 'expected a security group id (sg-0123…)' }),
+          )
+          .min(1),
+      }),
+    )
+    .default({}),
   monitors: z.array(monitorSchema),
 });
 
@@ -285,6 +302,13 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
     if (escalation[type].team === ALARMS_SUBSCRIPTION) {
       issues.push({ path: ['escalation', type, 'team'], message: RESERVED_TEAM });
     }
+  }
+  for (const name of Object.keys(v.vpc)) {
+    if (!v.regions.includes(name))
+      issues.push({
+        path: ['vpc', name],
+        message: `${JSON.stringify(name)} is not in regions (${v.regions.join(', ')})`,
+      });
   }
   const firstIndex = new Map<string, number>();
   const runnerBudgetMs = v.lambda.probeRunner.timeoutSeconds * 1000;
@@ -371,6 +395,7 @@ function resolveConfig(v: z.output<typeof configObject>, ctx: z.RefinementCtx<un
     allowPrivateTargets: v.allowPrivateTargets,
     findingsTtlDays: v.findingsTtlDays,
     concurrency: v.concurrency,
+    ...(Object.keys(v.vpc).length > 0 && { vpc: v.vpc }),
     monitors: v.monitors.map(({ timeoutMs: _, regions, ...monitor }) => ({
       ...monitor,
       regions: regions ?? v.regions,

@@ -92,5 +92,16 @@ export interface NetprobeConfig {
   findingsTtlDays: number;
   /** Max probes in flight in one process. */
   concurrency: number;
+  /**
+   * Existing dual-stack subnets and security groups per region, for the probe functions there: Lambda
+   * reaches IPv6 only from inside a dual-stack VPC. Absent for a region: no VPC, IPv4 only.
+   */
+  vpc?: Record<string, VpcSettings>;
   monitors: MonitorConfig[];
+}
+
+/** Ids of existing resources (no lookups at synth): the probe functions' ENIs go there. */
+export interface VpcSettings {
+  subnetIds: string[];
+  securityGroupIds: string[];
 }
