@@ -39,6 +39,7 @@ export interface CheckFlags {
   partial?: string;
   family?: string;
   httpVersion?: string;
+  dnssec?: boolean;
 }
 
 const HTTP: readonly UrlScheme[] = ['http', 'https'];
@@ -74,6 +75,7 @@ const FLAGS: Partial<
   partial: { flag: '--partial', schemes: [...TCP, ...HTTP, ...DNS], option: 'partial' },
   family: { flag: '--family', schemes: [...TCP, ...HTTP, ...DNS], option: 'family' },
   httpVersion: { flag: '--http-version', schemes: HTTP, option: 'httpVersion' },
+  dnssec: { flag: '--dnssec', schemes: DNS, option: 'dnssec' },
 };
 const BUDGET_FLAGS = [
   { flag: '--timeout', option: 'timeoutMs' },
@@ -149,6 +151,7 @@ async function targetOptions(flags: CheckFlags, scheme: UrlScheme): Promise<Targ
     ...(flags.send !== undefined && { send: flags.send }),
     ...(flags.expectBanner !== undefined && { expect: { contains: flags.expectBanner } }),
     ...(flags.allAddresses && { allAddresses: true }),
+    ...(flags.dnssec && { dnssec: true }),
     ...(flags.partial !== undefined && { partial: flags.partial as TargetOptions['partial'] }),
     // 4 and 6 are numbers in the config; anything else goes to the schema as typed, to be named there.
     ...(flags.family !== undefined && {

@@ -5,6 +5,7 @@
  * CLI/API options) and are added by `withBudget`.
  */
 import * as z from 'zod';
+import { DEFAULT_DNSSEC_WARN_DAYS } from '../probes/dns-dnssec.ts';
 import { pathError as jsonPathError } from '../probes/json-path.ts';
 import {
   DEFAULT_CERT_CRITICAL_DAYS,
@@ -273,6 +274,8 @@ export const dnsInput = z
     recursionDesired: z.boolean().default(true),
     family: ipFamily,
     partial: partialPolicy,
+    dnssec: z.boolean().default(false),
+    dnssecWarnDays: intRange(0, 365).default(DEFAULT_DNSSEC_WARN_DAYS),
     assert: dnsAssertInput.default({}),
   })
   .transform(
@@ -284,6 +287,8 @@ export const dnsInput = z
       mode: v.mode,
       recursionDesired: v.recursionDesired,
       ...familyFields(v),
+      ...(v.dnssec && { dnssec: true }),
+      ...(v.dnssecWarnDays !== DEFAULT_DNSSEC_WARN_DAYS && { dnssecWarnDays: v.dnssecWarnDays }),
       assert: v.assert,
     }),
   );

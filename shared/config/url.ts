@@ -89,6 +89,8 @@ export interface TargetOptions {
   expect?: MatchInput;
   // DNS
   recursionDesired?: boolean;
+  /** Verify the answer's RRSIGs against the zone's DNSKEY; also `dnssec=1` in dns:// URLs. */
+  dnssec?: boolean;
   /** Assertions of the URL's probe kind. */
   assert?: DnsAssertInput | HttpAssertInput;
 }
@@ -116,6 +118,7 @@ const OPTION_SCHEMES: Record<keyof TargetOptions, readonly UrlScheme[]> = {
   send: TCP,
   expect: TCP,
   recursionDesired: ['dns'],
+  dnssec: ['dns'],
   assert: ['dns', 'http', 'https'],
 };
 const OPTION_KEYS = Object.keys(OPTION_SCHEMES) as (keyof TargetOptions)[];
@@ -169,11 +172,11 @@ function serverFromAuthority(authority: string): { host: string; port: number } 
   return { host: split.host, port: parsed.port };
 }
 
-const DNS_PARAMS = ['type', 'class', 'mode', 'family'];
+const DNS_PARAMS = ['type', 'class', 'mode', 'family', 'dnssec'];
 
 /** RFC 4501 separates parameters with ";", people type "&": accept both. */
-function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family'> {
-  const out: Pick<DnsInput, 'type' | 'mode' | 'family'> = {};
+function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family' | 'dnssec'> {
+  const out: Pick<DnsInput, 'type' | 'mode' | 'family' | 'dnssec'> = {};
   const seen = new Set<string>();
   for (const pair of query.split(/[;&]/).filter(Boolean)) {
     const eq = pair.indexOf('=');
@@ -195,6 +198,10 @@ function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family'> {
       out.type = type;
     } else if (key === 'family') {
       out.family = familyParam(value);
+    } else if (key === 'dnssec') {
+      if (value !== '1' && value !== '0')
+        throw new UrlProblem(`dnssec must be 1 or 0 (got ${JSON.stringify(value)})`);
+      out.dnssec = value === '1';
     } else if (key === 'class') {
       if (upper !== 'IN') throw new UrlProblem(`only class IN is supported (got ${JSON.stringify(value)})`);
     } else if (value === 'recursive' || value === 'authoritative') {

@@ -13,6 +13,8 @@ const LAYER_OF_CODE: Record<ErrorCode, Layer> = {
   DNS_TIMEOUT: 'dns',
   DNS_NO_ANSWER: 'dns',
   DNS_MISMATCH: 'dns',
+  DNS_DNSSEC_INVALID: 'dns',
+  DNS_DNSSEC_EXPIRING: 'dns',
   DNS_NS_TIMEOUT: 'dns',
   DNS_NS_DISAGREE: 'dns',
   DNS_SERIAL_MISMATCH: 'dns',

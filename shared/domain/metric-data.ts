@@ -67,6 +67,9 @@ export function findingDatums(finding: Finding, options: MetricDataOptions = {})
   if (finding.details.kind === 'http' && finding.details.cdn) {
     datums.push(datum(METRICS.cdnCacheHit, finding.details.cdn.cache === 'hit' ? 1 : 0));
   }
+  const dnssecDays = finding.details.kind === 'dns' ? finding.details.dnssec?.daysLeft : undefined;
+  if (dnssecDays !== undefined && Number.isFinite(dnssecDays))
+    datums.push(datum(METRICS.dnssecDaysRemaining, dnssecDays));
   // One count per run, never a series per address: the addresses stay in the finding.
   const addresses = finding.details.addressResults;
   if (addresses !== undefined) {

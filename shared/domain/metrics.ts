@@ -68,6 +68,13 @@ export const METRICS = {
     dimensions: BASE_DIMENSIONS,
     description: '1 on a CDN cache hit, 0 on a miss or other status; only when a CDN header was recognised.',
   },
+  dnssecDaysRemaining: {
+    name: 'DnssecDaysRemaining',
+    unit: 'Count',
+    dimensions: BASE_DIMENSIONS,
+    description:
+      'Days until the first RRSIG checked expires; only for DNS runs with dnssec: true that saw signatures.',
+  },
   addressesFailed: {
     name: 'AddressesFailed',
     unit: 'Count',

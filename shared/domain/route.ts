@@ -32,7 +32,10 @@ export function isHardFailure(finding: Pick<ProbeResult, 'status'>): boolean {
  * Degraded codes that never page. An expiring certificate is a warning days ahead, for the
  * CertDaysRemaining metric, not an incident; once it lapses, TLS_CERT_EXPIRED is down and pages.
  */
-const NON_PAGING_DEGRADED: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TLS_CERT_EXPIRING']);
+const NON_PAGING_DEGRADED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TLS_CERT_EXPIRING',
+  'DNS_DNSSEC_EXPIRING',
+]);
 
 /**
  * Failing, for incidents (opening, streaks, recovery): a hard failure, or a degraded result with a

@@ -63,8 +63,9 @@ function tryNext(r: WireResponse): boolean {
 export async function ask(
   upstream: Upstream,
   name: string,
-  type: DnsRecordType,
+  type: DnsRecordType | 'DNSKEY',
   recursionDesired: boolean,
+  dnssec = false,
 ): Promise<WireResponse> {
   const { servers } = upstream;
   let best: WireResponse | undefined;
@@ -74,7 +75,7 @@ export async function ask(
       index === servers.length - 1
         ? upstream.signal
         : AbortSignal.any([upstream.signal, timeoutSignal(share)]);
-    const response = await exchange({ server, name, type, recursionDesired, signal });
+    const response = await exchange({ server, name, type, recursionDesired, signal, dnssec });
     // An answer, even SERVFAIL, says more than a later server's silence.
     if (!best || best.result.error || !response.result.error) best = response;
     if (!tryNext(response) || upstream.signal.aborted) break;

@@ -34,8 +34,11 @@ export interface WireServer extends DnsServer {
 export interface WireQuery {
   server: WireServer;
   name: string;
-  type: DnsRecordType;
+  /** DNSKEY only for the DNSSEC check's own query. */
+  type: DnsRecordType | 'DNSKEY';
   recursionDesired: boolean;
+  /** Sets the DO bit (RFC 3225): the server includes RRSIGs. */
+  dnssec?: boolean;
   /** Aborts the exchange; the result is then DNS_TIMEOUT. */
   signal: AbortSignal;
 }
@@ -65,8 +68,9 @@ function encodeQuery(q: WireQuery, id: number): Buffer {
         udpPayloadSize: EDNS_UDP_SIZE,
         extendedRcode: 0,
         ednsVersion: 0,
-        flags: 0,
-        flag_do: false,
+        // dns-packet encodes the OPT flags from `flags`: DO asks for the RRSIGs (RFC 3225).
+        flags: q.dnssec === true ? dnsPacket.DNSSEC_OK : 0,
+        flag_do: q.dnssec === true,
         options: [],
       },
     ],

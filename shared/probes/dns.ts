@@ -8,6 +8,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { foldAddressRuns, missingRun } from './addresses.ts';
 import { checkAuthoritative } from './dns-authoritative.ts';
+import { checkDnssec, DEFAULT_DNSSEC_WARN_DAYS } from './dns-dnssec.ts';
 import { evaluateResponse, latencyProblem } from './dns-evaluate.ts';
 import { ask, askSystem, DNS_PORT, systemNameservers, timeoutSignal, type Upstream } from './dns-upstream.ts';
 import { serverLabel, type WireServer } from './dns-wire.ts';
@@ -178,6 +179,24 @@ async function probeDns(spec: DnsSpec, ctx: ProbeContext, deps: DnsProbeDeps): P
   }
   // The system's nameservers come from the runtime's own resolver configuration: not guarded.
   const upstream: Upstream = { servers: server ? [server] : systemNameservers(), ...limits };
+
+  if (spec.mode !== 'authoritative' && spec.dnssec && upstream.servers.length > 0) {
+    // With the DO bit, then the signer's DNSKEY set from the same server (dns-dnssec.ts).
+    const response = await ask(upstream, spec.name, spec.type, spec.recursionDesired, true);
+    const query = response.result;
+    const error = evaluateResponse(spec, query);
+    if (error || response.packet === undefined)
+      return resultOf(
+        spec,
+        start,
+        details(query),
+        error ? { status: 'down', error } : null,
+        timesOf([query]),
+      );
+    const warnDays = spec.dnssecWarnDays ?? DEFAULT_DNSSEC_WARN_DAYS;
+    const dnssec = await checkDnssec(response.packet, spec.name, upstream, warnDays, spec.recursionDesired);
+    return resultOf(spec, start, details(query, { dnssec: dnssec.info }), dnssec.problem, timesOf([query]));
+  }
 
   if (spec.mode !== 'authoritative') {
     const query = await queryConfigured(spec, upstream);

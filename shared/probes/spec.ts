@@ -40,6 +40,10 @@ export interface DnsSpec {
   type: DnsRecordType;
   /** Absent: the system resolver. */
   server?: DnsServer;
+  /** Verify the answer's RRSIGs against the zone's DNSKEY (absent: false). Needs `server`. */
+  dnssec?: boolean;
+  /** dnssec: degraded (DNS_DNSSEC_EXPIRING) when a signature expires within this many days (absent: 3). */
+  dnssecWarnDays?: number;
   /** The family used to reach a server given by name (absent: 'auto'); 'both' asks over each. */
   family?: IpFamily;
   /** With family 'both': what one failing family makes of the result (absent: 'down'). */

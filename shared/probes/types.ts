@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'DNS_TIMEOUT',
   'DNS_NO_ANSWER',
   'DNS_MISMATCH',
+  // dnssec: true and a signature is missing, expired, not yet valid or does not verify (dns-dnssec.ts).
+  'DNS_DNSSEC_INVALID',
   'TCP_REFUSED',
   'TCP_TIMEOUT',
   'TCP_RESET',
@@ -51,6 +53,8 @@ export const ERROR_CODES = [
   'DNS_NS_TIMEOUT',
   'DNS_NS_DISAGREE',
   'DNS_SERIAL_MISMATCH',
+  // dnssec: true and a signature expires within dnssecWarnDays: a warning, never a page.
+  'DNS_DNSSEC_EXPIRING',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -80,6 +84,8 @@ export type Timings = Partial<Record<Phase, number>> & { total: number };
 
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'NS', 'TXT', 'SOA', 'CAA', 'PTR'] as const;
 export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
+
+import type { SignatureCheck } from './dnssec.ts';
 
 export interface DnsAnswer {
   name: string;
@@ -118,11 +124,29 @@ export interface NameserverResult extends DnsQueryResult {
   soaSerial?: number;
 }
 
+/** What the DNSSEC check saw (`dnssec: true`). */
+export interface DnssecInfo {
+  /** The AD flag of the response: a validating resolver vouched for it. */
+  ad: boolean;
+  /** The zone whose DNSKEY set signs the answer ("example.test."). */
+  signer: string;
+  /** DNSKEY records found for the signer. */
+  keys: number;
+  /** The answer's RRsets and the DNSKEY set, each with its signature's verdict. */
+  signatures: SignatureCheck[];
+  /** Whole days until the first signature expires. */
+  daysLeft?: number;
+  /** Time spent verifying (node:crypto), ms. */
+  verifyMs: number;
+}
+
 export interface DnsDetails {
   kind: 'dns';
   name: string;
   type: DnsRecordType;
   query: DnsQueryResult;
+  /** dnssec: true: the signatures checked (on the answer of `query`). */
+  dnssec?: DnssecInfo;
   /** family 'both' with a server given by name: the query over each family's address, first first. */
   addressResults?: AddressResult[];
   /** Authoritative mode only: the zone apex queried and one entry per nameserver. */

@@ -89,7 +89,10 @@ describe('parseTargetUrl: every rejected form', () => {
     ],
     ['dns:///example.com?class=CH', 'only class IN is supported (got "CH")'],
     ['dns:///example.com?mode=iterative', 'unknown mode "iterative" (expected recursive, authoritative)'],
-    ['dns:///example.com?server=1.1.1.1', 'unknown parameter "server" (expected type, class, mode, family)'],
+    [
+      'dns:///example.com?server=1.1.1.1',
+      'unknown parameter "server" (expected type, class, mode, family, dnssec)',
+    ],
     ['dns:///example.com?type=A&type=MX', 'parameter "type" given twice'],
     ['dns://1.1.1.1', 'missing the name to query (dns://[server[:port]]/name?type=A)'],
     ['dns://1.1.1.1/', 'missing the name to query (dns://[server[:port]]/name?type=A)'],
