@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { type ImportEdge, importsOf, sourceFiles } from './import-graph.ts';
@@ -59,6 +61,17 @@ describe('the walls of the source tree (docs/architecture.md)', () => {
 
   it('no import crosses a wall', () => {
     expect(wallViolations(edges).map(describeViolation)).toEqual([]);
+  });
+
+  it('every error class extends NetprobeError (shared/errors.ts), none the built-in errors directly', () => {
+    const direct = sourceFiles(REPO, ROOTS)
+      .filter((file) => file !== 'shared/errors.ts')
+      .filter((file) =>
+        /\bclass \w+ extends (Error|TypeError|RangeError|SyntaxError)\b/.test(
+          readFileSync(join(REPO, file), 'utf8'),
+        ),
+      );
+    expect(direct).toEqual([]);
   });
 
   it('no cycle between parts, none between files', () => {
