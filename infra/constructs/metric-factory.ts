@@ -79,6 +79,10 @@ export class NetprobeMetricFactory {
     return this.metric('certDaysRemaining', selection);
   }
 
+  dnssecDaysRemaining(selection: MetricSelection): Metric {
+    return this.metric('dnssecDaysRemaining', selection);
+  }
+
   cdnCacheHit(selection: MetricSelection): Metric {
     return this.metric('cdnCacheHit', selection);
   }

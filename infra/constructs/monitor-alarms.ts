@@ -9,11 +9,12 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ConfirmationRule, MonitorConfig, NetprobeConfig } from '../../shared/config/types.ts';
+import { DEFAULT_DNSSEC_WARN_DAYS } from '../../shared/probes/dns-dnssec.ts';
 import type { Phase } from '../../shared/probes/types.ts';
 import { alarmNameOf, type PagingWindow, pagingWindow, periodsFor } from '../alarm-policy.ts';
 import { monitorAlarmName } from '../naming.ts';
 import type { AlarmActionStrategy } from './alarm-actions.ts';
-import { certificateTls, type NetprobeMetricFactory } from './metric-factory.ts';
+import { certificateTls, type MetricSelection, type NetprobeMetricFactory } from './metric-factory.ts';
 
 export interface MonitorAlarmsProps {
   readonly monitor: MonitorConfig;
@@ -62,20 +63,29 @@ export const CERTIFICATE_WINDOW_MINUTES = 60;
  * - certificate, for monitors that report CertDaysRemaining (https, TCP with TLS): fires when a
  *   certificate with fewer than `tls.certWarnDays` days left was served in any region within the
  *   last CERTIFICATE_WINDOW_MINUTES. A warning ahead of time: the lapsed certificate itself is a
- *   down finding (TLS_CERT_EXPIRED) that the escalator pages for.
+ *   down finding (TLS_CERT_EXPIRED) that the escalator pages for;
+ * - dnssec, for DNS monitors with `dnssec: true`: the same countdown on DnssecDaysRemaining against
+ *   `dnssecWarnDays`, to the monitor's alarm topic (`actions`).
  * A region that sent nothing counts as up here: silence is the watchdog's business, not the target's.
  */
 export class MonitorAlarms extends Construct {
-  /** How many alarms a monitor gets: availability, one per threshold, and the certificate alarm. */
+  /** How many alarms a monitor gets: availability, one per threshold, the certificate and DNSSEC alarms. */
   static countFor(monitor: MonitorConfig): number {
     const thresholds = Object.values(monitor.probe.thresholds).filter((ms) => ms !== undefined).length;
-    return 1 + thresholds + (certificateTls(monitor) === undefined ? 0 : 1);
+    return (
+      1 +
+      thresholds +
+      (certificateTls(monitor) === undefined ? 0 : 1) +
+      (dnssecWarnDays(monitor) === undefined ? 0 : 1)
+    );
   }
 
   readonly availability: Alarm;
   readonly latency: Alarm[];
   /** Undefined for monitors that see no certificate. */
   readonly certificate: Alarm | undefined;
+  /** Undefined for monitors without dnssec: true. */
+  readonly dnssec: Alarm | undefined;
 
   constructor(scope: Construct, id: string, props: MonitorAlarmsProps) {
     super(scope, id);
@@ -165,42 +175,80 @@ export class MonitorAlarms extends Construct {
       return [alarm];
     });
 
+    /** A countdown alarm: fires when the fewest days left over the regions in the window is under `warnDays`. */
+    const daysLeftAlarm = (spec: {
+      id: string;
+      what: string;
+      metric: (selection: MetricSelection) => IMetric;
+      warnDays: number;
+      description: (windowMinutes: number) => string;
+    }): Alarm => {
+      const name = monitorAlarmName(monitor.id, spec.what);
+      const windowMinutes = Math.max(CERTIFICATE_WINDOW_MINUTES, monitor.intervalMinutes);
+      checkAlarm(name, regions.length, 1, windowMinutes);
+      const daysLeft = perRegion((region) =>
+        spec.metric({ monitor, region, statistic: Stats.MINIMUM, period: Duration.minutes(windowMinutes) }),
+      );
+      return new MathExpression({
+        expression: `MIN([${Object.keys(daysLeft).join(', ')}])`,
+        usingMetrics: daysLeft,
+        period: Duration.minutes(windowMinutes),
+        label: `${monitor.id}: fewest ${spec.what} days left over regions`,
+      }).createAlarm(this, spec.id, {
+        alarmName: name,
+        alarmDescription: spec.description(windowMinutes),
+        threshold: spec.warnDays,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        // A window without a reading (the target down, no run) raises no warning: down pages on its own.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    };
+
     const tls = certificateTls(monitor);
     if (tls === undefined) {
       this.certificate = undefined;
     } else {
-      const name = monitorAlarmName(monitor.id, 'certificate');
-      const windowMinutes = Math.max(CERTIFICATE_WINDOW_MINUTES, monitor.intervalMinutes);
-      checkAlarm(name, regions.length, 1, windowMinutes);
-      const daysLeft = perRegion((region) =>
-        metrics.certDaysRemaining({
-          monitor,
-          region,
-          statistic: Stats.MINIMUM,
-          period: Duration.minutes(windowMinutes),
-        }),
-      );
-      this.certificate = new MathExpression({
-        expression: `MIN([${Object.keys(daysLeft).join(', ')}])`,
-        usingMetrics: daysLeft,
-        period: Duration.minutes(windowMinutes),
-        label: `${monitor.id}: fewest certificate days left over regions`,
-      }).createAlarm(this, 'Certificate', {
-        alarmName: name,
-        alarmDescription:
+      this.certificate = daysLeftAlarm({
+        id: 'Certificate',
+        what: 'certificate',
+        metric: (selection) => metrics.certDaysRemaining(selection),
+        warnDays: tls.certWarnDays,
+        description: (windowMinutes) =>
           `${monitor.id}: a certificate with fewer than ${tls.certWarnDays} days left (certWarnDays) ` +
           `was served in ${regions.join(', ')} within the last ${windowMinutes} min. ` +
           'Renew it; once it lapses the monitor is down (TLS_CERT_EXPIRED) and pages.',
-        threshold: tls.certWarnDays,
-        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
-        // A window without a handshake (the target down, no run) raises no warning: down pages on its own.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       (props.certificateActions ?? props.actions).addActions(this.certificate);
     }
+
+    const dnssec = dnssecWarnDays(monitor);
+    if (dnssec === undefined) {
+      this.dnssec = undefined;
+    } else {
+      this.dnssec = daysLeftAlarm({
+        id: 'Dnssec',
+        what: 'dnssec',
+        metric: (selection) => metrics.dnssecDaysRemaining(selection),
+        warnDays: dnssec,
+        description: (windowMinutes) =>
+          `${monitor.id}: a DNSSEC signature with fewer than ${dnssec} days left (dnssecWarnDays) ` +
+          `was served in ${regions.join(', ')} within the last ${windowMinutes} min. ` +
+          'Check that the zone is re-signed; once a signature lapses the monitor is down (DNS_DNSSEC_INVALID) and pages.',
+      });
+      // To the monitor's alarm topic, as its other alarms.
+      props.actions.addActions(this.dnssec);
+    }
   }
+}
+
+/** The warning days of a monitor whose runs report DnssecDaysRemaining (DNS with dnssec: true). */
+function dnssecWarnDays(monitor: MonitorConfig): number | undefined {
+  const probe = monitor.probe;
+  return probe.kind === 'dns' && probe.dnssec
+    ? (probe.dnssecWarnDays ?? DEFAULT_DNSSEC_WARN_DAYS)
+    : undefined;
 }
 
 /**
