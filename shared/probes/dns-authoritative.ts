@@ -12,6 +12,7 @@
  * 4. Verdict (judgeNameservers).
  */
 
+import { checkDnssec, DEFAULT_DNSSEC_WARN_DAYS } from './dns-dnssec.ts';
 import { evaluateResponse, rcodeErrorCode } from './dns-evaluate.ts';
 import { canonicalName, fqdn } from './dns-rdata.ts';
 import { ask, type Upstream } from './dns-upstream.ts';
@@ -127,18 +128,38 @@ async function queryNameserver(
   // The NS set and its addresses are whatever the zone's owner publishes: guarded like any target.
   const guard = guardFor(connectGuard, nameserver, 'nameserver');
   const server = { host: located.address, port, ...(guard ? { guard } : {}) };
+  const dnssec = spec.dnssec === true;
   const [main, soa] = await Promise.all([
-    exchange({ server, name: spec.name, type: spec.type, recursionDesired: false, signal: upstream.signal }),
+    exchange({
+      server,
+      name: spec.name,
+      type: spec.type,
+      recursionDesired: false,
+      signal: upstream.signal,
+      dnssec,
+    }),
     exchange({ server, name: apex, type: 'SOA', recursionDesired: false, signal: upstream.signal }),
   ]);
   const soaRecord = soa.packet?.answers?.find((a) => a.type === 'SOA' && canonicalName(a.name) === apex);
   const soaSerial = soaRecord?.type === 'SOA' ? soaRecord.data.serial : undefined;
   const error = lameError(main.result, apex) ?? evaluateResponse(spec, main.result);
+  // dnssec: this nameserver's signatures, against the DNSKEY set it serves itself.
+  const signed =
+    dnssec && !error && main.packet
+      ? await checkDnssec(
+          main.packet,
+          spec.name,
+          { ...upstream, servers: [server] },
+          spec.dnssecWarnDays ?? DEFAULT_DNSSEC_WARN_DAYS,
+          false,
+        )
+      : undefined;
   return {
     ...main.result,
     nameserver,
     address: located.address,
     ...(soaSerial !== undefined ? { soaSerial } : {}),
+    ...(signed ? { dnssec: signed.info } : {}),
     ...(error ? { error } : {}),
   };
 }

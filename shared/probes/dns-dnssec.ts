@@ -46,20 +46,25 @@ export async function checkDnssec(
     ...(Number.isFinite(daysLeft) && { daysLeft }),
     verifyMs,
   };
-  const invalid = signatures.find((s) => !s.valid);
-  if (keys.length === 0)
-    return { info, problem: down(`no DNSKEY for ${info.signer} from ${keyResponse.result.server}`) };
-  if (invalid) return { info, problem: down(`${invalid.rrset}: ${invalid.problem}`) };
-  const soonest = signatures.reduce((a, b) => (b.daysLeft < a.daysLeft ? b : a));
-  if (soonest.daysLeft >= warnDays) return { info, problem: null };
+  return { info, problem: judgeDnssec(info, warnDays, keyResponse.result.server) };
+}
+
+/**
+ * The verdict on what the check saw: no key or a signature not valid is DNS_DNSSEC_INVALID (down);
+ * the first signature expiring within `warnDays` is DNS_DNSSEC_EXPIRING (degraded). `server` is who
+ * answered, named when it matters (authoritative mode asks every nameserver).
+ */
+export function judgeDnssec(info: DnssecInfo, warnDays: number, server: string): DnssecVerdict['problem'] {
+  const invalid = info.signatures.find((s) => !s.valid);
+  if (info.keys === 0) return down(`no DNSKEY for ${info.signer} from ${server}`);
+  if (invalid) return down(`${invalid.rrset}: ${invalid.problem} (from ${server})`);
+  const soonest = info.signatures.reduce((a, b) => (b.daysLeft < a.daysLeft ? b : a));
+  if (soonest.daysLeft >= warnDays) return null;
   return {
-    info,
-    problem: {
-      status: 'degraded',
-      error: {
-        code: 'DNS_DNSSEC_EXPIRING',
-        message: `signature over ${soonest.rrset} by ${soonest.signer} (key ${soonest.keyTag}) expires on ${soonest.expiration} (${soonest.daysLeft} days left), under ${warnDays} days`,
-      },
+    status: 'degraded',
+    error: {
+      code: 'DNS_DNSSEC_EXPIRING',
+      message: `signature over ${soonest.rrset} by ${soonest.signer} (key ${soonest.keyTag}) expires on ${soonest.expiration} (${soonest.daysLeft} days left), under ${warnDays} days`,
     },
   };
 }

@@ -8,7 +8,7 @@
 import { isIP, isIPv6 } from 'node:net';
 import { foldAddressRuns, missingRun } from './addresses.ts';
 import { checkAuthoritative } from './dns-authoritative.ts';
-import { checkDnssec, DEFAULT_DNSSEC_WARN_DAYS } from './dns-dnssec.ts';
+import { checkDnssec, DEFAULT_DNSSEC_WARN_DAYS, judgeDnssec } from './dns-dnssec.ts';
 import { evaluateResponse, latencyProblem } from './dns-evaluate.ts';
 import { ask, askSystem, DNS_PORT, systemNameservers, timeoutSignal, type Upstream } from './dns-upstream.ts';
 import { serverLabel, type WireServer } from './dns-wire.ts';
@@ -220,7 +220,23 @@ async function probeDns(spec: DnsSpec, ctx: ProbeContext, deps: DnsProbeDeps): P
   if (outcome.zone !== undefined) extra.zone = outcome.zone;
   if (outcome.nameservers) extra.nameservers = outcome.nameservers;
   const queryTimes = timesOf([query, ...(outcome.nameservers ?? [])]);
-  return resultOf(spec, start, details(query, extra), outcome.verdict, queryTimes);
+  return resultOf(spec, start, details(query, extra), withDnssec(spec, outcome), queryTimes);
+}
+
+/**
+ * Authoritative mode with dnssec: every nameserver's signatures count. A nameserver whose signatures
+ * are invalid makes the result down (unless the nameservers already failed harder); one expiring,
+ * degraded, after any hard failure.
+ */
+function withDnssec(spec: DnsSpec, outcome: Awaited<ReturnType<typeof checkAuthoritative>>) {
+  const verdict = outcome.verdict;
+  if (!spec.dnssec || verdict?.status === 'down') return verdict;
+  const warnDays = spec.dnssecWarnDays ?? DEFAULT_DNSSEC_WARN_DAYS;
+  const problems = (outcome.nameservers ?? []).flatMap((ns) => {
+    const problem = ns.dnssec && judgeDnssec(ns.dnssec, warnDays, `${ns.nameserver} (${ns.server})`);
+    return problem ? [problem] : [];
+  });
+  return problems.find((p) => p.status === 'down') ?? verdict ?? problems[0] ?? null;
 }
 
 function timesOf(results: DnsQueryResult[]): number[] {

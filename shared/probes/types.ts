@@ -122,6 +122,8 @@ export interface NameserverResult extends DnsQueryResult {
   address?: string;
   /** SOA serial this nameserver serves for the zone. */
   soaSerial?: number;
+  /** dnssec: true: this nameserver's signatures, checked against the DNSKEY set it serves. */
+  dnssec?: DnssecInfo;
 }
 
 /** What the DNSSEC check saw (`dnssec: true`). */

@@ -132,6 +132,24 @@ describe('dnssec: true against knot', () => {
   });
 });
 
+describe('dnssec: true in authoritative mode: every nameserver', () => {
+  it("checks each nameserver's signatures against the DNSKEY set it serves", async () => {
+    const signed = await probe('a13', { mode: 'authoritative' });
+    const ns = (signed.details as DnsDetails).nameservers ?? [];
+    expect(signed.status).toBe('up');
+    expect(ns.map((n) => [n.nameserver, n.dnssec?.signatures.every((s) => s.valid)])).toEqual([
+      ['ns.a13.test.', true],
+    ]);
+
+    const unsigned = await probe('plain', { mode: 'authoritative' });
+    expect(unsigned).toMatchObject({ status: 'down', error: { code: 'DNS_DNSSEC_INVALID' } });
+    expect(unsigned.error?.message).toMatch(/^DNSSEC: .* from ns\.plain\.test\. \(127\.0\.0\.1:\d+\)/);
+
+    const short = await probe('short', { mode: 'authoritative' });
+    expect(short).toMatchObject({ status: 'degraded', error: { code: 'DNS_DNSSEC_EXPIRING' } });
+  });
+});
+
 describe('how dnssec is asked for', () => {
   it('dnssec=1 in dns:// URLs, --dnssec on check, dnssecWarnDays in the dns block (default 3)', async () => {
     expect(parseTargetUrl('dns://127.0.0.1/www.example.test?type=A&dnssec=1')).toMatchObject({
