@@ -271,12 +271,17 @@ export const dnsInput = z
     type: recordType.default('A'),
     server: manual<DnsServerInput, DnsServer>(toDnsServer).optional(),
     mode: z.enum(['recursive', 'authoritative']).default('recursive'),
+    nsPort: port.optional(),
     recursionDesired: z.boolean().default(true),
     family: ipFamily,
     partial: partialPolicy,
     dnssec: z.boolean().default(false),
     dnssecWarnDays: intRange(0, 365).default(DEFAULT_DNSSEC_WARN_DAYS),
     assert: dnsAssertInput.default({}),
+  })
+  .refine((v) => v.nsPort === undefined || v.mode === 'authoritative', {
+    path: ['nsPort'],
+    message: 'only applies to mode authoritative (the port the discovered nameservers are asked on)',
   })
   .transform(
     (v): DnsBody => ({
@@ -285,6 +290,7 @@ export const dnsInput = z
       type: v.type,
       ...(v.server !== undefined && { server: v.server }),
       mode: v.mode,
+      ...(v.nsPort !== undefined && { nsPort: v.nsPort }),
       recursionDesired: v.recursionDesired,
       ...familyFields(v),
       ...(v.dnssec && { dnssec: true }),

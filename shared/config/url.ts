@@ -1,8 +1,8 @@
 /**
  * Target URLs, the ad-hoc form of a probe used by the CLI, the probe API and `url:` monitors:
  *
- *   dns://[server[:port]]/name?type=A[&mode=authoritative]   RFC 4501; `dns:name` or `dns:///name`
- *                                                            use the system resolver
+ *   dns://[server[:port]]/name?type=A[&mode=authoritative[&nsPort=N]]   RFC 4501; `dns:name` or
+ *                            `dns:///name` use the system resolver; nsPort: where the nameservers listen
  *   tcp://host:port        tls://host:port        http://…        https://…
  *
  * The URL is turned into the input form of a probe block, options are merged in, and the block's
@@ -172,18 +172,19 @@ function serverFromAuthority(authority: string): { host: string; port: number } 
   return { host: split.host, port: parsed.port };
 }
 
-const DNS_PARAMS = ['type', 'class', 'mode', 'family', 'dnssec'];
+const DNS_PARAMS = ['type', 'class', 'mode', 'family', 'dnssec', 'nsPort'];
 
-/** RFC 4501 separates parameters with ";", people type "&": accept both. */
-function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family' | 'dnssec'> {
-  const out: Pick<DnsInput, 'type' | 'mode' | 'family' | 'dnssec'> = {};
+/** RFC 4501 separates parameters with ";", people type "&": accept both. Names are case-insensitive. */
+function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family' | 'dnssec' | 'nsPort'> {
+  const out: Pick<DnsInput, 'type' | 'mode' | 'family' | 'dnssec' | 'nsPort'> = {};
   const seen = new Set<string>();
   for (const pair of query.split(/[;&]/).filter(Boolean)) {
     const eq = pair.indexOf('=');
-    const key = decode(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
+    const given = decode(eq < 0 ? pair : pair.slice(0, eq)).toLowerCase();
+    const key = DNS_PARAMS.find((p) => p.toLowerCase() === given);
     const value = decode(eq < 0 ? '' : pair.slice(eq + 1));
-    if (!DNS_PARAMS.includes(key)) {
-      throw new UrlProblem(`unknown parameter ${JSON.stringify(key)} (expected ${DNS_PARAMS.join(', ')})`);
+    if (key === undefined) {
+      throw new UrlProblem(`unknown parameter ${JSON.stringify(given)} (expected ${DNS_PARAMS.join(', ')})`);
     }
     if (seen.has(key)) throw new UrlProblem(`parameter ${JSON.stringify(key)} given twice`);
     seen.add(key);
@@ -202,6 +203,10 @@ function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family' | 'd
       if (value !== '1' && value !== '0')
         throw new UrlProblem(`dnssec must be 1 or 0 (got ${JSON.stringify(value)})`);
       out.dnssec = value === '1';
+    } else if (key === 'nsPort') {
+      const parsed = parsePort(value);
+      if ('error' in parsed) throw new UrlProblem(`nsPort: ${parsed.error}`);
+      out.nsPort = parsed.port;
     } else if (key === 'class') {
       if (upper !== 'IN') throw new UrlProblem(`only class IN is supported (got ${JSON.stringify(value)})`);
     } else if (value === 'recursive' || value === 'authoritative') {
@@ -209,6 +214,11 @@ function dnsQuery(query: string): Pick<DnsInput, 'type' | 'mode' | 'family' | 'd
     } else {
       throw new UrlProblem(`unknown mode ${JSON.stringify(value)} (expected recursive, authoritative)`);
     }
+  }
+  if (out.nsPort !== undefined && out.mode !== 'authoritative') {
+    throw new UrlProblem(
+      'nsPort only applies with mode=authoritative (where the discovered nameservers listen)',
+    );
   }
   return out;
 }

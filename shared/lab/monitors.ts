@@ -239,7 +239,9 @@ function dnsToLab(probe: DnsSpec, env: LabEnvironment): Mapped {
             why: `ns2 serves SOA serial ${LAB_STALE_SERIAL}, ns1 ${LAB_SERIAL}: a missed zone transfer, on purpose`,
           }
         : { status: 'up', why: 'one nameserver only (no IPv6 loopback for the stale secondary)' };
-  return { probe: { ...probe, name, server: env.dns }, expected };
+  // The lab's nameservers (127.0.0.1, ::1) listen on its DNS port, not on 53.
+  const nsPort = probe.mode === 'authoritative' ? { nsPort: env.dns.port } : {};
+  return { probe: { ...probe, name, server: env.dns, ...nsPort }, expected };
 }
 
 function httpToLab(probe: HttpSpec, t: LabTargets): Mapped {

@@ -7,8 +7,9 @@
  *    negative answer's authority-section SOA names the apex at once (RFC 2308 §3).
  * 2. NS set of the apex, then each nameserver's address (A, else AAAA), all through the configured server.
  * 3. Every nameserver, in parallel and with RD=0: the name/type, and the zone SOA for its serial.
- *    Nameservers are asked on the configured server's port (53 in production; on loopback this lets
- *    tests run several nameservers on 127.0.0.1/.2/.3 sharing one ephemeral port).
+ *    Nameservers are asked on port 53, where nameservers listen, not on the configured server's port
+ *    (a resolver on 15353 says nothing of where the zone's nameservers are); `nsPort` moves them for
+ *    labs (several nameservers on 127.0.0.2/.3 sharing one ephemeral port).
  * 4. Verdict (judgeNameservers).
  */
 
@@ -164,8 +165,9 @@ async function queryNameserver(
   };
 }
 
+/** A nameserver and where it was asked, port included: the port is half of "did not answer there". */
 function who(ns: NameserverResult): string {
-  return ns.address ? `${ns.nameserver} (${ns.address})` : ns.nameserver;
+  return ns.address ? `${ns.nameserver} (${ns.server})` : ns.nameserver;
 }
 
 /** A nameserver without an answer: silent at its address, or no address to ask at all. */

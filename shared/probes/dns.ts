@@ -27,9 +27,10 @@ import type {
 } from './types.ts';
 
 /** RFC 4501 form: "dns://127.0.0.1:5353/www.example.test?type=A", "dns:www.example.test?type=MX". */
-export function dnsTarget(spec: Pick<DnsSpec, 'name' | 'type' | 'server' | 'mode'>): string {
+export function dnsTarget(spec: Pick<DnsSpec, 'name' | 'type' | 'server' | 'mode' | 'nsPort'>): string {
   const name = spec.name.endsWith('.') && spec.name !== '.' ? spec.name.slice(0, -1) : spec.name;
-  const query = `?type=${spec.type}${spec.mode === 'authoritative' ? '&mode=authoritative' : ''}`;
+  const nsPort = spec.nsPort === undefined ? '' : `&nsPort=${spec.nsPort}`;
+  const query = `?type=${spec.type}${spec.mode === 'authoritative' ? `&mode=authoritative${nsPort}` : ''}`;
   if (!spec.server) return `dns:${name}${query}`;
   const host = isIPv6(spec.server.host) ? `[${spec.server.host}]` : spec.server.host;
   const port = spec.server.port === DNS_PORT ? '' : `:${spec.server.port}`;
@@ -214,7 +215,8 @@ async function probeDns(spec: DnsSpec, ctx: ProbeContext, deps: DnsProbeDeps): P
   }
   const [query, outcome] = await Promise.all([
     queryConfigured(spec, upstream),
-    checkAuthoritative(spec, upstream, spec.server?.port ?? DNS_PORT, ctx.connectGuard),
+    // Nameservers listen on 53, whatever port the resolver that found them listens on.
+    checkAuthoritative(spec, upstream, spec.nsPort ?? DNS_PORT, ctx.connectGuard),
   ]);
   const extra: Partial<DnsDetails> = {};
   if (outcome.zone !== undefined) extra.zone = outcome.zone;

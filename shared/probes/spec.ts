@@ -50,6 +50,11 @@ export interface DnsSpec {
   partial?: PartialPolicy;
   /** recursive: one query. authoritative: find the zone's NS set and query each nameserver. */
   mode: 'recursive' | 'authoritative';
+  /**
+   * Authoritative mode: the port the discovered nameservers are asked on (absent: 53, where
+   * nameservers listen). Only labs need another one: nameservers on loopback sharing a test port.
+   */
+  nsPort?: number;
   /** Set the RD bit (default true; authoritative queries to nameservers send RD=0). */
   recursionDesired: boolean;
   timeoutMs: number;

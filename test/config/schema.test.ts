@@ -213,6 +213,25 @@ describe('probe blocks', () => {
     expect(probeOf({ dns: { name: 'example.com', server } })).toMatchObject({ server: expected });
   });
 
+  it('dns.nsPort: where authoritative mode asks the discovered nameservers (absent: 53)', () => {
+    expect(probeOf({ dns: { name: 'lab.test', mode: 'authoritative', nsPort: 5300 } })).toMatchObject({
+      mode: 'authoritative',
+      nsPort: 5300,
+    });
+    expect(probeOf({ dns: { name: 'lab.test', mode: 'authoritative' } })).not.toHaveProperty('nsPort');
+    const err = (dns: object) =>
+      catchConfigError(() => config([{ id: 'm', interval: '1m', dns } as MonitorInput])).issues;
+    expect(err({ name: 'lab.test', mode: 'authoritative', nsPort: 0 })).toEqual([
+      { path: 'monitors[0].dns.nsPort', message: 'port 0 out of range (1-65535)' },
+    ]);
+    expect(err({ name: 'lab.test', nsPort: 5300 })).toEqual([
+      {
+        path: 'monitors[0].dns.nsPort',
+        message: 'only applies to mode authoritative (the port the discovered nameservers are asked on)',
+      },
+    ]);
+  });
+
   it('reads a plain string as equals for DNS answers and JSON values, contains for text', () => {
     expect(probeOf({ dns: { name: 'example.com', assert: { answers: '192.0.2.1' } } })).toMatchObject({
       assert: { answers: [{ equals: '192.0.2.1' }] },

@@ -38,6 +38,20 @@ describe('parseTargetUrl: every accepted form', () => {
       dns({ name: 'example.com', type: 'SOA', mode: 'authoritative' }),
     ],
     ['dns:///www%2Eexample.com', dns({ name: 'www.example.com' })],
+    [
+      'dns://127.0.0.1:15353/lab.test?type=SOA&mode=authoritative&nsPort=5300',
+      dns({
+        name: 'lab.test',
+        type: 'SOA',
+        mode: 'authoritative',
+        nsPort: 5300,
+        server: { host: '127.0.0.1', port: 15353 },
+      }),
+    ],
+    [
+      'dns:///example.com?mode=authoritative;NSPORT=53',
+      dns({ name: 'example.com', mode: 'authoritative', nsPort: 53 }),
+    ],
     ['tcp://db.example.net:5432', tcp({ host: 'db.example.net', port: 5432 })],
     ['tcp://db.example.net:5432/', tcp({ host: 'db.example.net', port: 5432 })],
     ['tcp://192.0.2.10:22', tcp({ host: '192.0.2.10', port: 22 })],
@@ -91,7 +105,13 @@ describe('parseTargetUrl: every rejected form', () => {
     ['dns:///example.com?mode=iterative', 'unknown mode "iterative" (expected recursive, authoritative)'],
     [
       'dns:///example.com?server=1.1.1.1',
-      'unknown parameter "server" (expected type, class, mode, family, dnssec)',
+      'unknown parameter "server" (expected type, class, mode, family, dnssec, nsPort)',
+    ],
+    ['dns:///example.com?mode=authoritative&nsPort=0', 'nsPort: port 0 out of range (1-65535)'],
+    ['dns:///example.com?mode=authoritative&nsPort=dns', 'nsPort: port "dns" is not a number'],
+    [
+      'dns:///example.com?nsPort=5300',
+      'nsPort only applies with mode=authoritative (where the discovered nameservers listen)',
     ],
     ['dns:///example.com?type=A&type=MX', 'parameter "type" given twice'],
     ['dns://1.1.1.1', 'missing the name to query (dns://[server[:port]]/name?type=A)'],

@@ -86,7 +86,7 @@ function runMonitor(): APIGatewayProxyEventV2 {
 describe('authoritative mode: discovered nameservers pass the guard before the first packet', () => {
   it('POST /check: NS records pointing inside → 403 naming the address class, no packet to them', async () => {
     const { upstream, internal } = await attackerZone();
-    const url = `dns://127.0.0.1:${upstream.port}/www.attacker.test?type=A&mode=authoritative`;
+    const url = `dns://127.0.0.1:${upstream.port}/www.attacker.test?type=A&mode=authoritative&nsPort=${upstream.port}`;
 
     const answer = await call(deps(['127.0.0.1']), check(url));
 
@@ -102,7 +102,7 @@ describe('authoritative mode: discovered nameservers pass the guard before the f
 
   it('POST /check: the same zone is probed once allowPrivateTargets covers the nameservers', async () => {
     const { upstream, internal } = await attackerZone();
-    const url = `dns://127.0.0.1:${upstream.port}/www.attacker.test?type=A&mode=authoritative`;
+    const url = `dns://127.0.0.1:${upstream.port}/www.attacker.test?type=A&mode=authoritative&nsPort=${upstream.port}`;
 
     const answer = await call(deps(['127.0.0.0/8']), check(url));
 
@@ -113,7 +113,7 @@ describe('authoritative mode: discovered nameservers pass the guard before the f
 
   it('POST /monitors/{id}/run: the configured server is the operators’ own, the discovered ones are not', async () => {
     const { upstream, internal } = await attackerZone();
-    const url = `dns://127.0.0.1:${upstream.port}/www.attacker.test?type=A&mode=authoritative`;
+    const url = `dns://127.0.0.1:${upstream.port}/www.attacker.test?type=A&mode=authoritative&nsPort=${upstream.port}`;
 
     const refused = await call(deps([], url), runMonitor());
     expect(refused.statusCode).toBe(403);

@@ -4,6 +4,8 @@ import dns from 'node:dns';
 import { promisify } from 'node:util';
 import * as dnsPacket from 'dns-packet';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { formatMs } from '../../shared/domain/diagnosis/words.ts';
+import { diagnose } from '../../shared/domain/diagnosis.ts';
 import {
   type DnsFaults,
   type DnsServerHandle,
@@ -12,7 +14,7 @@ import {
 } from '../../shared/lab/dns-server.ts';
 import { dnsProbe, dnsTarget } from '../../shared/probes/dns.ts';
 import type { DnsSpec } from '../../shared/probes/spec.ts';
-import type { DnsRecordType, ProbeResult } from '../../shared/probes/types.ts';
+import type { ConnectGuard, DnsRecordType, ProbeResult } from '../../shared/probes/types.ts';
 import { command, ipv6Loopback, skipUnless } from '../fixtures/requirements.ts';
 import { dnsSpec } from '../fixtures/specs.ts';
 
@@ -514,8 +516,9 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
     return { resolver, ns1: first, ns2: second };
   }
 
+  /** The nameservers share the resolver's port here: nsPort says so (without it they are asked on 53). */
   function authSpec(resolver: DnsServerHandle, overrides: Partial<DnsSpec> = {}): DnsSpec {
-    return dnsSpec(resolver, { mode: 'authoritative', ...overrides });
+    return dnsSpec(resolver, { mode: 'authoritative', nsPort: resolver.port, ...overrides });
   }
 
   it('all nameservers agree → up, with each one reported', async () => {
@@ -524,7 +527,9 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
     const result = await probe(authSpec(resolver));
 
     expect(result.status).toBe('up');
-    expect(result.target).toBe(`dns://127.0.0.1:${resolver.port}/www.example.test?type=A&mode=authoritative`);
+    expect(result.target).toBe(
+      `dns://127.0.0.1:${resolver.port}/www.example.test?type=A&mode=authoritative&nsPort=${resolver.port}`,
+    );
     const details = dnsDetails(result);
     expect(details.zone).toBe('example.test.');
     expect(details.query.server).toBe(`127.0.0.1:${resolver.port}`);
@@ -573,7 +578,7 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
     const result = await probe(authSpec(resolver, { timeoutMs: 800 }));
 
     expect(result).toMatchObject({ status: 'degraded', layer: 'dns', error: { code: 'DNS_NS_TIMEOUT' } });
-    expect(result.error?.message).toContain('ns2.example.test. (127.0.0.3) did not answer');
+    expect(result.error?.message).toContain(`ns2.example.test. (127.0.0.3:${resolver.port}) did not answer`);
     const [ns1, ns2] = dnsDetails(result).nameservers ?? [];
     expect(ns1?.answers.map((a) => a.data)).toEqual(['192.0.2.10', '192.0.2.11']);
     expect(ns1?.error).toBeUndefined();
@@ -603,7 +608,7 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
     const result = await probe(authSpec(resolver, { timeoutMs: 800 }));
 
     expect(result.error?.code).toBe('DNS_NS_TIMEOUT');
-    expect(result.error?.message).toContain('ns3.example.test. (127.0.0.4) did not answer');
+    expect(result.error?.message).toContain(`ns3.example.test. (127.0.0.4:${port}) did not answer`);
     expect(result.error?.message).toContain('2024010101 at ns1.example.test., 7 at ns2.example.test.');
   });
 
@@ -684,6 +689,79 @@ describe('dnsProbe authoritative mode: every nameserver asked directly', () => {
 
     expect(result).toMatchObject({ status: 'down', error: { code: 'DNS_TIMEOUT' } });
     expect(result.wallMs).toBeLessThan(1000);
+  });
+
+  describe("the issue's case: a resolver on its own port, the zone's nameservers elsewhere", () => {
+    // lab.test: the resolver on 127.0.0.1:R knows the zone; its NS records point at 127.0.0.2 and
+    // 127.0.0.3, which listen on another port N (one ephemeral port, bound on both addresses).
+    const LAB_SOA = (serial: number) => `ns1.lab.test. hostmaster.lab.test. ${serial} 7200 3600 1209600 300`;
+    const labZone = (serial: number): ZoneRecord[] => [
+      { name: 'lab.test', type: 'SOA', ttl: 3600, data: LAB_SOA(serial) },
+      { name: 'lab.test', type: 'NS', ttl: 3600, data: 'ns1.lab.test.' },
+      { name: 'lab.test', type: 'NS', ttl: 3600, data: 'ns2.lab.test.' },
+      { name: 'ns1.lab.test', type: 'A', ttl: 3600, data: '127.0.0.2' },
+      { name: 'ns2.lab.test', type: 'A', ttl: 3600, data: '127.0.0.3' },
+    ];
+    async function issueLab() {
+      const resolver = await startDnsServer({ records: labZone(2024010101) });
+      servers.push(resolver);
+      const ns1 = await startDnsServer({ host: '127.0.0.2', records: labZone(2024010101) });
+      servers.push(ns1);
+      servers.push(await startDnsServer({ host: '127.0.0.3', port: ns1.port, records: labZone(2023120100) }));
+      expect(ns1.port).not.toBe(resolver.port);
+      return { resolver, nsPort: ns1.port };
+    }
+    const soaSpec = (resolver: DnsServerHandle, overrides: Partial<DnsSpec> = {}) =>
+      dnsSpec(resolver, { name: 'lab.test', type: 'SOA', mode: 'authoritative', ...overrides });
+
+    it('nsPort=N: the nameservers are asked there → degraded DNS_SERIAL_MISMATCH, not the resolver blamed', async () => {
+      const { resolver, nsPort } = await issueLab();
+
+      const result = await probe(soaSpec(resolver, { nsPort }));
+
+      expect(result).toMatchObject({ status: 'degraded', error: { code: 'DNS_SERIAL_MISMATCH' } });
+      expect(result.error?.message).toMatch(
+        /^SOA serials of lab\.test\. differ: 2024010101 at ns1\.lab\.test\., 2023120100 at ns2\.lab\.test\.;/,
+      );
+      expect(dnsDetails(result).nameservers?.map((ns) => ns.server)).toEqual([
+        `127.0.0.2:${nsPort}`,
+        `127.0.0.3:${nsPort}`,
+      ]);
+      expect(result.target).toBe(
+        `dns://127.0.0.1:${resolver.port}/lab.test?type=SOA&mode=authoritative&nsPort=${nsPort}`,
+      );
+    });
+
+    it('without nsPort the discovered nameservers are asked on 53, not on the resolver’s port', async () => {
+      const { resolver } = await issueLab();
+      // The guard sees every destination before the first packet; refusing the nameservers keeps
+      // this test from sending anything to 127.0.0.2:53 / 127.0.0.3:53.
+      const asked: [string, number, string][] = [];
+      const connectGuard: ConnectGuard = (address, port, host, origin) => {
+        asked.push([address, port, origin]);
+        return origin === 'nameserver' ? { code: 'TCP_UNREACHABLE', message: `not sent to ${host}` } : null;
+      };
+      const spec = soaSpec(resolver);
+      const start = performance.now();
+      const result = await dnsProbe(spec, {
+        signal: new AbortController().signal,
+        deadline: start + 5000,
+        connectGuard,
+      });
+
+      expect(asked.filter(([, , origin]) => origin === 'nameserver')).toEqual([
+        ['127.0.0.2', 53, 'nameserver'],
+        ['127.0.0.2', 53, 'nameserver'],
+        ['127.0.0.3', 53, 'nameserver'],
+        ['127.0.0.3', 53, 'nameserver'],
+      ]);
+      expect(result).toMatchObject({ status: 'down', error: { code: 'DNS_TIMEOUT' } });
+      // The message, the table and the sentence say where the nameservers were asked.
+      expect(result.error?.message).toContain('ns1.lab.test. (127.0.0.2:53): not sent to ns1.lab.test.');
+      expect(diagnose(spec, result, [])).toBe(
+        `No nameserver of lab.test answered: ns1.lab.test at 127.0.0.2:53, ns2.lab.test at 127.0.0.3:53; resolver 127.0.0.1:${resolver.port} found them (${formatMs(dnsDetails(result).query.queryTimeMs ?? 0)}); check that they are up and that UDP/TCP 53 reach them (nameservers of a lab on another port: nsPort).`,
+      );
+    });
   });
 
   it('a nameserver whose address cannot be found counts as unreachable', async () => {

@@ -1,6 +1,12 @@
 /** The DNS layer's sentence: which resolver or nameserver failed, what the others said, what to check. */
 import type { ProbeSpec } from '../../probes/spec.ts';
-import type { ErrorCode, NameserverResult, ProbeResult, TriageStep } from '../../probes/types.ts';
+import type {
+  DnsQueryResult,
+  ErrorCode,
+  NameserverResult,
+  ProbeResult,
+  TriageStep,
+} from '../../probes/types.ts';
 import { endpointOf } from './endpoint.ts';
 import type { Failure } from './failure.ts';
 import { formatMs, listWords, plural, sentence } from './words.ts';
@@ -12,8 +18,12 @@ export function dnsSentence(
   failure: Failure,
 ): string {
   const details = result.details;
-  if (details.kind === 'dns' && details.nameservers !== undefined && isNameserverCode(failure.code)) {
-    return nameserverSentence(details.nameservers, failure);
+  if (details.kind === 'dns' && details.nameservers !== undefined) {
+    if (isNameserverCode(failure.code)) return nameserverSentence(details.nameservers, failure);
+    // The resolver found the zone and its nameservers, so it is not the one that failed to answer.
+    if (noNameserverAnswered(details.nameservers)) {
+      return unansweredSentence(spec, details.query, details.nameservers, details.zone);
+    }
   }
   // Who answered for the probe: the query's server for a DNS probe, getaddrinfo for HTTP and TCP.
   const server = details.kind === 'dns' ? details.query.server : 'system';
@@ -94,6 +104,36 @@ function dnsAdvice(code: ErrorCode, who: string, otherOk: boolean, tcp53: Triage
 
 function isNameserverCode(code: ErrorCode): boolean {
   return code === 'DNS_NS_TIMEOUT' || code === 'DNS_NS_DISAGREE' || code === 'DNS_SERIAL_MISMATCH';
+}
+
+/** Where nameservers listen (RFC 1035 §4.2), and where authoritative mode asks them without nsPort. */
+const NAMESERVER_PORT = 53;
+
+function noNameserverAnswered(nameservers: readonly NameserverResult[]): boolean {
+  return nameservers.length > 0 && nameservers.every((ns) => ns.rcode === undefined);
+}
+
+/**
+ * Authoritative mode where the resolver answered and no nameserver did: names where each one was
+ * asked (address and port, as error.message does) and the port to check, not the resolver.
+ */
+function unansweredSentence(
+  spec: ProbeSpec,
+  query: DnsQueryResult,
+  nameservers: readonly NameserverResult[],
+  zone: string | undefined,
+): string {
+  const port = spec.kind === 'dns' ? (spec.nsPort ?? NAMESERVER_PORT) : NAMESERVER_PORT;
+  const where = nameservers.map((ns) =>
+    ns.address === undefined ? `${nsName(ns)} (no address)` : `${nsName(ns)} at ${ns.server}`,
+  );
+  const resolver = `resolver ${query.server} found them${query.queryTimeMs === undefined ? '' : ` (${formatMs(query.queryTimeMs)})`}`;
+  const what = `no nameserver of ${zone === undefined ? 'the zone' : zone.replace(/\.$/, '')} answered: ${where.join(', ')}; ${resolver}`;
+  const advice =
+    port === NAMESERVER_PORT
+      ? 'check that they are up and that UDP/TCP 53 reach them (nameservers of a lab on another port: nsPort)'
+      : `check that they are up and listen on port ${port} (nsPort)`;
+  return sentence(what, advice);
 }
 
 /** NS host names as people say them: without the root's trailing dot. */
