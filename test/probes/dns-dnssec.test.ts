@@ -134,18 +134,19 @@ describe('dnssec: true against knot', () => {
 
 describe('dnssec: true in authoritative mode: every nameserver', () => {
   it("checks each nameserver's signatures against the DNSKEY set it serves", async () => {
-    const signed = await probe('a13', { mode: 'authoritative' });
+    // knot is the zone's nameserver on the test port too: nsPort says so (authoritative mode asks on 53).
+    const signed = await probe('a13', { mode: 'authoritative', nsPort: port });
     const ns = (signed.details as DnsDetails).nameservers ?? [];
     expect(signed.status).toBe('up');
     expect(ns.map((n) => [n.nameserver, n.dnssec?.signatures.every((s) => s.valid)])).toEqual([
       ['ns.a13.test.', true],
     ]);
 
-    const unsigned = await probe('plain', { mode: 'authoritative' });
+    const unsigned = await probe('plain', { mode: 'authoritative', nsPort: port });
     expect(unsigned).toMatchObject({ status: 'down', error: { code: 'DNS_DNSSEC_INVALID' } });
     expect(unsigned.error?.message).toMatch(/^DNSSEC: .* from ns\.plain\.test\. \(127\.0\.0\.1:\d+\)/);
 
-    const short = await probe('short', { mode: 'authoritative' });
+    const short = await probe('short', { mode: 'authoritative', nsPort: port });
     expect(short).toMatchObject({ status: 'degraded', error: { code: 'DNS_DNSSEC_EXPIRING' } });
   });
 });
