@@ -6,6 +6,7 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Lambda entry points, each exporting `handler`. */
 export const FUNCTION_ENTRIES: FunctionEntries = {
   probeRunner: fileURLToPath(new URL('../functions/probe-runner/handler.ts', import.meta.url)),
+  probeDispatcher: fileURLToPath(new URL('../functions/probe-dispatcher/handler.ts', import.meta.url)),
   probeApi: fileURLToPath(new URL('../functions/probe-api/handler.ts', import.meta.url)),
   escalator: fileURLToPath(new URL('../functions/escalator/handler.ts', import.meta.url)),
   chatForwarder: fileURLToPath(new URL('../functions/chat-forwarder/handler.ts', import.meta.url)),
@@ -16,6 +17,7 @@ export const FUNCTION_ENTRIES: FunctionEntries = {
 
 export interface FunctionEntries {
   readonly probeRunner: string;
+  readonly probeDispatcher: string;
   readonly probeApi: string;
   readonly escalator: string;
   readonly chatForwarder: string;

@@ -32,6 +32,7 @@ export function chatTopicName(team: string): string {
 /** Function names are regional, so each probe region has its own `netprobe-probe-runner`. */
 export const FUNCTION_NAMES = {
   probeRunner: `${NAME_PREFIX}-probe-runner`,
+  probeDispatcher: `${NAME_PREFIX}-probe-dispatcher`,
   probeApi: `${NAME_PREFIX}-probe-api`,
   escalator: `${NAME_PREFIX}-escalator`,
   chatForwarder: `${NAME_PREFIX}-chat-forwarder`,

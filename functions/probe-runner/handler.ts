@@ -1,11 +1,13 @@
 /**
- * probe-runner: woken by an EventBridge schedule per monitor interval (infra/constructs/probe-region.ts),
- * it runs the monitors of its region with that interval, within the invocation's remaining time, then
- * writes their findings and publishes their metrics.
+ * probe-runner: runs the monitors of its region with one interval, within the invocation's remaining
+ * time, then writes their findings and publishes their metrics. Deployed, it runs one shard of a run
+ * the probe-dispatcher fanned out (docs/scale.md); given the plain scheduled event, it runs all of them.
  *
  * Event (the scheduled event with the interval in `detail`; events/eventbridge/scheduled-1m.json):
  *   {"version": "0", "detail-type": "Scheduled Event", "source": "aws.events", "time": "…",
  *    "region": "eu-west-1", "detail": {"intervalMinutes": 1}, …}
+ * A shard (events/eventbridge/shard-1m.json) adds `"shard": {"index": 0, "count": 200}` and
+ * `"monitorIds": […]` to `detail`: the runner then runs those monitors only.
  *
  * Time: probes run until `remaining time − reserve` (flushReserveMs). A monitor starts only while its
  * whole timeout still fits (else it is listed in `skipped`), and each probe is cut at that deadline,
@@ -14,10 +16,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { metricDatums } from '../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
-import { NetprobeError } from '../../shared/errors.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import type { ErrorCode, Status } from '../../shared/probes/types.ts';
 import { flushReserveMs, logInvocation, persistBudget, probeDeadline } from '../shared/invocation.ts';
@@ -26,16 +26,11 @@ import type { Logger } from '../shared/logger.ts';
 import { flushMetrics, metricsOf } from '../shared/metrics.ts';
 import { persistFindings } from '../shared/persist-findings.ts';
 import { type ProbingDeps, probingDeps } from '../shared/probing-deps.ts';
+import { parseScheduledEvent, type ScheduledRunEvent } from '../shared/scheduled-event.ts';
 import { warmUpOnLambda } from '../shared/warm-up.ts';
 
 export type ProbeRunnerDeps = ProbingDeps;
-
-export interface ScheduledRunEvent {
-  'detail-type'?: string;
-  source?: string;
-  time?: string;
-  detail: { intervalMinutes: number };
-}
+export { RunEventError, type ScheduledRunEvent } from '../shared/scheduled-event.ts';
 
 export interface RunSummary {
   region: string;
@@ -53,30 +48,6 @@ export interface RunSummary {
   datums: number;
 }
 
-const eventSchema = z.looseObject({
-  detail: z.looseObject({
-    intervalMinutes: z.number().int().min(1),
-  }),
-});
-
-/** A scheduled event this runner cannot act on: the rule's input is wrong (a deployment bug). */
-export class RunEventError extends NetprobeError {
-  override name = 'RunEventError';
-  constructor(message: string) {
-    super('run_event_invalid', message);
-  }
-}
-
-function parseEvent(event: unknown): ScheduledRunEvent {
-  const parsed = eventSchema.safeParse(event);
-  if (parsed.success) return parsed.data as ScheduledRunEvent;
-  const issue = parsed.error.issues[0];
-  const where = ['event', ...(issue?.path ?? [])].join('.');
-  throw new RunEventError(
-    `${where}: ${issue?.message ?? 'invalid'}; the schedule must send {"detail": {"intervalMinutes": <whole minutes ≥ 1>}} (docs/api.md)`,
-  );
-}
-
 export async function runScheduled(
   event: unknown,
   context: Context,
@@ -84,13 +55,24 @@ export async function runScheduled(
   deps: ProbeRunnerDeps,
   logger: Logger,
 ): Promise<RunSummary> {
-  const { detail } = parseEvent(event);
+  const { detail } = parseScheduledEvent(event);
   const { config, region } = deps;
   const interval = detail.intervalMinutes;
   const deadline = probeDeadline(context, deps.reserveMs ?? flushReserveMs);
-  const monitors = config.monitors.filter(
+  const scheduled = config.monitors.filter(
     (m) => m.regions.includes(region) && m.intervalMinutes === interval,
   );
+  // A shard of a dispatched run: only its monitors. An id the config does not schedule here and now
+  // (a shard sent by a dispatcher running another version of the config) is said, not run.
+  const shard = detail.monitorIds ? new Set(detail.monitorIds) : undefined;
+  const monitors = shard ? scheduled.filter((m) => shard.has(m.id)) : scheduled;
+  if (shard && monitors.length < shard.size) {
+    const known = new Set(monitors.map((m) => m.id));
+    logger.warn('shard names monitors this runner does not schedule here', {
+      shard: detail.shard,
+      unknown: [...shard].filter((id) => !known.has(id)),
+    });
+  }
   if (monitors.length === 0) {
     logger.warn('no monitors for this schedule', { region, intervalMinutes: interval });
   }

@@ -15,6 +15,8 @@ export const OPERATIONAL_METRICS = {
   metricDatumsDropped: 'MetricDatumsDropped',
   /** Monitors (or the active-incident listing) whose step of an escalator tick threw. */
   tickFailures: 'EscalatorTickFailures',
+  /** Shards of a scheduled run no Invoke was accepted for: their monitors miss the interval. */
+  shardsUndispatched: 'ShardsUndispatched',
 } as const;
 
 export type OperationalMetric = (typeof OPERATIONAL_METRICS)[keyof typeof OPERATIONAL_METRICS];

@@ -57,6 +57,11 @@ export function readSpillQueueUrl(env: Env = process.env): string {
   return url;
 }
 
+/** RUNNER_FUNCTION: the probe-runner the dispatcher invokes, by name (the stack sets it). */
+export function readRunnerFunction(env: Env = process.env): string {
+  return required(env, 'RUNNER_FUNCTION');
+}
+
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 
 /** A variable holding a JSON object of SNS topic ARNs (`keys` says what its keys are). */

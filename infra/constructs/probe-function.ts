@@ -35,6 +35,8 @@ export interface ProbeFunctionProps {
   readonly retryAttempts?: number;
   /** Where an asynchronous invocation that failed its last attempt goes. @default dropped */
   readonly onFailure?: IDestination;
+  /** How long an asynchronous invocation may wait in Lambda's queue (throttled). @default 6 hours */
+  readonly maxEventAge?: Duration;
   /** Directory holding package-lock.json and tsconfig.json. @default the repository root */
   readonly projectRoot?: string;
 }
@@ -76,6 +78,7 @@ export class ProbeFunction extends NodejsFunction {
         : { reservedConcurrentExecutions: props.settings.reservedConcurrency }),
       retryAttempts: props.retryAttempts ?? 0,
       ...(props.onFailure ? { onFailure: props.onFailure } : {}),
+      ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,

@@ -10,6 +10,7 @@ import { grantMetricsPublish, grantTableAccess, type TableAccessTarget } from '.
 import { ProbeFunction } from './probe-function.ts';
 import { distinctIntervals, probeSchedule } from './probe-schedule.ts';
 import { placeInVpc } from './probe-vpc.ts';
+import { LostShards, ShardDispatcher } from './shard-fan-out.ts';
 
 export interface ProbeRegionProps {
   /** The monitors that run in this region (their `regions` name it). */
@@ -22,7 +23,7 @@ export interface ProbeRegionProps {
   readonly table: TableAccessTarget;
   readonly metricsNamespace: string;
   /** @default the handlers under functions/ */
-  readonly entries?: Pick<FunctionEntries, 'probeRunner' | 'probeApi'>;
+  readonly entries?: Pick<FunctionEntries, 'probeRunner' | 'probeDispatcher' | 'probeApi'>;
   /** @default ProbeFunction's default */
   readonly logRetention?: RetentionDays;
   /** The region's dual-stack subnets and security groups (config `vpc`). @default no VPC: IPv4 only */
@@ -30,16 +31,20 @@ export interface ProbeRegionProps {
 }
 
 /**
- * Everything that probes from one region: the probe-runner, woken by one EventBridge rule per
- * distinct monitor interval, and the probe-api for on-demand runs from this region (invoked
- * directly: `aws lambda invoke --region <region> --function-name netprobe-probe-api`).
+ * Everything that probes from one region: the probe-dispatcher, woken by one EventBridge rule per
+ * distinct monitor interval, the probe-runner it fans each run out to (one asynchronous invocation
+ * per shard of the runner's concurrency, docs/scale.md), where a shard that cannot run goes, and the
+ * probe-api for on-demand runs from this region (invoked directly:
+ * `aws lambda invoke --region <region> --function-name netprobe-probe-api`).
  *
- * The runner receives a scheduled event whose `detail` says which interval woke it:
- * `{"detail-type": "Scheduled Event", "source": "aws.events", "time": "…", "detail": {"intervalMinutes": 5}, …}`
- * and runs the monitors of this region with that interval.
+ * The dispatcher receives a scheduled event whose `detail` says which interval woke it:
+ * `{"detail-type": "Scheduled Event", "source": "aws.events", "time": "…", "detail": {"intervalMinutes": 5}, …}`;
+ * each shard's runner receives the same event with its shard and monitor ids added to `detail`.
  */
 export class ProbeRegion extends Construct {
   readonly runner: ProbeFunction;
+  readonly dispatcher: ShardDispatcher;
+  readonly lostShards: LostShards;
   readonly api: ProbeFunction;
   readonly schedules: ReadonlyMap<number, Rule>;
 
@@ -47,16 +52,27 @@ export class ProbeRegion extends Construct {
     super(scope, id);
     const entries = props.entries ?? FUNCTION_ENTRIES;
 
+    this.lostShards = new LostShards(this, 'LostShards');
     this.runner = new ProbeFunction(this, 'Runner', {
       entry: entries.probeRunner,
       functionName: FUNCTION_NAMES.probeRunner,
-      description: 'Runs the scheduled netprobe monitors of this region',
+      description: 'Runs one shard of a scheduled netprobe run of this region',
       settings: props.runner,
       environment: props.environment,
+      // A shard Lambda could not start within a minute (throttled), or whose run failed, is not
+      // retried (a late run would probe its monitors twice in one interval): it lands here.
+      maxEventAge: Duration.minutes(1),
+      onFailure: this.lostShards.destination,
       ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
     });
     grantMetricsPublish(this.runner, this.runner.executionRole, props.metricsNamespace);
     grantTableAccess(this.runner, props.table, 'writeFindings');
+    this.dispatcher = new ShardDispatcher(this, 'Dispatcher', {
+      entry: entries.probeDispatcher,
+      runner: this.runner,
+      environment: props.environment,
+      ...(props.logRetention === undefined ? {} : { logRetention: props.logRetention }),
+    });
 
     this.api = probeApiFunction(this, 'Api', {
       entry: entries.probeApi,
@@ -78,11 +94,11 @@ export class ProbeRegion extends Construct {
     for (const intervalMinutes of distinctIntervals(props.monitors)) {
       const rule = new Rule(this, `Every${intervalMinutes}m`, {
         ruleName: `${NAME_PREFIX}-runner-every-${intervalMinutes}m`,
-        description: `Wakes the probe-runner for the monitors that run every ${intervalMinutes} min`,
+        description: `Wakes the probe-dispatcher for the monitors that run every ${intervalMinutes} min`,
         schedule: probeSchedule(intervalMinutes),
       });
       rule.addTarget(
-        new LambdaFunction(this.runner, {
+        new LambdaFunction(this.dispatcher.function, {
           event: scheduledEventWithInterval(intervalMinutes),
           // A run that starts more than a minute late is superseded by the next one.
           maxEventAge: Duration.minutes(1),

@@ -55,6 +55,36 @@ async function deps(
 }
 
 describe('probe-runner', () => {
+  it('runs a shard of a dispatched run: exactly its monitors of this region and interval, naming ids it does not schedule', async () => {
+    const d = await deps([
+      { id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/health` },
+      { id: 'port', interval: '1m', timeout: '2s', url: `tcp://127.0.0.1:${fast.port}` },
+      { id: 'other-shard', interval: '1m', timeout: '2s', url: `${fast.url}/other` },
+      { id: 'web-5m', interval: '5m', timeout: '2s', url: `${fast.url}/slowly` },
+    ]);
+    const logger = captureLogger();
+    const event = loadEvent<{ detail: object }>('eventbridge/shard-1m');
+    const summary = await createHandler(d, { logger })(
+      {
+        ...event,
+        detail: {
+          intervalMinutes: 1,
+          shard: { index: 1, count: 2 },
+          monitorIds: ['port', 'web', 'web-5m', 'gone'],
+        },
+      },
+      lambdaContext(30_000),
+    );
+    expect(summary.results.map((r) => r.monitorId)).toEqual(['web', 'port']);
+    expect(summary.stored).toBe(2);
+    expect(logger.lines).toContainEqual(
+      expect.objectContaining({
+        message: 'shard names monitors this runner does not schedule here',
+        unknown: ['web-5m', 'gone'],
+      }),
+    );
+  });
+
   it("runs this region's monitors of the event's interval, stores their findings and publishes their metrics once", async () => {
     const d = await deps([
       { id: 'web', interval: '1m', timeout: '2s', url: `${fast.url}/health`, regions: ['eu-west-1'] },

@@ -99,12 +99,13 @@ describe('probe stacks', () => {
     expect(actual).toEqual(expected);
   });
 
-  it('targets the probe-runner with a scheduled event, no late runs', () => {
+  // On purpose (issue 12): the schedules wake the probe-dispatcher, which fans the run out to runner shards.
+  it('targets the probe-dispatcher with a scheduled event, no late runs', () => {
     template(app.probes, 'eu-west-1').hasResourceProperties('AWS::Events::Rule', {
       Name: 'netprobe-runner-every-5m',
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProbesRunner'), 'Arn'] },
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProbesDispatcherFunction'), 'Arn'] },
           RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 },
           InputTransformer: Match.objectLike({
             InputTemplate: Match.stringLikeRegexp('"detail-type":<detail-type>.*"time":<time>'),
@@ -143,10 +144,46 @@ describe('probe stacks', () => {
       ReservedConcurrentExecutions: Match.absent(),
       Environment: environment,
     });
-    // A failed scheduled run is not retried: the next interval's run replaces it (runner, api, and the
-    // spill queue's finding-rewriter).
-    eu.resourceCountIs('AWS::Lambda::EventInvokeConfig', 3);
+    // A failed scheduled run is not retried: the next interval's run replaces it (runner, api,
+    // dispatcher, and the spill queue's finding-rewriter).
+    eu.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
     eu.allResourcesProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0 });
+  });
+
+  it("fans each run out: a small dispatcher that may invoke this region's runner only; a shard that cannot run lands in netprobe-lost-shards", () => {
+    const eu = template(app.probes, 'eu-west-1');
+    eu.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'netprobe-probe-dispatcher',
+      MemorySize: 256,
+      Timeout: 30,
+      Environment: {
+        Variables: Match.objectLike({ RUNNER_FUNCTION: { Ref: Match.stringLikeRegexp('^ProbesRunner') } }),
+      },
+    });
+    const dispatcherStatements = resourcesOf(eu, 'AWS::IAM::Policy')
+      .filter(([id]) => id.startsWith('ProbesDispatcher'))
+      .flatMap(([, p]) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(dispatcherStatements.flatMap(actionsOf).sort()).toEqual(
+      ['lambda:InvokeFunction', 'logs:CreateLogStream', 'logs:PutLogEvents'].sort(),
+    );
+    const invoke = dispatcherStatements.find((st) => actionsOf(st).includes('lambda:InvokeFunction'));
+    expect(invoke?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ProbesRunner/), 'Arn'] });
+    // Throttled for a minute or failed: not retried late (it would probe twice in an interval), kept.
+    eu.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ProbesRunner') },
+      MaximumEventAgeInSeconds: 60,
+      MaximumRetryAttempts: 0,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ProbesLostShardsQueue'), 'Arn'] },
+        },
+      },
+    });
+    eu.hasResourceProperties('AWS::SQS::Queue', {
+      QueueName: 'netprobe-lost-shards',
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 86_400,
+    });
   });
 
   it('alarms on runner errors in its own region and forwards the alarm home only from other regions', () => {
@@ -645,11 +682,12 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets the probe-runner only write findings and read nothing', () => {
+  // sqs:* on purpose (issue 12): Lambda sends a shard that cannot run to the lost-shards queue as the runner.
+  it('lets the probe-runner only write findings (and lost shards) and read nothing', () => {
     const runnerStatements = resourcesOf(template(app.probes, 'eu-west-1'), 'AWS::IAM::Policy')
       .filter(([id]) => id.startsWith('ProbesRunner'))
       .flatMap(([, p]) => (p.PolicyDocument as { Statement: Statement[] }).Statement);
-    expect(runnerStatements.flatMap(actionsOf).sort()).toEqual(
+    expect([...new Set(runnerStatements.flatMap(actionsOf))].sort()).toEqual(
       [
         'cloudwatch:PutMetricData',
         'dynamodb:BatchWriteItem',
@@ -657,6 +695,7 @@ describe('least privilege', () => {
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         // The spill queue, for findings the table does not take in time (queue.grantSendMessages).
+        // Lambda sends a shard that cannot run to the lost-shards queue as the runner (the same actions).
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
