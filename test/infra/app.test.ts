@@ -42,6 +42,7 @@ afterEach(() => {
 /** The entry each deployed function is built from. */
 const ENTRY_OF_FUNCTION: Record<string, string> = {
   [FUNCTION_NAMES.probeRunner]: FUNCTION_ENTRIES.probeRunner,
+  [FUNCTION_NAMES.probeDispatcher]: FUNCTION_ENTRIES.probeDispatcher,
   [FUNCTION_NAMES.probeApi]: FUNCTION_ENTRIES.probeApi,
   [FUNCTION_NAMES.httpApi]: FUNCTION_ENTRIES.probeApi,
   [FUNCTION_NAMES.escalator]: FUNCTION_ENTRIES.escalator,
@@ -92,6 +93,7 @@ describe('the app', () => {
         'netprobe-home netprobe-api-finding-rewriter',
         ...config.regions.flatMap((region) => [
           `netprobe-probe-${region} netprobe-probe-api`,
+          `netprobe-probe-${region} netprobe-probe-dispatcher`,
           `netprobe-probe-${region} netprobe-probe-runner`,
           `netprobe-probe-${region} netprobe-finding-rewriter`,
         ]),
@@ -121,8 +123,8 @@ describe('the app', () => {
     console.log(
       `bundle sizes (${Object.keys(FUNCTION_ENTRIES).length} handlers):\n${formatBundleSizes(sizes)}`,
     );
-    // Per region: runner, api, finding-rewriter; home: api, escalator, api finding-rewriter.
-    expect(sizes).toHaveLength(3 * config.regions.length + 3);
+    // Per region: dispatcher, runner, api, finding-rewriter; home: api, escalator, api finding-rewriter.
+    expect(sizes).toHaveLength(4 * config.regions.length + 3);
     provideRuntimeModules(outdir);
     const checked = new Set<string>();
     for (const { asset, functionName } of sizes) {
@@ -144,7 +146,12 @@ describe('the app', () => {
       expect(Buffer.from(analysis.code).equals(code)).toBe(true);
       // At run time it imports Node built-ins and what the runtime provides, nothing else.
       expect(analysis.externals.filter((name) => !isBuiltin(name) && !providedByRuntime(name))).toEqual([]);
-      expect(analysis.externals).toContain('@aws-sdk/client-dynamodb');
+      // The dispatcher only invokes the runner; every other function writes or reads the table.
+      expect(analysis.externals).toContain(
+        functionName === FUNCTION_NAMES.probeDispatcher
+          ? '@aws-sdk/client-lambda'
+          : '@aws-sdk/client-dynamodb',
+      );
       // The bundle loads on its own, as Lambda loads it: ESM, CommonJS dependencies, the SDK from
       // the runtime, no other missing module.
       const loaded = execFileSync(
