@@ -9,6 +9,7 @@ import { type DnsFidelityCell, HTTP_PHASES, type HttpFidelityCell } from './fide
 import { type FirstProbeResults, firstProbeGoalRows, firstProbeSection } from './first-probe.ts';
 import type { LoadCell } from './load.ts';
 import type { Machine } from './machine.ts';
+import { type ScaleResults, scaleGoalRows, scaleSection } from './scale.ts';
 import { fmt, median, pairedAbsDiffs, quantile } from './stats.ts';
 import { type SynthRun, synthSection } from './synth.ts';
 
@@ -37,6 +38,8 @@ export interface BenchResults {
   synth?: SynthRun[];
   /** Load average at the start of each section, by the section's log line ("1. fidelity…"). */
   sectionLoad: Record<string, string>;
+  /** Section 6: fan-out, replay and escalator tick at scale (issue 12). */
+  scale?: ScaleResults;
 }
 
 export const GOALS = {
@@ -220,6 +223,7 @@ export function goalRows(r: BenchResults): GoalRow[] {
   }
 
   if (r.firstProbe) rows.push(...firstProbeGoalRows(r.firstProbe));
+  if (r.scale) rows.push(...scaleGoalRows(r.scale));
 
   for (const f of r.coldStart) {
     if (!f.built) {
@@ -614,6 +618,7 @@ export function renderReport(r: BenchResults, findings: string): string {
     coldStartSection(r.coldStart, r.initParts),
     ...(r.firstProbe ? ['## 5. The first probe of a fresh process', firstProbeSection(r.firstProbe)] : []),
     ...(r.synth ? ['## 6. cdk synth at scale', synthSection(r.synth)] : []),
+    ...(r.scale ? ['## 6. Scale: fan-out, replay, escalator tick', scaleSection(r.scale)] : []),
     '## What limits the missed goals',
     findings,
     '',

@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: starts its own targets on 127.0.0.1, then measures in one run (a few minutes on two
  * cores) timing fidelity against curl and dig, CPU and memory per probe against blackbox_exporter,
- * timing error under load, and the Lambda functions' bundle size and init time; writes BENCHMARKS.md.
+ * timing error under load, the Lambda functions' bundle size and init time, and the fleet at scale
+ * (fan-out of 1,000 blackholed monitors, a 2.52 M-finding replay, the escalator's tick at 10,000
+ * monitors); writes BENCHMARKS.md.
  * Every server and child process is closed or killed by PID at the end, on error and on Ctrl-C too.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { measureLoad } from './load.ts';
 import { describeMachine } from './machine.ts';
 import { ensureTool, installSignalHandlers, isShuttingDown, onShutdown, shutdown } from './proc.ts';
 import { type BenchResults, renderReport } from './report.ts';
+import { measureFanOut, measureReplay, measureTick } from './scale.ts';
 import { measureSynth } from './synth.ts';
 import { startTargets } from './targets.ts';
 
@@ -180,6 +183,12 @@ async function main(): Promise<void> {
 
   section('6. cdk synth at scale');
   const synth = await measureSynth(SYNTH_SIZES, dir, log);
+  section('6. scale: fan-out, replay, escalator tick');
+  const scale = {
+    fanOut: await measureFanOut({ dir, monitors: 1000, timeoutMs: 2000 }),
+    replay: await measureReplay({ dir, log }),
+    tick: await measureTick({ monitors: 10_000, inTrouble: 100 }),
+  };
 
   const results: BenchResults = {
     startedAt,
@@ -196,6 +205,7 @@ async function main(): Promise<void> {
     firstProbe,
     synth,
     sectionLoad,
+    scale,
   };
   const report = renderReport(results, writeFindings(results));
   writeFileSync(REPORT, report);

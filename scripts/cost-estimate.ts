@@ -70,9 +70,14 @@ export interface Scenario {
   readonly monitors: readonly MonitorGroup[];
   /** Config `metrics.phaseLatency`: the phases published as PhaseLatency. */
   readonly phaseLatency: readonly LatencyPhase[];
-  /** Wall time of one runner invocation (all monitors of a region run concurrently). */
+  /** Wall time of one runner invocation (one shard: its monitors run concurrently). */
   readonly runnerSeconds: number;
   readonly runnerMemoryMb: number;
+  /** Monitors per shard (config `concurrency`): one runner invocation per shard per run (docs/scale.md). */
+  readonly shardSize: number;
+  /** One dispatcher invocation per region per run: it sends the shards' Invokes. */
+  readonly dispatcherSeconds: number;
+  readonly dispatcherMemoryMb: number;
   /**
    * Escalator invocations per minute: stream batches (the filter passes findings only) plus the
    * 1-minute tick. Each runner writes its findings in BatchWriteItem calls of 25, which the stream
@@ -115,6 +120,9 @@ export const EXAMPLE_SCENARIO: Scenario = {
   ],
   runnerSeconds: 2,
   runnerMemoryMb: 512,
+  shardSize: 50,
+  dispatcherSeconds: 0.2,
+  dispatcherMemoryMb: 256,
   // 5 regions × 2 batches of 25 findings + 1 tick
   escalatorInvocationsPerMinute: 11,
   escalatorSeconds: 0.3,
@@ -133,16 +141,20 @@ export const EXAMPLE_SCENARIO: Scenario = {
 };
 
 /**
- * The example's mix 200 times over: 10,000 monitors × 5 regions. Only its CloudWatch lines are
- * shown (formatCloudWatchAtScale): at this size the runner, the escalator and the table work
- * differently (the dispatcher, issue 12) and the example's per-run assumptions no longer hold.
- * 225 monitors dashboards is what the synth plans for this mix (225 monitors stacks, one page each).
+ * The example's mix 200 times over: 10,000 monitors × 5 regions. 225 monitors dashboards is what the
+ * synth plans for this mix (225 monitors stacks, one page each). Each run is 200 shards of 50 per
+ * region (the dispatcher sends 200 Invokes, ~1 s), each its own runner invocation of ~2 s; the
+ * escalator gets 5 regions × 400 stream batches of 25 findings a minute, plus the tick.
  */
 export const SCALE_SCENARIO: Scenario = {
   ...EXAMPLE_SCENARIO,
   name: '10,000 monitors × 5 regions, every minute',
   monitors: EXAMPLE_SCENARIO.monitors.map((group) => ({ ...group, count: group.count * 200 })),
   monitorDashboards: 225,
+  dispatcherSeconds: 1,
+  escalatorInvocationsPerMinute: 2001,
+  apiRequestsPerMonth: 100_000,
+  notificationsPerMonth: 20_000,
 };
 
 /** AWS bills a month as 730 hours. */
@@ -197,15 +209,24 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
 
   const monitors = s.monitors.reduce((sum, g) => sum + g.count, 0);
   const runsPerRegion = MINUTES_PER_MONTH / s.intervalMinutes;
-  const invocations = s.regions * runsPerRegion;
+  const shards = Math.ceil(monitors / s.shardSize);
+  const dispatches = s.regions * runsPerRegion;
+  const invocations = dispatches * shards;
   const findings = monitors * s.regions * runsPerRegion;
 
   // Lambda
+  const dispatcherGbS = dispatches * s.dispatcherSeconds * (s.dispatcherMemoryMb / 1024);
+  add(
+    'Lambda',
+    'probe-dispatcher compute and requests',
+    `${n(dispatches)} runs × ${s.dispatcherSeconds} s × ${s.dispatcherMemoryMb / 1024} GB × $${p.lambdaArmGbSecond}/GB-s + ${n(dispatches)} × $${p.lambdaPerMillionRequests}/M`,
+    dispatcherGbS * p.lambdaArmGbSecond + (dispatches / 1e6) * p.lambdaPerMillionRequests,
+  );
   const runnerGbS = invocations * s.runnerSeconds * (s.runnerMemoryMb / 1024);
   add(
     'Lambda',
     'probe-runner compute',
-    `${n(invocations)} runs × ${s.runnerSeconds} s × ${s.runnerMemoryMb / 1024} GB × $${p.lambdaArmGbSecond}/GB-s (arm64)`,
+    `${n(invocations)} runs (${shards} shard${shards === 1 ? '' : 's'} of ≤ ${s.shardSize} per region and run) × ${s.runnerSeconds} s × ${s.runnerMemoryMb / 1024} GB × $${p.lambdaArmGbSecond}/GB-s (arm64)`,
     runnerGbS * p.lambdaArmGbSecond,
   );
   add(
@@ -248,11 +269,11 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     `(${breakdown}) × ${s.regions} regions = ${n(metrics)} metrics (phaseLatency ${phaseLatencyLabel(s.phaseLatency)}) × $${p.metricPerMonth}${metrics > 10_000 ? ' (tiered past 10,000)' : ''}`,
     metricsUsd,
   );
-  const putRequests = invocations * Math.ceil(metrics / s.regions / 1000);
+  const putRequests = invocations * Math.ceil(metrics / s.regions / shards / 1000);
   add(
     'CloudWatch',
     'PutMetricData calls',
-    `${n(putRequests)} (one per run, ≤ 1000 datums) × $${p.putMetricDataPer1000Requests}/1000`,
+    `${n(putRequests)} (one per shard run, ≤ 1000 datums) × $${p.putMetricDataPer1000Requests}/1000`,
     (putRequests / 1000) * p.putMetricDataPer1000Requests,
   );
   // availability + one per latency threshold + the certificate alarm of monitors that see a certificate,
@@ -478,6 +499,24 @@ export function formatPhaseLatencyComparison(s: Scenario, rows: readonly PhaseLa
   ].join('\n');
 }
 
+/** What one monitor probed from one region for a month costs, all in: the fleet's total ÷ checks × regions. */
+export function perCheckRegionMonth(s: Scenario, p: Prices = PRICES_US_EAST_1): number {
+  const monitors = s.monitors.reduce((sum, g) => sum + g.count, 0);
+  return total(estimateCost(s, p)) / (monitors * s.regions);
+}
+
+/** The example and the 10,000-monitor fleet side by side: monthly total and per check-region-month. */
+export function formatScaleComparison(scenarios: readonly Scenario[], p: Prices = PRICES_US_EAST_1): string {
+  return [
+    '| scenario | runner invocations per region and run | monthly | per check-region-month |',
+    '|---|---|---|---|',
+    ...scenarios.map((s) => {
+      const monitors = s.monitors.reduce((sum, g) => sum + g.count, 0);
+      return `| ${s.name} | ${Math.ceil(monitors / s.shardSize)} (+ 1 dispatcher) | ${usd(total(estimateCost(s, p)))} | $${perCheckRegionMonth(s, p).toFixed(4)} |`;
+    }),
+  ].join('\n');
+}
+
 /** `--phase-latency all|none|ttfb|connect,ttfb`, checked by the config's own schema. */
 function phaseLatencyArgument(argv: readonly string[]): readonly LatencyPhase[] | undefined {
   const at = argv.indexOf('--phase-latency');
@@ -514,6 +553,12 @@ if (import.meta.main) {
           null,
           2,
         )
-      : `${formatMarkdown(scenario, lines)}\n\n${formatPhaseLatencyComparison(scenario, comparison)}\n\n${formatCloudWatchAtScale([scenario, SCALE_SCENARIO])}`,
+      : [
+          formatMarkdown(scenario, lines),
+          formatPhaseLatencyComparison(scenario, comparison),
+          formatCloudWatchAtScale([scenario, SCALE_SCENARIO]),
+          formatScaleComparison([scenario, SCALE_SCENARIO]),
+          formatMarkdown(SCALE_SCENARIO, estimateCost(SCALE_SCENARIO)),
+        ].join('\n\n'),
   );
 }
