@@ -38,7 +38,7 @@ export interface BenchResults {
   synth?: SynthRun[];
   /** Load average at the start of each section, by the section's log line ("1. fidelity…"). */
   sectionLoad: Record<string, string>;
-  /** Section 6: fan-out, replay and escalator tick at scale (issue 12). */
+  /** Section 7: fan-out, replay and escalator tick at scale (issue 12). */
   scale?: ScaleResults;
 }
 
@@ -618,7 +618,7 @@ export function renderReport(r: BenchResults, findings: string): string {
     coldStartSection(r.coldStart, r.initParts),
     ...(r.firstProbe ? ['## 5. The first probe of a fresh process', firstProbeSection(r.firstProbe)] : []),
     ...(r.synth ? ['## 6. cdk synth at scale', synthSection(r.synth)] : []),
-    ...(r.scale ? ['## 6. Scale: fan-out, replay, escalator tick', scaleSection(r.scale)] : []),
+    ...(r.scale ? ['## 7. Scale: fan-out, replay, escalator tick', scaleSection(r.scale)] : []),
     '## What limits the missed goals',
     findings,
     '',

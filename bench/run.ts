@@ -183,7 +183,7 @@ async function main(): Promise<void> {
 
   section('6. cdk synth at scale');
   const synth = await measureSynth(SYNTH_SIZES, dir, log);
-  section('6. scale: fan-out, replay, escalator tick');
+  section('7. scale: fan-out, replay, escalator tick');
   const scale = {
     fanOut: await measureFanOut({ dir, monitors: 1000, timeoutMs: 2000 }),
     replay: await measureReplay({ dir, log }),

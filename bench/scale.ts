@@ -1,5 +1,5 @@
 /**
- * Section 6 of the bench (issue 12, docs/scale.md): the fan-out of a scheduled run with 1,000
+ * Section 7 of the bench (issue 12, docs/scale.md): the fan-out of a scheduled run with 1,000
  * blackholed monitors (the real dispatcher in process, each shard the real probe-runner in its own
  * process on loopback, findings into dynalite), the streamed replay of a 7-day, 50-monitor, 5-region
  * timeline (2.52 M findings), and the escalator's tick on dynalite with 10,000 monitors of which 1%
