@@ -40,7 +40,14 @@ export type TriageCheck =
     };
 
 const LAYER_ORDER: Record<Layer, number> = { dns: 0, transport: 1, tls: 2, application: 3 };
-const NAMESERVER_CODES = new Set(['DNS_NS_TIMEOUT', 'DNS_NS_DISAGREE', 'DNS_SERIAL_MISMATCH']);
+/** Codes whose evidence is already in the details: nameservers asked, or signatures checked. */
+const NAMESERVER_CODES = new Set([
+  'DNS_NS_TIMEOUT',
+  'DNS_NS_DISAGREE',
+  'DNS_SERIAL_MISMATCH',
+  'DNS_DNSSEC_INVALID',
+  'DNS_DNSSEC_EXPIRING',
+]);
 
 /** The checks below `result`'s failed layer; empty when up or nothing to check. */
 export function planTriage(spec: ProbeSpec, result: ProbeResult, opts: TriagePlanOptions): TriageCheck[] {
@@ -212,7 +219,8 @@ function dnsSpec(
 // ---------------------------------------------------------------- DNS
 
 function dnsChecks(spec: DnsSpec, result: ProbeResult, opts: TriagePlanOptions): TriageCheck[] {
-  // Authoritative mode already asked every nameserver; its details are the triage.
+  // Authoritative mode already asked every nameserver, and a DNSSEC check read the signatures: the
+  // details are the triage (another resolver would not say more about a zone's signatures).
   if (result.error !== null && NAMESERVER_CODES.has(result.error.code)) return [];
   const checks: TriageCheck[] = [];
   if (spec.server !== undefined) {

@@ -7,7 +7,8 @@
  * Behaviour follows RFC 1034 §4.3.2 for what it serves: AA=1 inside its zones; CNAMEs are chased
  * inside its own zones; NXDOMAIN or NOERROR/no-data carry the zone SOA in the authority section with
  * the negative TTL of RFC 2308; names outside every zone are REFUSED (no recursion, RA=0).
- * Not implemented: delegations below a zone apex, wildcards, zone transfers, DNSSEC.
+ * Not implemented: delegations below a zone apex, wildcards, zone transfers, DNSSEC denial of
+ * existence (NSEC); with `signing`, answers are signed on the fly.
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import {
@@ -19,7 +20,9 @@ import {
 } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { canonicalName, parseRdata, type RecordData } from '../probes/dns-rdata.ts';
+import type { Rr } from '../probes/dnssec.ts';
 import { DNS_RECORD_TYPES, type DnsRecordType } from '../probes/types.ts';
+import { dnskeyRecord, signRrset, type ZoneKey } from './dnssec-sign.ts';
 
 /** One resource record, as a zone-file line would say it. Names are absolute (trailing dot optional). */
 export interface ZoneRecord {
@@ -57,6 +60,11 @@ export interface DnsServerOptions {
   /** Every SOA record makes its owner a zone apex; every other record must sit inside one of them. */
   records: ZoneRecord[];
   faults?: Partial<DnsFaults>;
+  /**
+   * Sign on the fly, as knot does: to a query with the DO bit, every answer RRset gets its RRSIG by
+   * `key`, and DNSKEY at a zone apex answers with the key and its RRSIG (one key for every zone served).
+   */
+  signing?: { key: ZoneKey; validity: { inception: Date; expiration: Date } };
 }
 
 export interface DnsServerHandle {
@@ -263,6 +271,34 @@ function lookup(zones: ZoneData, query: dnsPacket.DecodedPacket, faults: DnsFaul
   return responseTo(query, RCODE.SERVFAIL, false);
 }
 
+/** The response with RRSIGs (and DNSKEY at an apex) when the query asked with DO and the server signs. */
+function signed(
+  response: dnsPacket.Packet,
+  query: dnsPacket.DecodedPacket,
+  zones: ZoneData,
+  signing: DnsServerOptions['signing'],
+): dnsPacket.Packet {
+  const opt = query.additionals?.find((a) => a.type === 'OPT') as dnsPacket.OptAnswer | undefined;
+  if (signing === undefined || !opt?.flag_do) return response;
+  const question = query.questions?.[0];
+  const qname = question ? canonicalName(question.name) : '';
+  const zone = zones.zoneOf(qname);
+  if (zone === undefined) return response;
+  const sign = (rrset: Rr[]) =>
+    signRrset(rrset, signing.key, zone.apex, signing.validity) as dnsPacket.Answer;
+  if (question?.type === 'DNSKEY' && zone.apex === qname) {
+    const keys = [dnskeyRecord(zone.apex, signing.key) as dnsPacket.Answer];
+    return { ...responseTo(query, RCODE.NOERROR, true), answers: [...keys, sign(keys as Rr[])] };
+  }
+  const answers = (response.answers ?? []) as dnsPacket.Answer[];
+  const rrsets = new Map<string, Rr[]>();
+  for (const answer of answers) {
+    const id = `${answer.name} ${answer.type}`;
+    rrsets.set(id, [...(rrsets.get(id) ?? []), answer as Rr]);
+  }
+  return { ...response, answers: [...answers, ...[...rrsets.values()].map(sign)] };
+}
+
 /** The client's EDNS buffer size, or undefined without an OPT record (RFC 6891). */
 function ednsSize(query: dnsPacket.DecodedPacket): number | undefined {
   const opt = query.additionals?.find((a) => a.type === 'OPT') as dnsPacket.OptAnswer | undefined;
@@ -328,7 +364,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<DnsServerH
     const current = faults;
     if (current.silent) return;
     const reply = (): void => {
-      if (!closed) send(withEdns(lookup(zones, query, current), query));
+      if (!closed) send(withEdns(signed(lookup(zones, query, current), query, zones, opts.signing), query));
     };
     if (current.delayMs <= 0) {
       reply();

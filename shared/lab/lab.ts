@@ -5,7 +5,7 @@
  * escalation engine with the SNS message shape.
  *
  * What runs, all on ephemeral ports:
- *   - the example.test zone on a lab DNS server at 127.0.0.1, and a second nameserver for it on
+ *   - the example.test zone on a lab DNS server at 127.0.0.1 (signed on the fly: DNSSEC), and a second nameserver for it on
  *     [::1] (same port) that serves a stale SOA serial: a secondary that missed a zone transfer;
  *   - HTTP and HTTPS servers (lab CA, trusted through the probes' TLS `ca`) with a healthy, a slow,
  *     a 503 and a CDN-style endpoint and an HTTP→HTTPS redirect; an HTTPS server with an expired
@@ -30,11 +30,12 @@ import { runMonitors } from '../engine/run-monitors.ts';
 import type { MetricDatum, MetricsPublisher } from '../ports/metrics.ts';
 import type { ErrorCode, Status } from '../probes/types.ts';
 import { type DnsServerHandle, startDnsServer } from './dns-server.ts';
+import { generateZoneKey } from './dnssec-sign.ts';
 import { labProbes } from './lookup.ts';
 import { type LabExpectation, labMonitors } from './monitors.ts';
 import { type LabPage, persistedFailures, SnsShapedPages } from './pages.ts';
 import { DEFAULT_SLOW_MS, type LabTargets, startLabTargets } from './targets.ts';
-import { LAB_STALE_SERIAL, labZone } from './zone.ts';
+import { LAB_DNSSEC_DAYS, LAB_STALE_SERIAL, labZone } from './zone.ts';
 
 export type { LabExpectation } from './monitors.ts';
 export type { LabPage } from './pages.ts';
@@ -98,13 +99,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const notes: string[] = [];
     const wanted = opts.secondaryNameserver ?? (await hasIpv6Loopback());
     if (!wanted) notes.push('no IPv6 loopback here: the stale secondary nameserver ([::1]) is left out');
-    let primary = await startDnsServer({ host: '127.0.0.1', records: labZone(wanted) });
+    const signing = labSigning();
+    let primary = await startDnsServer({ host: '127.0.0.1', records: labZone(wanted), signing });
     const secondary = wanted ? await startSecondary(primary.port) : undefined;
     if (wanted && !secondary) {
       // Its port is taken on ::1: serve a zone that does not name it rather than a dead nameserver.
       notes.push(`port ${primary.port} is taken on [::1]: the stale secondary nameserver is left out`);
       await primary.close();
-      primary = await startDnsServer({ host: '127.0.0.1', records: labZone(false) });
+      primary = await startDnsServer({ host: '127.0.0.1', records: labZone(false), signing });
     }
     const dns = [primary, secondary].filter((server): server is DnsServerHandle => server !== undefined);
     closers.push(...dns.map((server) => () => server.close()));
@@ -126,6 +128,21 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     await close();
     throw err;
   }
+}
+
+/**
+ * The primary signs example.test on the fly with an ECDSA P-256 key made here (node:crypto), its
+ * signatures valid for LAB_DNSSEC_DAYS: inside the 3-day DNSSEC warning, on purpose.
+ */
+function labSigning() {
+  const hour = 3_600_000;
+  return {
+    key: generateZoneKey(13, 257),
+    validity: {
+      inception: new Date(Date.now() - hour),
+      expiration: new Date(Date.now() + LAB_DNSSEC_DAYS * 24 * hour + hour),
+    },
+  };
 }
 
 /** The secondary shares the primary's port (nameservers are asked on the queried server's port). */

@@ -19,6 +19,7 @@ import type { ErrorCode, Status } from '../probes/types.ts';
 import { INTERMEDIATE_CERT_DAYS, LAB_HOST, LAB_PATHS, type LabTargets, MAIL_CERT_DAYS } from './targets.ts';
 import {
   DUAL_NAME,
+  LAB_DNSSEC_DAYS,
   LAB_SERIAL,
   LAB_STALE_SERIAL,
   LAB_ZONE,
@@ -72,7 +73,7 @@ interface LabOnly {
  * page at the 15-minute tcp row, and the pages dry-run on the embedded DynamoDB then costs a third
  * of what 1-minute runs would (~180 fewer requests, ~0.4 s of a cold start).
  */
-function labOnly(t: LabTargets, slowMs: number): LabOnly[] {
+function labOnly(t: LabTargets, slowMs: number, dns: DnsServer): LabOnly[] {
   return [
     {
       input: {
@@ -169,6 +170,20 @@ function labOnly(t: LabTargets, slowMs: number): LabOnly[] {
       },
       expected: { status: 'up', why: 'negotiates h2 through ALPN and answers over HTTP/2' },
     },
+    {
+      input: {
+        id: 'zone-dnssec',
+        description: 'example.test is signed, and its signatures are fresh',
+        interval: '5m',
+        timeout: '3s',
+        dns: { name: `www.${LAB_ZONE}`, server: `${dns.host}:${dns.port}`, dnssec: true },
+      },
+      expected: {
+        status: 'degraded',
+        code: 'DNS_DNSSEC_EXPIRING',
+        why: `the lab signs ${LAB_ZONE} with ${LAB_DNSSEC_DAYS}-day signatures, inside the 3-day warning, on purpose`,
+      },
+    },
   ];
 }
 
@@ -194,7 +209,7 @@ export function labMonitors(root: NetprobeConfig, env: LabEnvironment, opts: Lab
     expected[monitor.id] = { ...mapped.expected, fromConfig: true };
   }
   const configIds = new Set(root.monitors.map((m) => m.id));
-  const extra = labOnly(env.targets, opts.slowMs).filter(({ input }) => {
+  const extra = labOnly(env.targets, opts.slowMs, env.dns).filter(({ input }) => {
     if (!configIds.has(input.id)) return true;
     notes.push(`the lab-only monitor ${input.id} is left out: ${opts.source} has a monitor of that id`);
     return false;

@@ -11,6 +11,8 @@ export const SHOP_NAME = `shop.${LAB_ZONE}`;
 export const SHOP_DOWN_ADDRESS = '127.0.0.3';
 /** A name with an IPv4 and an IPv6 address; the lab's web servers listen on IPv4 only. */
 export const DUAL_NAME = `dual.${LAB_ZONE}`;
+/** The primary's DNSSEC signatures are valid this many days: under the 3-day warning, on purpose. */
+export const LAB_DNSSEC_DAYS = 2;
 /** The serial the primary serves; the secondary lags one zone transfer behind. */
 export const LAB_SERIAL = 2026112401;
 export const LAB_STALE_SERIAL = 2026112400;

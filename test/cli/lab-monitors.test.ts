@@ -36,6 +36,7 @@ const LAB_ONLY = [
   'shop-pool',
   'dual-stack',
   'api-h2',
+  'zone-dnssec',
 ];
 const OPTS = { slowMs: 400, source: 'monitors.config.ts' };
 const env = { dns: { host: '127.0.0.1', port: 1053 }, targets, staleSecondary: true };

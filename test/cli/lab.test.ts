@@ -81,6 +81,7 @@ describe('lab', () => {
       'shop-pool',
       'dual-stack',
       'api-h2',
+      'zone-dnssec',
     ]);
     expect(run.lab.notes).not.toContainEqual(expect.stringContaining('monitors.config.ts'));
     const byId = Object.fromEntries(run.findings.map((f) => [f.monitorId, f]));
@@ -112,6 +113,20 @@ describe('lab', () => {
           { address: '127.0.0.3', status: 'down' },
         ],
       },
+    });
+    // DNSSEC: the lab signs its zone with 2-day signatures: a warning (no page), with its countdown metric.
+    expect(byId['zone-dnssec']).toMatchObject({
+      status: 'degraded',
+      error: { code: 'DNS_DNSSEC_EXPIRING' },
+      details: { dnssec: { signer: 'example.test.', daysLeft: 2 } },
+    });
+    // The signatures are the evidence: no other resolver is asked, and the advice is the signer's.
+    expect(byId['zone-dnssec']?.diagnosis).toMatch(
+      /check that the signer re-signs the zone before the signatures expire\.$/,
+    );
+    expect(datums.find((d) => d.name === 'DnssecDaysRemaining')).toMatchObject({
+      dimensions: { Monitor: 'zone-dnssec' },
+      value: 2,
     });
     // HTTP/2 through ALPN, recorded as Node reports it.
     expect(byId['api-h2']).toMatchObject({
@@ -243,6 +258,7 @@ describe('lab', () => {
         ['shop-pool', 'degraded'],
         ['dual-stack', 'degraded'],
         ['api-h2', 'up'],
+        ['zone-dnssec', 'degraded'],
       ]);
       expect(run.surprises).toEqual([]);
     } finally {
@@ -277,7 +293,7 @@ describe('lab', () => {
     const order = [/^Findings /m, /^Stored /m, /^Metrics /m, /^Pages /m, /^Lab ran in /m].map(at);
     expect(order.every((i) => i >= 0)).toBe(true);
     expect(order).toEqual([...order].sort((a, b) => a - b));
-    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 7 lab-only ones/);
+    expect(out).toMatch(/^netprobe lab: the 7 monitors of monitors\.config\.ts and 8 lab-only ones/);
 
     expect(out).toMatch(
       /^MONITOR\s+PROBE\s+STATUS\s+DNS\s+CONNECT\s+TLS\s+TTFB\s+TRANSFER\s+TOTAL\s+CODE\s+TARGET$/m,
@@ -286,11 +302,11 @@ describe('lab', () => {
     expect(out).toMatch(/^db-primary-port\s+tcp\s+down\s.*TCP_REFUSED/m);
     expect(out).toContain('Broken on purpose');
     expect(out).toMatch(
-      /Stored 14 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
+      /Stored 15 findings in the embedded DynamoDB \(dynalite at http:\/\/127\.0\.0\.1:\d+/,
     );
 
     // Metrics: one summary line per monitor instead of one line per datum, and the request they make.
-    expect(out).toMatch(/^Metrics 93 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
+    expect(out).toMatch(/^Metrics 97 datums, 1 PutMetricData request to CloudWatch namespace Netprobe/m);
     expect(out).toMatch(/^ {2}db-primary-port\s+Up=0 Latency=\d+\.\dms \(\+2 PhaseLatency\)$/m);
     expect(out).toMatch(
       /^ {2}www-cdn-asset\s+Up=1 Latency=\d+\.\dms CertDaysRemaining=89 CdnCacheHit=1 \(\+5 PhaseLatency\)$/m,
@@ -324,7 +340,7 @@ describe('lab', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const datumLines = r.stdout.match(/^ {2}metric Netprobe\/\w+\{.*$/gm) ?? [];
-    expect(datumLines).toHaveLength(93);
+    expect(datumLines).toHaveLength(97);
     expect(r.stdout).toMatch(
       /^ {2}metric Netprobe\/Up\{Monitor="db-primary-port",Probe="tcp",Region="local:[^"]+"\} 0 None /m,
     );
@@ -347,7 +363,7 @@ describe('lab', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Finding);
-    expect(findings).toHaveLength(14);
+    expect(findings).toHaveLength(15);
     expect(findings.filter((f) => f.status === 'down').map((f) => f.monitorId)).toEqual([
       'db-primary-port',
       'checkout-api',

@@ -97,6 +97,10 @@ function dnsAdvice(code: ErrorCode, who: string, otherOk: boolean, tcp53: Triage
       return `check that ${who} is up and that UDP/TCP 53 reach it (security group, NACL)`;
     case 'DNS_NO_ANSWER':
       return 'add the record, or check the record type';
+    case 'DNS_DNSSEC_INVALID':
+      return "re-sign the zone (check the signer's clock and key rollover), or publish the signing key";
+    case 'DNS_DNSSEC_EXPIRING':
+      return 'check that the signer re-signs the zone before the signatures expire';
     default:
       return 'check the record (a recent change, or a stale cache?)';
   }
