@@ -7,6 +7,7 @@
 import * as z from 'zod';
 import { DEFAULT_ESCALATION_TABLE, type EscalationTable, SEVERITIES } from '../domain/escalation-table.ts';
 import { ISSUE_TYPES } from '../domain/finding.ts';
+import { type MaintenanceWindow, utcTimeError, WEEK_MS, WEEKDAYS } from '../domain/maintenance.ts';
 import { LATENCY_PHASES, type LatencyPhase } from '../domain/metrics.ts';
 import { DEFAULT_REGIONAL_RULE } from '../domain/policy.ts';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds } from '../probes/spec.ts';
@@ -176,6 +177,45 @@ export const phaseLatencySchema = manual<PhaseLatencyInput, LatencyPhase[]>((val
   return LATENCY_PHASES.filter((phase) => value.includes(phase));
 });
 
+// ---------------------------------------------------------------- maintenance
+
+const utcTime = z.string().superRefine(check(utcTimeError));
+const HH_MM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** `{ monitors, from, to, reason }` or `{ monitors, weekly: { day, at, duration }, reason }`. */
+const maintenanceWindow = z
+  .strictObject({
+    monitors: z.union([z.literal('*'), uniqueList(slug, 'monitor id')]),
+    from: utcTime.optional(),
+    to: utcTime.optional(),
+    weekly: z
+      .strictObject({
+        day: z.enum(WEEKDAYS),
+        at: z.string().regex(HH_MM, { error: 'expected HH:MM in UTC, 00:00 to 23:59' }),
+        duration: durationMs(MINUTE_MS, WEEK_MS),
+      })
+      .optional(),
+    reason: z.string().min(1),
+  })
+  .transform((v, ctx): MaintenanceWindow => {
+    const issues: RawIssue[] = [];
+    const fixed = v.from !== undefined || v.to !== undefined;
+    if (fixed === (v.weekly !== undefined))
+      issues.push({ path: [], message: 'expected either from and to, or weekly (not both, not neither)' });
+    else if (fixed && v.from === undefined) issues.push({ path: ['from'], message: 'required with to' });
+    else if (fixed && v.to === undefined) issues.push({ path: ['to'], message: 'required with from' });
+    else if (fixed && Date.parse(v.to as string) <= Date.parse(v.from as string))
+      issues.push({ path: ['to'], message: `${v.to} is not after from (${v.from})` });
+    pushIssues(ctx, issues, v);
+    if (issues.length > 0) return z.NEVER;
+    const { monitors, reason } = v;
+    if (v.weekly) {
+      const { day, at, duration } = v.weekly;
+      return { monitors, weekly: { day, at, durationMs: duration }, reason };
+    }
+    return { monitors, from: v.from as string, to: v.to as string, reason };
+  });
+
 // ---------------------------------------------------------------- top level
 
 const escalationRuleOverride = z.strictObject({
@@ -280,6 +320,7 @@ const configObject = z.strictObject({
       }),
     )
     .default({}),
+  maintenance: z.array(maintenanceWindow).default([]),
   monitors: z.array(monitorSchema),
 });
 
@@ -310,6 +351,17 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
         message: `${JSON.stringify(name)} is not in regions (${v.regions.join(', ')})`,
       });
   }
+  const ids = new Set(v.monitors.map((m) => m.id));
+  v.maintenance.forEach((window, i) => {
+    if (window.monitors === '*') return;
+    window.monitors.forEach((id, j) => {
+      if (!ids.has(id))
+        issues.push({
+          path: ['maintenance', i, 'monitors', j],
+          message: `unknown monitor ${JSON.stringify(id)}`,
+        });
+    });
+  });
   const firstIndex = new Map<string, number>();
   const runnerBudgetMs = v.lambda.probeRunner.timeoutSeconds * 1000;
 
@@ -396,6 +448,7 @@ function resolveConfig(v: z.output<typeof configObject>, ctx: z.RefinementCtx<un
     findingsTtlDays: v.findingsTtlDays,
     concurrency: v.concurrency,
     ...(Object.keys(v.vpc).length > 0 && { vpc: v.vpc }),
+    ...(v.maintenance.length > 0 && { maintenance: v.maintenance }),
     monitors: v.monitors.map(({ timeoutMs: _, regions, ...monitor }) => ({
       ...monitor,
       regions: regions ?? v.regions,

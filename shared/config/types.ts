@@ -4,6 +4,7 @@
  * with errors that name the path (`monitors[3].http.assert.status: expected 100-599`).
  */
 import type { EscalationTable } from '../domain/escalation-table.ts';
+import type { MaintenanceWindow } from '../domain/maintenance.ts';
 import type { LatencyPhase } from '../domain/metrics.ts';
 import type { ClassificationRule, ConfirmationRule } from '../domain/policy.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
@@ -97,6 +98,8 @@ export interface NetprobeConfig {
    * reaches IPv6 only from inside a dual-stack VPC. Absent for a region: no VPC, IPv4 only.
    */
   vpc?: Record<string, VpcSettings>;
+  /** Windows during which no page goes out (docs/config.md "maintenance"); absent when none. */
+  maintenance?: MaintenanceWindow[];
   monitors: MonitorConfig[];
 }
 

@@ -19,6 +19,7 @@ import {
   type MonitorPolicy,
 } from './incident-assess.ts';
 import { buildNotification } from './incident-notification.ts';
+import { inMaintenance } from './maintenance.ts';
 import type { IncidentScope } from './policy.ts';
 import { isPagingFailure, routeFor } from './route.ts';
 
@@ -90,7 +91,9 @@ export function decide(
       actions.push({ type: 'move-first-seen', incident, firstSeen: a.firstSeen });
       incident = { ...incident, firstSeen: a.firstSeen };
     }
-    if (!incident.escalatedAt && now.getTime() >= escalationDueAt(incident).getTime()) {
+    // A maintenance window holds the page; the tick re-checks, so it goes out once the window ends.
+    const held = inMaintenance(monitor.id, now, config.maintenance ?? []);
+    if (!incident.escalatedAt && !held && now.getTime() >= escalationDueAt(incident).getTime()) {
       actions.push({ type: 'escalate', incident });
     }
   }

@@ -5,6 +5,7 @@
 import type { ErrorCode } from '../probes/types.ts';
 import type { EscalationTable } from './escalation-table.ts';
 import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
+import type { MaintenanceWindow } from './maintenance.ts';
 import {
   type ClassificationRule,
   type ConfirmationRule,
@@ -33,6 +34,8 @@ export interface EscalationConfig {
   confirmation: ConfirmationRule;
   classification: ClassificationRule;
   monitors: readonly MonitorPolicy[];
+  /** Windows during which no escalate page goes out (maintenance.ts); absent: none. */
+  maintenance?: readonly MaintenanceWindow[];
 }
 
 /**

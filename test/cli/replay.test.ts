@@ -133,6 +133,39 @@ describe('netprobe replay', () => {
     expect((Date.parse(escalate?.at ?? '') - (T0 + OUTAGE.from * MINUTE)) / MINUTE).toBeLessThanOrEqual(4);
   });
 
+  // Issue 14: the config's maintenance windows hold pages in a replay as in the escalator.
+  it.each<[string, unknown, string[]]>([
+    // Tuesday 10:00-10:20 UTC weekly: the incident resolves inside it, never paged, so nothing at all.
+    ['a weekly window over the whole outage', { weekly: { day: 'tue', at: '10:00', duration: '20m' } }, []],
+    // Until 10:12:30: the page due at ~10:12 is held, then sent at the first tick after the window.
+    [
+      'a window ending after the table time',
+      { from: '2026-11-24T10:00:00Z', to: '2026-11-24T10:12:30Z' },
+      ['escalate@2026-11-24T10:13:00.000Z', 'resolve'],
+    ],
+  ])('--config with %s', async (_name, when, expected) => {
+    const config = join(dir, 'maintenance.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        homeRegion: 'eu-west-1',
+        regions: LOCATIONS,
+        maintenance: [{ monitors: ['www-dns'], reason: 'resolver upgrade', ...(when as object) }],
+        monitors: [{ id: 'www-dns', interval: '1m', url: 'dns://127.0.0.1/www.example.test?type=A' }],
+      }),
+    );
+    const out: string[] = [];
+    const output = {
+      out: (l: string) => void out.push(l),
+      err: () => {},
+      paint: plain,
+      addSecrets: () => {},
+    };
+    expect(await replayCommand({ findings: timeline, config, json: true }, output)).toBe(0);
+    const lines = out.map((l) => JSON.parse(l) as Line);
+    expect(lines.map((l) => (l.kind === 'escalate' ? `escalate@${l.at}` : l.kind))).toEqual(expected);
+  });
+
   // The file is streamed in two passes: the lines must be exactly those of the engine's golden files.
   it('streams a recorded timeline to exactly its golden lines', async () => {
     const path = fileURLToPath(new URL('../fixtures/timelines/dns-outage-12min.ndjson', import.meta.url));

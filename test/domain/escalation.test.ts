@@ -676,3 +676,62 @@ describe('assess', () => {
     expect(assess(mixed, www, CONFIG).errorCodes).toEqual(['TCP_TIMEOUT', 'DNS_TIMEOUT']);
   });
 });
+
+// Issue 14: during a maintenance window incidents open as always but no page goes out; one still open
+// and past its table time when the window ends pages then, once; resolves follow what was paged.
+describe('maintenance windows', () => {
+  const window = (fromMinute: number, toMinute: number, monitors: string[] | '*' = ['www']) => ({
+    ...CONFIG,
+    maintenance: [
+      {
+        monitors,
+        from: new Date(T0 + fromMinute * MIN).toISOString(),
+        to: new Date(T0 + toMinute * MIN).toISOString(),
+        reason: 'db upgrade',
+      },
+    ],
+  });
+
+  it('holds the page of an incident past its table time and sends it once when the window ends', async () => {
+    const h = new Harness(window(5, 20));
+    const reports = [];
+    for (let m = -2; m <= 30; m++) {
+      reports.push(await h.tickAt(at(m, 'x')));
+      for (const loc of REGIONS)
+        reports.push(await h.arrive([finding('www', loc, m, m >= 0 ? 'dns' : 'up')]));
+    }
+    // Opened inside the window (the incident exists, findings are stored), paged at its end only.
+    expect(reports.flatMap((r) => r.transitions.map((t) => t.kind))).toEqual(['opened', 'escalated']);
+    expect(h.kinds()).toEqual(['escalate:network-team:dns']);
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBe(20);
+    expect((await h.store.listOpenIncidents()).items).toHaveLength(1);
+  });
+
+  it('pages other monitors as usual during a window that does not cover them', async () => {
+    const h = new Harness(window(-5, 60, ['edge']));
+    await h.timeline('www', 0, 12, () => 'dns');
+    expect(h.kinds()).toEqual(['escalate:network-team:dns']);
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBeLessThan(11);
+  });
+
+  it('sends the resolve of an incident paged before the window inside the window', async () => {
+    const h = new Harness(window(12, 40, '*'));
+    await h.timeline('www', 0, 20, (m) => (m < 15 ? 'dns' : 'up'));
+    expect(h.kinds()).toEqual(['escalate:network-team:dns', 'resolve:network-team:dns']);
+    expect(minutesAfterT0((h.sent[1] as Notification).at)).toBeGreaterThanOrEqual(15);
+    expect(minutesAfterT0((h.sent[1] as Notification).at)).toBeLessThan(16);
+  });
+
+  it('resolves an incident never paged silently, inside the window and after it', async () => {
+    const h = new Harness(window(0, 20));
+    const reports = [];
+    for (let m = 0; m <= 30; m++) {
+      reports.push(await h.tickAt(at(m, 'x')));
+      for (const loc of REGIONS)
+        reports.push(await h.arrive([finding('www', loc, m, m < 15 ? 'dns' : 'up')]));
+    }
+    expect(reports.flatMap((r) => r.transitions.map((t) => t.kind))).toEqual(['opened', 'resolved']);
+    expect(h.sent).toEqual([]);
+    expect(await h.store.listActiveIncidents()).toEqual({ items: [] });
+  });
+});
