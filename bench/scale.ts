@@ -208,7 +208,7 @@ export async function measureReplay(opts: {
     `process.on('exit', () => process.stderr.write('maxrss ' + process.resourceUsage().maxRSS + '\\n'));\nprocess.argv.splice(1, 1, ${JSON.stringify(CLI)});\nawait import(${JSON.stringify(CLI)});\n`,
   );
   const started = performance.now();
-  const child = spawnTracked(process.execPath, [wrapper, wrapper, 'replay', '--findings', path, '--json'], {
+  const child = spawnTracked(process.execPath, [wrapper, 'replay', '--findings', path, '--json'], {
     cwd: opts.dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
