@@ -8,6 +8,7 @@
  * failure itself) and what is fine below it; each layer's sentence is in shared/domain/diagnosis/.
  */
 
+import { NO_NETWORK } from '../probes/net-errors.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { Layer, Phase, ProbeResult, TriageStep } from '../probes/types.ts';
 import { failedLayer } from './classify.ts';
@@ -38,6 +39,7 @@ export function diagnose(
     );
   }
   if (error.code === 'LATENCY_HIGH') return slowSentence(spec, result);
+  if (reachesNoNetwork(result, steps)) return offlineSentence(result, steps);
 
   // A check below the failed layer that fails too is the root cause: a 503 means little if the
   // re-check cannot even connect.
@@ -122,4 +124,27 @@ function fineBelow(spec: ProbeSpec, result: ProbeResult, steps: readonly TriageS
 export function seenFromOnePlace(diagnosis: string | null, location: string): string | null {
   if (diagnosis === null) return null;
   return `${diagnosis} Seen from one place only (${location}): whether it fails everywhere is not known.`;
+}
+
+/** Failures where nothing answered: the ones a machine without a network produces. */
+const NO_ANSWER_CODES: ReadonlySet<string> = new Set(['DNS_TIMEOUT', 'TCP_UNREACHABLE', 'TCP_TIMEOUT']);
+
+/**
+ * Nothing outside answers: the probe got no answer, no check below it got one either, and at least
+ * one of them was refused by this machine's own kernel for want of a route (ENETUNREACH). Then the
+ * target, its resolver and its zone are not in question: this machine is offline.
+ */
+function reachesNoNetwork(result: ProbeResult, steps: readonly TriageStep[]): boolean {
+  if (result.error === null || !NO_ANSWER_CODES.has(result.error.code)) return false;
+  if (steps.some((s) => s.status !== 'down')) return false;
+  const messages = [result.error.message, ...steps.map((s) => s.error?.message ?? '')];
+  return messages.some((m) => m.includes(NO_NETWORK));
+}
+
+function offlineSentence(result: ProbeResult, steps: readonly TriageStep[]): string {
+  const tried = [result.target, ...steps.map((s) => s.target)].filter((t, i, all) => all.indexOf(t) === i);
+  return sentence(
+    `this machine reaches no network: nothing outside answered (${listWords(tried)}; ${NO_NETWORK})`,
+    "check this machine's network connection (interface, default route, VPN), not the target, its resolver or its zone",
+  );
 }

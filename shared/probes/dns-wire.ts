@@ -13,6 +13,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { isIPv6, connect as tcpConnect } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import { formatRdata, fqdn } from './dns-rdata.ts';
+import { NO_NETWORK } from './net-errors.ts';
 import type { DnsServer } from './spec.ts';
 import type { AddressGuard } from './tcp.ts';
 import type { DnsAnswer, DnsQueryResult, DnsRecordType } from './types.ts';
@@ -223,7 +224,14 @@ function queryUdp(q: WireQuery): Promise<WireResponse> {
         settle({ result: toResult(q, 'udp', packet, performance.now() - sentAt), packet });
       });
       // connect() makes the kernel drop datagrams from any other address/port.
-      socket.connect(q.server.port, dialled(q), () => {
+      // A failed connect (no route: ENETUNREACH on a machine without a network) comes to this callback,
+      // not to 'error': sending on the unconnected socket would throw out of the probe.
+      socket.connect(q.server.port, dialled(q), (err?: Error) => {
+        if (err) {
+          const why = (err as NodeJS.ErrnoException).code === 'ENETUNREACH' ? NO_NETWORK : err.message;
+          settle(failure(q, 'udp', `no response from ${label} over UDP: ${why}`));
+          return;
+        }
         sentAt = performance.now();
         socket.send(encodeQuery(q, id));
       });

@@ -12,6 +12,9 @@ export interface NetFailure extends ProbeError {
 /** The phase an error happened in decides the fallback code when Node's code is not a known one. */
 export type NetPhase = 'dns' | 'connect' | 'tls' | 'io';
 
+/** What a packet refused locally for want of any route says (ENETUNREACH): the mark of a machine offline. */
+export const NO_NETWORK = 'network is unreachable from here';
+
 const TRANSPORT: Readonly<Record<string, { code: ErrorCode; says: string }>> = {
   ECONNREFUSED: { code: 'TCP_REFUSED', says: 'refused the connection (nothing listening on that port)' },
   ETIMEDOUT: { code: 'TCP_TIMEOUT', says: 'did not answer in time (the OS gave up on the connection)' },
@@ -20,7 +23,7 @@ const TRANSPORT: Readonly<Record<string, { code: ErrorCode; says: string }>> = {
   ECONNABORTED: { code: 'TCP_RESET', says: 'aborted the connection' },
   EHOSTUNREACH: { code: 'TCP_UNREACHABLE', says: 'is unreachable: no route to host' },
   EHOSTDOWN: { code: 'TCP_UNREACHABLE', says: 'is unreachable: host is down' },
-  ENETUNREACH: { code: 'TCP_UNREACHABLE', says: 'is unreachable: network is unreachable from here' },
+  ENETUNREACH: { code: 'TCP_UNREACHABLE', says: `is unreachable: ${NO_NETWORK}` },
   ENETDOWN: { code: 'TCP_UNREACHABLE', says: 'is unreachable: the local network is down' },
   EADDRNOTAVAIL: { code: 'TCP_UNREACHABLE', says: 'is unreachable: no local address can reach it' },
   EACCES: { code: 'TCP_UNREACHABLE', says: 'is unreachable: the connection was blocked locally (EACCES)' },
