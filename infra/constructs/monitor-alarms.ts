@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ConfirmationRule, MonitorConfig, NetprobeConfig } from '../../shared/config/types.ts';
-import { DEFAULT_DNSSEC_WARN_DAYS } from '../../shared/probes/dns-dnssec.ts';
+import { DEFAULT_DNSSEC_WARN_DAYS } from '../../shared/probes/spec.ts';
 import type { Phase } from '../../shared/probes/types.ts';
 import { alarmNameOf, type PagingWindow, pagingWindow, periodsFor } from '../alarm-policy.ts';
 import { monitorAlarmName } from '../naming.ts';

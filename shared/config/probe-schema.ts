@@ -5,11 +5,11 @@
  * CLI/API options) and are added by `withBudget`.
  */
 import * as z from 'zod';
-import { DEFAULT_DNSSEC_WARN_DAYS } from '../probes/dns-dnssec.ts';
 import { pathError as jsonPathError } from '../probes/json-path.ts';
 import {
   DEFAULT_CERT_CRITICAL_DAYS,
   DEFAULT_CERT_WARN_DAYS,
+  DEFAULT_DNSSEC_WARN_DAYS,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_REDIRECTS,
   type DnsServer,

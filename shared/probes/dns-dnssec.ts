@@ -10,7 +10,7 @@ import { ask, type Upstream } from './dns-upstream.ts';
 import { checkSignatures, type DnskeyData, type Rr, type RrsigData } from './dnssec.ts';
 import type { DnssecInfo, ProbeError, Status } from './types.ts';
 
-export const DEFAULT_DNSSEC_WARN_DAYS = 3;
+export { DEFAULT_DNSSEC_WARN_DAYS } from './spec.ts';
 
 export interface DnssecVerdict {
   info: DnssecInfo;

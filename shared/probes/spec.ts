@@ -9,6 +9,8 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_REDIRECTS = 5;
 export const DEFAULT_CERT_WARN_DAYS = 21;
 export const DEFAULT_CERT_CRITICAL_DAYS = 7;
+/** dnssec: a signature expiring within this many days is DNS_DNSSEC_EXPIRING. */
+export const DEFAULT_DNSSEC_WARN_DAYS = 3;
 
 /** A string matcher: exact equality, substring, or regular expression (JS syntax). */
 export type Match = { equals: string } | { contains: string } | { regex: string };
