@@ -84,3 +84,49 @@ export async function startLoopbackCatchAll(): Promise<LoopbackService> {
   });
   return { endpoint: server.origin, requests: server.requests, close: server.close };
 }
+
+export interface AsyncInvocation {
+  /** The function as the caller named it: a name, or the last part of its ARN. */
+  functionName: string;
+  payload: unknown;
+}
+
+export interface LoopbackLambda extends LoopbackService {
+  /** Asynchronous invocations accepted and not yet taken by `take()`, in the order they came. */
+  take(): AsyncInvocation[];
+}
+
+/**
+ * Lambda's Invoke API (REST JSON, `POST /2015-03-31/functions/{name}/invocations`) for asynchronous
+ * invocations only (`X-Amz-Invocation-Type: Event` → 202, as Lambda queues them): the probe-dispatcher's
+ * shards are recorded here, and the run then hands each one to the function it names, in the sandbox.
+ */
+export async function startLoopbackLambda(): Promise<LoopbackLambda> {
+  const queued: AsyncInvocation[] = [];
+  const server = await startHttpServer((req, res) => {
+    const request = server.requests.at(-1) as RecordedRequest;
+    const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '');
+    if (req.method !== 'POST' || !match?.[1] || req.headers['x-amz-invocation-type'] !== 'Event') {
+      res.writeHead(400, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': 'InvalidRequestContentException',
+      });
+      res.end(
+        JSON.stringify({
+          message: `loopback Lambda takes asynchronous Invoke only: ${req.method} ${req.url}`,
+        }),
+      );
+      return;
+    }
+    const functionName = decodeURIComponent(match[1]).split(':function:').at(-1)?.split(':')[0] ?? '';
+    queued.push({ functionName, payload: JSON.parse(request.body || 'null') });
+    res.writeHead(202, { 'x-amzn-requestid': randomUUID() });
+    res.end();
+  });
+  return {
+    endpoint: server.origin,
+    requests: server.requests,
+    close: server.close,
+    take: () => queued.splice(0, queued.length),
+  };
+}

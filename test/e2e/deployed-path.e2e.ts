@@ -28,10 +28,12 @@ import { type LoopbackPagerDuty, startLoopbackPagerDuty } from '../fixtures/loop
 import { type LoopbackSns, startLoopbackSns } from '../fixtures/loopback-sns.ts';
 import { snsEvent } from '../fixtures/sns-events.ts';
 import {
+  type LoopbackLambda,
   type LoopbackService,
   operationOf,
   startLoopbackCatchAll,
   startLoopbackCloudWatch,
+  startLoopbackLambda,
   startLoopbackSecretsManager,
 } from './aws-loopback.ts';
 import {
@@ -137,6 +139,8 @@ interface World {
   sns: LoopbackSns;
   cloudwatch: LoopbackService;
   secrets: LoopbackService;
+  /** Lambda's Invoke API: the probe-dispatcher's asynchronous shard invocations. */
+  lambda: LoopbackLambda;
   /** Any other AWS service: nothing should call one on this path. */
   elsewhere: LoopbackService;
   pagerduty: LoopbackPagerDuty;
@@ -186,9 +190,11 @@ beforeAll(async () => {
   const sns = await startLoopbackSns(undefined, { topicArns: assembly.topicArns });
   const cloudwatch = await startLoopbackCloudWatch();
   const secrets = await startLoopbackSecretsManager(SECRETS);
+  const lambda = await startLoopbackLambda();
   const elsewhere = await startLoopbackCatchAll();
   const sandbox = createSandbox(root, {
     AWS_ENDPOINT_URL: elsewhere.endpoint,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
     AWS_ENDPOINT_URL_CLOUDWATCH: cloudwatch.endpoint,
@@ -202,6 +208,7 @@ beforeAll(async () => {
     sns,
     cloudwatch,
     secrets,
+    lambda,
     elsewhere,
     pagerduty,
     webhook,
@@ -221,6 +228,7 @@ afterAll(async () => {
     world?.sns.close(),
     world?.cloudwatch.close(),
     world?.secrets.close(),
+    world?.lambda.close(),
     world?.elsewhere.close(),
     world?.pagerduty.close(),
     world?.webhook.close(),
@@ -266,14 +274,25 @@ function scheduledProbeFunction(): { spec: FunctionSpec; target: Assembly['sched
   return { spec: fn(target.functionName), target };
 }
 
+/** The function that probes and writes findings: the one the dispatcher's shards invoke, else the scheduled one. */
+function probeRunner(): FunctionSpec {
+  const scheduled = scheduledProbeFunction().spec;
+  const runner = scheduled.environment.RUNNER_FUNCTION;
+  return runner ? fn(runner.split(':function:').at(-1) ?? runner) : scheduled;
+}
+
 /**
- * The probe function, as its schedule invokes it; returns the
- * stream records its writes make. Fails unless findings reached the template's table.
+ * The probe function, as its schedule invokes it, then every asynchronous invocation it made (the
+ * dispatcher's shards, each run by the function it names, as Lambda would); returns the stream records
+ * their writes make. Fails unless findings reached the template's table. `changed` (a deployment
+ * mistake made on purpose) stands in for the function of its name wherever the run invokes it.
  */
-async function runScheduledRun(spec = scheduledProbeFunction().spec): Promise<DynamoDBRecord[]> {
-  const { target } = scheduledProbeFunction();
+async function runScheduledRun(changed?: FunctionSpec): Promise<DynamoDBRecord[]> {
+  const { spec, target } = scheduledProbeFunction();
+  const as = (f: FunctionSpec) => (changed?.name === f.name ? changed : f);
   const before = await scan();
-  succeeded(await invoke(spec, scheduledEvent(target, REGION, new Date())));
+  succeeded(await invoke(as(spec), scheduledEvent(target, REGION, new Date())));
+  for (const shard of world.lambda.take()) succeeded(await invoke(as(fn(shard.functionName)), shard.payload));
   const records = streamRecords(before, await scan(), world.keyNames, tableArn(), REGION);
   const findings = records.filter((r) => String(r.dynamodb?.Keys?.sk?.S).startsWith('FINDING#'));
   if (findings.length === 0) throw new Error('the run stored no finding in the table: 0 reached the table');
@@ -423,7 +442,7 @@ describe('the deployed path, on loopback', () => {
 // ---------------------------------------------------------------- the mistakes it catches
 
 describe('each deployment mistake fails the run', () => {
-  const runner = () => scheduledProbeFunction().spec;
+  const runner = probeRunner;
 
   it('a wrong handler path', async () => {
     const outcome = await invoke({ ...runner(), handler: 'index.run' }, {});
