@@ -916,8 +916,10 @@ describe('agreement with dig on the same server', () => {
       const ours = (await probe(dnsSpec(server))).timings.dns ?? Number.NaN;
       const theirs = (await dig('www.example.test', 'A')).queryTime;
 
-      expect(theirs).toBeGreaterThanOrEqual(120);
-      // dig prints whole milliseconds; both clients pay the same 120 ms.
+      // The server's timer may elapse up to ~1 ms early (Node counts from the loop's cached clock) and
+      // dig truncates to whole milliseconds: 119 is the least it can print (seen).
+      expect(theirs).toBeGreaterThanOrEqual(119);
+      // Both clients pay the same 120 ms.
       expect(Math.abs(ours - theirs)).toBeLessThan(40);
     } finally {
       server.set({ delayMs: 0 });
