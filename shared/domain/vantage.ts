@@ -1,0 +1,92 @@
+/**
+ * Vantage-point impairment: when one probe region fails most of what the other regions see healthy,
+ * the fault is the region, not the targets. Pure rules here; the decision table is in
+ * docs/escalation.md ("A sick probe region").
+ */
+import type { Finding } from './finding.ts';
+import { isPagingFailure } from './route.ts';
+
+/** config `vantage`: when a region counts as impaired for a run. */
+export interface VantageRule {
+  /** The region reported at least this many monitors in the run… */
+  minMonitors: number;
+  /** …at least this share of them failed… (and each failing one was healthy in another region). */
+  failingShare: number;
+}
+
+export const DEFAULT_VANTAGE_RULE: VantageRule = { minMonitors: 3, failingShare: 0.5 };
+
+const RUN_MS = 60_000;
+
+/**
+ * The run a finding belongs to: the UTC minute its probe started in (every region's scheduler fires
+ * on the minute, so one run of every region shares it). ISO-8601, e.g. `2026-12-02T07:00:00.000Z`.
+ */
+export function runOf(finding: Pick<Finding, 'startedAt'>): string {
+  return new Date(Math.floor(Date.parse(finding.startedAt) / RUN_MS) * RUN_MS).toISOString();
+}
+
+/**
+ * The locations impaired in one run, from every finding of that run (all monitors, all locations).
+ * A monitor reported twice by one location counts once, by its latest finding.
+ */
+export function impairedLocations(runFindings: readonly Finding[], rule: VantageRule): Set<string> {
+  // location -> monitorId -> failing (latest finding wins)
+  const byLocation = new Map<string, Map<string, { at: string; failing: boolean }>>();
+  for (const f of runFindings) {
+    const monitors = byLocation.get(f.location) ?? new Map<string, { at: string; failing: boolean }>();
+    byLocation.set(f.location, monitors);
+    const seen = monitors.get(f.monitorId);
+    if (!seen || seen.at <= f.startedAt)
+      monitors.set(f.monitorId, { at: f.startedAt, failing: isPagingFailure(f) });
+  }
+  const impaired = new Set<string>();
+  for (const [location, monitors] of byLocation) {
+    if (monitors.size < rule.minMonitors) continue;
+    const failing = [...monitors].filter(([, m]) => m.failing).map(([id]) => id);
+    if (failing.length === 0 || failing.length < rule.failingShare * monitors.size) continue;
+    const seenHealthyElsewhere = (monitorId: string) =>
+      [...byLocation].some(([other, ms]) => other !== location && ms.get(monitorId)?.failing === false);
+    if (failing.every(seenHealthyElsewhere)) impaired.add(location);
+  }
+  return impaired;
+}
+
+/** One change of a region's state: `impaired` at the first impaired run, `recovered` at the first run after. */
+export interface VantageChange {
+  kind: 'impaired' | 'recovered';
+  location: string;
+  /** The run the change was seen in. */
+  run: string;
+  /** The first impaired run of this impairment (names it in the dedupKey). */
+  since: string;
+}
+
+/** `<location>:<kind>:<first impaired run>`: every copy of one vantage notification carries it. */
+export function vantageDedupKey(change: Pick<VantageChange, 'location' | 'kind' | 'since'>): string {
+  return `${change.location}:${change.kind}:${change.since}`;
+}
+
+/**
+ * Moves the regions' impairment from one run to the next.
+ * @param current location -> first impaired run, for the regions impaired before this run.
+ * @returns the state after the run and the changes it made.
+ */
+export function nextVantageState(
+  current: ReadonlyMap<string, string>,
+  run: string,
+  impaired: ReadonlySet<string>,
+): { state: Map<string, string>; changes: VantageChange[] } {
+  const state = new Map<string, string>();
+  const changes: VantageChange[] = [];
+  for (const [location, since] of current) {
+    if (impaired.has(location)) state.set(location, since);
+    else changes.push({ kind: 'recovered', location, run, since });
+  }
+  for (const location of [...impaired].sort()) {
+    if (current.has(location)) continue;
+    state.set(location, run);
+    changes.push({ kind: 'impaired', location, run, since: run });
+  }
+  return { state, changes };
+}
