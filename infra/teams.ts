@@ -6,10 +6,14 @@ import type { MonitorConfig, NetprobeConfig } from '../shared/config/types.ts';
 import type { EscalationTable } from '../shared/domain/escalation-table.ts';
 import { alarmIssueType, certificateIssueType, routeFor } from '../shared/domain/route.ts';
 
-/** Every team that can be paged: the escalation table's teams, then teams named by monitors. */
-export function teamsOf(config: Pick<NetprobeConfig, 'escalation' | 'monitors'>): string[] {
+/**
+ * Every team that can be notified: the escalation table's teams, then teams named by monitors, then
+ * the operators' team (a sick probe region's notices).
+ */
+export function teamsOf(config: Pick<NetprobeConfig, 'escalation' | 'monitors' | 'operatorsTeam'>): string[] {
   const teams = new Set(Object.values(config.escalation).map((rule) => rule.team));
   for (const monitor of config.monitors) if (monitor.team) teams.add(monitor.team);
+  teams.add(config.operatorsTeam);
   return [...teams];
 }
 

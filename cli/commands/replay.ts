@@ -14,6 +14,7 @@ import {
   replay,
   replayHistoryMs,
   replayTimeline,
+  type VantageLine,
   withInferred,
 } from '../../shared/domain/replay.ts';
 import { SortingWindow, TimelineScan } from '../../shared/domain/timeline.ts';
@@ -30,16 +31,18 @@ export interface ReplayFlags {
 
 export async function replayCommand(flags: ReplayFlags, output: Output): Promise<number> {
   const config = await replayConfig(flags.config, output);
-  const { lines, extent } = await replayFile(flags.findings, config).catch((err: unknown) => {
+  const { lines, notices, extent } = await replayFile(flags.findings, config).catch((err: unknown) => {
     // Too long a span for the simulation: the file's fault, said as such.
     if (err instanceof RangeError) throw new UsageError(`--findings ${flags.findings}: ${err.message}`);
     throw err;
   });
   if (flags.json) {
     // Exactly the documented keys, in the documented order.
-    for (const l of lines) output.out(JSON.stringify(pick(l)));
+    for (const l of inTimeOrder(lines, notices)) output.out(JSON.stringify('location' in l ? l : pick(l)));
     return EXIT.ok;
   }
+  // Not pages: the operators hear that a probe region's failures are not counted.
+  for (const n of notices) output.out(`${n.at}  ${n.kind} probe region ${n.location} → ${n.team}`);
   if (lines.length > 0 && extent.first !== null) {
     for (const line of notificationsTable(lines, extent.first, output.paint)) output.out(line);
     output.out('');
@@ -59,7 +62,8 @@ export async function replayCommand(flags: ReplayFlags, output: Output): Promise
 async function replayFile(
   path: string,
   config: NetprobeConfig,
-): Promise<{ lines: ReplayLine[]; extent: TimelineExtent }> {
+): Promise<{ lines: ReplayLine[]; notices: VantageLine[]; extent: TimelineExtent }> {
+  const notices: VantageLine[] = [];
   const windowMs = orderWindowMs(config);
   const window = new SortingWindow(windowMs);
   const scan = new TimelineScan(config.monitors);
@@ -73,15 +77,15 @@ async function replayFile(
   if (!inOrder) {
     const findings: Finding[] = [];
     for await (const f of readFindingsFile(path, { validate: false })) findings.push(f);
-    const lines = await replay(findings, config, { store: new MemoryStore() });
-    return { lines, extent: extentOf(findings) };
+    const lines = await replay(findings, config, { store: new MemoryStore(), notices });
+    return { lines, notices, extent: extentOf(findings) };
   }
   for (const r of window.drain()) scan.add(r);
   checkSpan(scan);
   const full = withInferred(config, scan);
   const store = new MemoryStore({ findingsWindowMs: replayHistoryMs(full) });
-  const lines = await replayTimeline(inOrderOf(path, windowMs), full, { store });
-  return { lines, extent: scan };
+  const lines = await replayTimeline(inOrderOf(path, windowMs), full, { store, notices });
+  return { lines, notices, extent: scan };
 }
 
 /** The file again, through the same window: in replay order (the first pass checked it is). */
@@ -109,6 +113,21 @@ function extentOf(findings: readonly Finding[]): TimelineExtent {
     if (last === null || t > last) last = t;
   }
   return { count: findings.length, first, last };
+}
+
+/** Pages and vantage notices merged by time; a notice first at the same instant (the engine sends it first). */
+function inTimeOrder(
+  lines: readonly ReplayLine[],
+  notices: readonly VantageLine[],
+): (ReplayLine | VantageLine)[] {
+  const merged: (ReplayLine | VantageLine)[] = [];
+  let n = 0;
+  for (const line of lines) {
+    while (n < notices.length && (notices[n] as VantageLine).at <= line.at)
+      merged.push(notices[n++] as VantageLine);
+    merged.push(line);
+  }
+  return [...merged, ...notices.slice(n)];
 }
 
 function pick(l: ReplayLine): ReplayLine {

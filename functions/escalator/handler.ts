@@ -21,7 +21,7 @@ import { type EngineReport, EscalationEngine } from '../../shared/domain/escalat
 import type { Finding } from '../../shared/domain/finding.ts';
 import { NetprobeError } from '../../shared/errors.ts';
 import { type Clock, systemClock } from '../../shared/ports/clock.ts';
-import type { Notifier } from '../../shared/ports/notifier.ts';
+import type { NoticeNotifier, Notifier } from '../../shared/ports/notifier.ts';
 import type { Store } from '../../shared/ports/store.ts';
 import { dynamoStore } from '../shared/aws/dynamo.ts';
 import { snsNotifier } from '../shared/aws/sns.ts';
@@ -36,6 +36,8 @@ export interface EscalatorDeps {
   config: NetprobeConfig;
   store: Store;
   notifier: Notifier;
+  /** Where a probe region's impaired/recovered notices go (the operators' team topic). */
+  notices?: NoticeNotifier;
   clock?: Clock;
 }
 
@@ -146,6 +148,7 @@ export async function escalate(
   const engine = new EscalationEngine({
     store: deps.store,
     notifier: deps.notifier,
+    ...(deps.notices ? { notices: deps.notices } : {}),
     clock: deps.clock ?? systemClock,
     config: deps.config,
   });
@@ -194,11 +197,8 @@ export function createHandler(source: DepsSource<EscalatorDeps>, options: Handle
 export function defaultDeps(runtime: FunctionRuntime): EscalatorDeps {
   const env = readEnv();
   const config = bundledConfig();
-  return {
-    config,
-    store: dynamoStore(env, config, runtime),
-    notifier: snsNotifier(env, readTopicArns(), runtime),
-  };
+  const notifier = snsNotifier(env, readTopicArns(), runtime);
+  return { config, store: dynamoStore(env, config, runtime), notifier, notices: notifier };
 }
 
 export const handler = createHandler(defaultDeps);

@@ -15,7 +15,13 @@ import {
 import { DELIVERY_LEASE_MS } from '../domain/escalation.ts';
 import { toSubject } from '../domain/incident-notification.ts';
 import { NetprobeError } from '../errors.ts';
-import { dedupKeyOf, type Notification, type Notifier } from '../ports/notifier.ts';
+import {
+  dedupKeyOf,
+  type NoticeNotifier,
+  type Notification,
+  type Notifier,
+  type VantageNotice,
+} from '../ports/notifier.ts';
 
 /** Where the console links point: the home region, where the metrics meet and the dashboard lives. */
 export interface ConsoleLinkOptions {
@@ -122,6 +128,25 @@ export function publishInput(
   };
 }
 
+/**
+ * The exact PublishCommand input for a probe region's impaired/recovered notice: the operators' team
+ * topic, the notice itself as the body, and `kind`, `team`, `location`, `dedupKey` attributes (no
+ * issueType or severity: it is not a page to a target team, and a filter on those never selects it).
+ */
+export function noticeInput(n: VantageNotice, topicArn: string): PublishCommandInput {
+  return {
+    TopicArn: topicArn,
+    Subject: toSubject(n.subject),
+    Message: JSON.stringify(n, null, 2),
+    MessageAttributes: {
+      kind: attribute(n.kind),
+      team: attribute(n.team),
+      location: attribute(n.location),
+      dedupKey: attribute(n.dedupKey),
+    },
+  };
+}
+
 /** A team with no topic: a config/deployment mismatch no retry can fix. */
 export class UnknownTeamError extends NetprobeError {
   override name = 'UnknownTeamError';
@@ -149,7 +174,7 @@ export interface SnsNotifierOptions {
   budgetMs?: number;
 }
 
-export class SnsNotifier implements Notifier {
+export class SnsNotifier implements Notifier, NoticeNotifier {
   readonly #options: SnsNotifierOptions;
 
   constructor(options: SnsNotifierOptions) {
@@ -157,17 +182,28 @@ export class SnsNotifier implements Notifier {
   }
 
   async publish(notification: Notification): Promise<void> {
-    const { topicArns, links, client } = this.#options;
-    const topicArn = topicArns[notification.team];
+    await this.#send(publishInput(notification, this.#topicOf(notification.team), this.#options.links));
+  }
+
+  async publishNotice(notice: VantageNotice): Promise<void> {
+    await this.#send(noticeInput(notice, this.#topicOf(notice.team)));
+  }
+
+  #topicOf(team: string): string {
+    const { topicArns } = this.#options;
+    const topicArn = topicArns[team];
     if (topicArn === undefined) {
       throw new UnknownTeamError(
-        `no SNS topic for team "${notification.team}" (TOPIC_ARNS has: ${Object.keys(topicArns).join(', ') || 'none'})`,
+        `no SNS topic for team "${team}" (TOPIC_ARNS has: ${Object.keys(topicArns).join(', ') || 'none'})`,
       );
     }
-    const input = publishInput(notification, topicArn, links);
+    return topicArn;
+  }
+
+  async #send(input: PublishCommandInput): Promise<void> {
     // One signal for every attempt of the client's retry loop: once it fires, the request in flight
     // is cut and no attempt starts.
     const abortSignal = AbortSignal.timeout(this.#options.budgetMs ?? PUBLISH_BUDGET_MS);
-    await client.send(new PublishCommand(input), { abortSignal });
+    await this.#options.client.send(new PublishCommand(input), { abortSignal });
   }
 }

@@ -10,6 +10,7 @@ import { ISSUE_TYPES } from '../domain/finding.ts';
 import { type MaintenanceWindow, utcTimeError, WEEK_MS, WEEKDAYS } from '../domain/maintenance.ts';
 import { LATENCY_PHASES, type LatencyPhase } from '../domain/metrics.ts';
 import { DEFAULT_REGIONAL_RULE } from '../domain/policy.ts';
+import { DEFAULT_OPERATORS_TEAM, DEFAULT_VANTAGE_RULE } from '../domain/vantage.ts';
 import { DEFAULT_TIMEOUT_MS, type LatencyThresholds } from '../probes/spec.ts';
 import { checkDuration, formatDuration } from './duration.ts';
 import { check, manual, pushIssues, type RawIssue } from './issues.ts';
@@ -288,6 +289,17 @@ const configObject = z.strictObject({
         .default(DEFAULT_REGIONAL_RULE),
     })
     .prefault({}),
+  vantage: z
+    .strictObject({
+      minMonitors: intRange(1, 10_000).default(DEFAULT_VANTAGE_RULE.minMonitors),
+      failingShare: z
+        .number()
+        .gt(0, { error: 'expected a share in (0, 1]' })
+        .lte(1, { error: 'expected a share in (0, 1]' })
+        .default(DEFAULT_VANTAGE_RULE.failingShare),
+    })
+    .prefault({}),
+  operatorsTeam: slug.default(DEFAULT_OPERATORS_TEAM),
   classification: z
     .strictObject({ allLocationsDown: z.enum(ISSUE_TYPES).default('connectivity') })
     .prefault({}),
@@ -344,6 +356,8 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
       issues.push({ path: ['escalation', type, 'team'], message: RESERVED_TEAM });
     }
   }
+  if (v.operatorsTeam === ALARMS_SUBSCRIPTION)
+    issues.push({ path: ['operatorsTeam'], message: RESERVED_TEAM });
   for (const name of Object.keys(v.vpc)) {
     if (!v.regions.includes(name))
       issues.push({
@@ -441,6 +455,8 @@ function resolveConfig(v: z.output<typeof configObject>, ctx: z.RefinementCtx<un
     metrics: v.metrics,
     escalation,
     confirmation: v.confirmation,
+    vantage: v.vantage,
+    operatorsTeam: v.operatorsTeam,
     classification: v.classification,
     subscriptions: v.subscriptions,
     lambda: v.lambda,

@@ -7,6 +7,7 @@ import type { EscalationTable } from '../domain/escalation-table.ts';
 import type { MaintenanceWindow } from '../domain/maintenance.ts';
 import type { LatencyPhase } from '../domain/metrics.ts';
 import type { ClassificationRule, ConfirmationRule } from '../domain/policy.ts';
+import type { VantageRule } from '../domain/vantage.ts';
 import type { ProbeSpec } from '../probes/spec.ts';
 
 export type { ConfirmationRule } from '../domain/policy.ts';
@@ -79,6 +80,10 @@ export interface NetprobeConfig {
   metrics: MetricsConfig;
   escalation: EscalationTable;
   confirmation: ConfirmationRule;
+  /** When a probe region counts as impaired for a run (docs/escalation.md, "A sick probe region"). */
+  vantage: VantageRule;
+  /** Gets the impaired/recovered notifications of probe regions; default infrastructure-team. */
+  operatorsTeam: string;
   classification: ClassificationRule;
   /** SNS subscriptions per team name; the key `alarms` subscribes to the `netprobe-alarms` topic. */
   subscriptions: Record<string, SubscriptionConfig[]>;

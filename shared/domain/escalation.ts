@@ -7,7 +7,14 @@
  * Lifecycle and rules: docs/escalation.md.
  */
 import type { Clock } from '../ports/clock.ts';
-import type { CloseReason, Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
+import type {
+  CloseReason,
+  NoticeNotifier,
+  Notification,
+  NotificationKind,
+  Notifier,
+  VantageNotice,
+} from '../ports/notifier.ts';
 import { MAX_PAGE_SIZE, type Page, type Store } from '../ports/store.ts';
 import type { Finding } from './finding.ts';
 import { escalationDueAt, type Incident, incidentIdFor, scopeOf } from './incident.ts';
@@ -22,6 +29,13 @@ import { buildNotification } from './incident-notification.ts';
 import { inMaintenance } from './maintenance.ts';
 import type { IncidentScope } from './policy.ts';
 import { isPagingFailure, routeFor } from './route.ts';
+import {
+  DEFAULT_OPERATORS_TEAM,
+  DEFAULT_VANTAGE_RULE,
+  type VantageChange,
+  VantageWatch,
+  vantageDedupKey,
+} from './vantage.ts';
 
 export type { EscalationConfig, MonitorPolicy } from './incident-assess.ts';
 
@@ -178,10 +192,12 @@ export interface EngineReport {
    * other monitors, and the next tick tries again. monitorId is null for the active-incident listing.
    */
   errors: TickError[];
+  /** Impaired/recovered notices sent to the operators' team (docs/escalation.md, "A sick probe region"). */
+  notices: VantageNotice[];
 }
 
 export interface TickError {
-  stage: 'list-active' | 'list-failing' | 'redeliver' | 'reconcile';
+  stage: 'list-active' | 'list-failing' | 'redeliver' | 'reconcile' | 'notice';
   monitorId: string | null;
   error: string;
 }
@@ -191,6 +207,8 @@ export interface EscalationDeps {
   notifier: Notifier;
   clock: Clock;
   config: EscalationConfig;
+  /** Where impaired/recovered notices go; absent: they are only reported. */
+  notices?: NoticeNotifier;
 }
 
 export class EscalationEngine {
@@ -199,8 +217,12 @@ export class EscalationEngine {
   readonly #clock: Clock;
   readonly #config: EscalationConfig;
   readonly #monitors: Map<string, MonitorPolicy>;
+  readonly #noticeNotifier: NoticeNotifier | undefined;
+  readonly #vantage: VantageWatch;
 
   constructor(deps: EscalationDeps) {
+    this.#noticeNotifier = deps.notices;
+    this.#vantage = new VantageWatch(deps.config.vantage ?? DEFAULT_VANTAGE_RULE);
     this.#store = deps.store;
     this.#notifier = deps.notifier;
     this.#clock = deps.clock;
@@ -216,6 +238,8 @@ export class EscalationEngine {
   async processFindings(findings: readonly Finding[]): Promise<EngineReport> {
     const now = this.#clock.now();
     const report = emptyReport();
+    this.#vantage.add(findings);
+    await this.#announce(this.#vantage.decide(now), now, report);
     for (const monitorId of new Set(findings.map((f) => f.monitorId))) {
       const monitor = this.#monitors.get(monitorId);
       if (monitor) await this.#reconcile(monitor, now, report);
@@ -235,6 +259,7 @@ export class EscalationEngine {
   async tick(): Promise<EngineReport> {
     const now = this.#clock.now();
     const report = emptyReport();
+    await this.#announce(this.#vantage.decide(now), now, report);
     // Each step on its own: one monitor whose store call fails must not cost the others their tick.
     const [active, failing] = await Promise.all([
       isolated(report, 'list-active', null, () =>
@@ -261,7 +286,7 @@ export class EscalationEngine {
   async #reconcile(monitor: MonitorPolicy, now: Date, report: EngineReport): Promise<void> {
     for (let attempt = 0; attempt < MAX_RECONCILE_ATTEMPTS; attempt++) {
       const from = new Date(now.getTime() - lookbackMs(monitor, this.#config.confirmation));
-      const [findings, open] = await Promise.all([
+      const [all, open] = await Promise.all([
         readAll((cursor) =>
           this.#store.queryFindings(monitor.id, {
             from,
@@ -273,6 +298,8 @@ export class EscalationEngine {
         ),
         this.#store.getOpenIncidents(monitor.id),
       ]);
+      // An impaired region's findings count for no incident: the fault is the vantage point.
+      const findings = all.filter((f) => !this.#vantage.isImpaired(f));
       // Nothing open and nothing failing in the window: assess would say clear or unknown, and
       // decide would do nothing. Most evaluations of a healthy fleet end here.
       if (open.length === 0 && !findings.some(isPagingFailure)) return;
@@ -353,6 +380,35 @@ export class EscalationEngine {
     return true;
   }
 
+  /** One notice per change to the operators' team; a publish that throws is reported, not retried. */
+  async #announce(changes: readonly VantageChange[], now: Date, report: EngineReport): Promise<void> {
+    const team = this.#config.operatorsTeam ?? DEFAULT_OPERATORS_TEAM;
+    for (const change of changes) {
+      const notice: VantageNotice = {
+        kind: change.kind,
+        at: now.toISOString(),
+        team,
+        location: change.location,
+        since: change.since,
+        dedupKey: vantageDedupKey(change),
+        subject:
+          change.kind === 'impaired'
+            ? `[impaired] probe region ${change.location}: its failures are not paged`
+            : `[recovered] probe region ${change.location} counts again`,
+      };
+      try {
+        await this.#noticeNotifier?.publishNotice(notice);
+        report.notices.push(notice);
+      } catch (error) {
+        report.errors.push({
+          stage: 'notice',
+          monitorId: null,
+          error: String((error as Error)?.message ?? error),
+        });
+      }
+    }
+  }
+
   async #redeliver(incident: Incident, now: Date, report: EngineReport): Promise<void> {
     for (const kind of ['escalate', 'resolve'] as const) {
       const entry = incident.outbox[kind];
@@ -395,7 +451,7 @@ export class EscalationEngine {
 }
 
 function emptyReport(): EngineReport {
-  return { transitions: [], published: [], failed: [], ignored: [], contended: [], errors: [] };
+  return { transitions: [], published: [], failed: [], ignored: [], contended: [], errors: [], notices: [] };
 }
 
 /** The step's result, or undefined when it threw: the error is recorded in the report instead. */

@@ -13,6 +13,7 @@ import {
   regionalRule,
 } from './policy.ts';
 import { confirm, everyLocationDown, isPagingFailure, typeAmongLocations } from './route.ts';
+import type { VantageRule } from './vantage.ts';
 
 /** A location's latest run counts while it is at most this many intervals older than the newest finding. */
 export const FRESH_INTERVALS = 1.5;
@@ -36,6 +37,10 @@ export interface EscalationConfig {
   monitors: readonly MonitorPolicy[];
   /** Windows during which no escalate page goes out (maintenance.ts); absent: none. */
   maintenance?: readonly MaintenanceWindow[];
+  /** Absent: DEFAULT_VANTAGE_RULE. */
+  vantage?: VantageRule;
+  /** Absent: DEFAULT_OPERATORS_TEAM. */
+  operatorsTeam?: string;
 }
 
 /**

@@ -5,7 +5,7 @@
  * demo lab runs it on its embedded DynamoDB with a notifier that renders each page as SNS would.
  */
 import { ManualClock } from '../ports/clock.ts';
-import type { Notification, NotificationKind, Notifier } from '../ports/notifier.ts';
+import type { Notification, NotificationKind, Notifier, VantageNotice } from '../ports/notifier.ts';
 import type { Store } from '../ports/store.ts';
 import { EscalationEngine } from './escalation.ts';
 import type { Finding, IssueType } from './finding.ts';
@@ -25,6 +25,14 @@ export interface ReplayLine {
   locations: string[];
 }
 
+/** A probe region's impairment began or ended (sent to the operators' team, not a page). */
+export interface VantageLine {
+  at: string;
+  kind: VantageNotice['kind'];
+  team: string;
+  location: string;
+}
+
 /** Where a replay keeps its state and sends its notifications. */
 export interface ReplayOptions {
   /**
@@ -37,6 +45,8 @@ export interface ReplayOptions {
    * engine on a later tick, as the escalator does with SNS, and only appears in the result once accepted.
    */
   notifier?: Notifier;
+  /** Receives the impaired/recovered lines of probe regions, in the order they were sent. */
+  notices?: VantageLine[];
 }
 
 const TICK_MS = 60_000;
@@ -134,6 +144,11 @@ export async function replayTimeline(
           publish: async (n) => {
             await opts.notifier?.publish(n);
             sent.push(lineOf(n));
+          },
+        },
+        notices: {
+          publishNotice: async (n) => {
+            opts.notices?.push({ at: n.at, kind: n.kind, team: n.team, location: n.location });
           },
         },
         config,

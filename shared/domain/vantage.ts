@@ -16,6 +16,9 @@ export interface VantageRule {
 
 export const DEFAULT_VANTAGE_RULE: VantageRule = { minMonitors: 3, failingShare: 0.5 };
 
+/** config `operatorsTeam` when not set: who hears about a sick probe region. */
+export const DEFAULT_OPERATORS_TEAM = 'infrastructure-team';
+
 const RUN_MS = 60_000;
 
 /**
@@ -89,4 +92,67 @@ export function nextVantageState(
     changes.push({ kind: 'impaired', location, run, since: run });
   }
   return { state, changes };
+}
+
+/** A run is decided once every region's findings of it are in: this long after its minute ends. */
+export const RUN_GRACE_MS = 30_000;
+/** Runs of findings kept for impairment: the engine's longest lookback needs no more. */
+export const MAX_RUNS_KEPT = 240;
+
+/**
+ * The engine's view of every region's runs, fed with every finding it processes: which (location,
+ * run) pairs are impaired (their findings count for no incident), and the impaired/recovered changes
+ * of runs that are over. In memory and bounded by MAX_RUNS_KEPT runs.
+ */
+export class VantageWatch {
+  readonly #rule: VantageRule;
+  readonly #runs = new Map<string, Finding[]>();
+  readonly #impaired = new Map<string, Set<string>>();
+  #state = new Map<string, string>();
+  #decidedUpTo = '';
+
+  constructor(rule: VantageRule) {
+    this.#rule = rule;
+  }
+
+  add(findings: readonly Finding[]): void {
+    const touched = new Set<string>();
+    for (const f of findings) {
+      const run = runOf(f);
+      // A run already decided keeps its decision: a very late finding cannot re-send notifications.
+      if (run <= this.#decidedUpTo) continue;
+      const list = this.#runs.get(run) ?? [];
+      list.push(f);
+      this.#runs.set(run, list);
+      touched.add(run);
+    }
+    for (const run of touched)
+      this.#impaired.set(run, impairedLocations(this.#runs.get(run) ?? [], this.#rule));
+    for (const run of [...this.#impaired.keys()]
+      .sort()
+      .slice(0, Math.max(0, this.#impaired.size - MAX_RUNS_KEPT))) {
+      this.#impaired.delete(run);
+      this.#runs.delete(run);
+    }
+  }
+
+  /** Whether this location's findings of this run count for no incident. */
+  isImpaired(finding: Pick<Finding, 'location' | 'startedAt'>): boolean {
+    return this.#impaired.get(runOf(finding))?.has(finding.location) ?? false;
+  }
+
+  /** Decides the runs over by `now` (RUN_GRACE_MS after their minute), oldest first. */
+  decide(now: Date): VantageChange[] {
+    const changes: VantageChange[] = [];
+    for (const run of [...this.#runs.keys()].sort()) {
+      if (Date.parse(run) + RUN_MS + RUN_GRACE_MS > now.getTime()) break;
+      const next = nextVantageState(this.#state, run, this.#impaired.get(run) ?? new Set());
+      this.#state = next.state;
+      changes.push(...next.changes);
+      this.#decidedUpTo = run;
+      // Its findings are no longer needed; its impaired set stays for the exclusion.
+      this.#runs.delete(run);
+    }
+    return changes;
+  }
 }

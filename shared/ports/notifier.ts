@@ -54,3 +54,24 @@ export interface Notifier {
   /** Throws when the message was not accepted; the engine then retries it later (see docs/escalation.md). */
   publish(notification: Notification): Promise<void>;
 }
+
+/**
+ * A probe region's impairment began (`impaired`) or ended (`recovered`): sent to the operators' team
+ * topic, never a page to a target team (docs/escalation.md, "A sick probe region").
+ */
+export interface VantageNotice {
+  kind: 'impaired' | 'recovered';
+  at: string;
+  team: string;
+  location: string;
+  /** ISO-8601 UTC: the first impaired run of this impairment. */
+  since: string;
+  /** `<location>:<kind>:<first impaired run>` (vantageDedupKey). */
+  dedupKey: string;
+  subject: string;
+}
+
+export interface NoticeNotifier {
+  /** Throws when the message was not accepted. */
+  publishNotice(notice: VantageNotice): Promise<void>;
+}

@@ -9,7 +9,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalNotifier } from '../../shared/adapters/local-notifier.ts';
 import { consoleLinks, type SnsNotifier, UnknownTeamError } from '../../shared/adapters/sns-notifier.ts';
-import type { Notification } from '../../shared/ports/notifier.ts';
+import type { Notification, VantageNotice } from '../../shared/ports/notifier.ts';
 import { CONSOLE_LINKS as LINKS, mockedSnsNotifier } from '../fixtures/mocked-aws.ts';
 
 const NETWORK_TOPIC = 'arn:aws:sns:us-east-1:123456789012:netprobe-network-team';
@@ -148,5 +148,40 @@ describe('LocalNotifier', () => {
       `  attributes: team=network-team issueType=dns severity=high kind=escalate dedupKey=${escalation.incidentId}:escalate scope=global`,
     );
     expect(JSON.parse(message.join('\n')).links.dashboard).toBe(dashboardLink);
+  });
+});
+
+describe('SnsNotifier.publishNotice (a sick probe region)', () => {
+  const INFRA_TOPIC = 'arn:aws:sns:us-east-1:123456789012:netprobe-infrastructure-team';
+  const notice: VantageNotice = {
+    kind: 'impaired',
+    at: '2026-03-01T12:07:00.000Z',
+    team: 'infrastructure-team',
+    location: 'ap-southeast-1',
+    since: '2026-03-01T12:05:00.000Z',
+    dedupKey: 'ap-southeast-1:impaired:2026-03-01T12:05:00.000Z',
+    subject: '[impaired] probe region ap-southeast-1: its failures are not paged',
+  };
+
+  it("publishes to the operators' topic with kind, team, location and dedupKey, no severity", async () => {
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    await notifier({ 'infrastructure-team': INFRA_TOPIC }).publishNotice(notice);
+    expect(sns).toReceiveCommandTimes(PublishCommand, 1);
+    expect(sns).toReceiveCommandWith(PublishCommand, {
+      TopicArn: INFRA_TOPIC,
+      Subject: notice.subject,
+      Message: JSON.stringify(notice, null, 2),
+      MessageAttributes: {
+        kind: { DataType: 'String', StringValue: 'impaired' },
+        team: { DataType: 'String', StringValue: 'infrastructure-team' },
+        location: { DataType: 'String', StringValue: 'ap-southeast-1' },
+        dedupKey: { DataType: 'String', StringValue: 'ap-southeast-1:impaired:2026-03-01T12:05:00.000Z' },
+      },
+    });
+  });
+
+  it('refuses an operators team without a topic', async () => {
+    await expect(notifier().publishNotice(notice)).rejects.toBeInstanceOf(UnknownTeamError);
+    expect(sns).toReceiveCommandTimes(PublishCommand, 0);
   });
 });

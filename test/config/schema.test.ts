@@ -27,6 +27,8 @@ describe('defaults', () => {
       metrics: { phaseLatency: ['dns', 'connect', 'tls', 'ttfb', 'transfer'] },
       escalation: DEFAULT_ESCALATION_TABLE,
       confirmation: { minLocations: 2, consecutiveRuns: 2, regional: { consecutiveRuns: 5 } },
+      vantage: { minMonitors: 3, failingShare: 0.5 },
+      operatorsTeam: 'infrastructure-team',
       classification: { allLocationsDown: 'connectivity' },
       subscriptions: {},
       lambda: {
@@ -462,5 +464,35 @@ describe('errors', () => {
     const attempt = () => parseConfig({ homeRegion: region, regions: [region], monitors: [] });
     if (valid) expect(attempt().homeRegion).toBe(region);
     else expect(catchConfigError(attempt).issues[0]?.path).toBe('homeRegion');
+  });
+});
+
+describe('vantage and operatorsTeam (a sick probe region)', () => {
+  const issues = (extra: Partial<NetprobeConfigInput>) =>
+    catchConfigError(() => config([], extra)).issues.map((i) => `${i.path}: ${i.message}`);
+
+  it('takes minMonitors 1-10000, failingShare in (0, 1], and an operators team', () => {
+    const resolved = config([], { vantage: { minMonitors: 5, failingShare: 1 }, operatorsTeam: 'sre-team' });
+    expect(resolved.vantage).toEqual({ minMonitors: 5, failingShare: 1 });
+    expect(resolved.operatorsTeam).toBe('sre-team');
+    expect(config([], { vantage: { failingShare: 0.75 } }).vantage).toEqual({
+      minMonitors: 3,
+      failingShare: 0.75,
+    });
+  });
+
+  it('refuses a share outside (0, 1], a count that is not a positive integer, and the reserved alarms name', () => {
+    expect(issues({ vantage: { failingShare: 0 } })).toEqual([
+      'vantage.failingShare: expected a share in (0, 1]',
+    ]);
+    expect(issues({ vantage: { failingShare: 1.5 } })).toEqual([
+      'vantage.failingShare: expected a share in (0, 1]',
+    ]);
+    expect(issues({ vantage: { minMonitors: 0 } })).toEqual(['vantage.minMonitors: expected 1-10000']);
+    expect(issues({ vantage: { minMonitors: 2.5 } })).toEqual(['vantage.minMonitors: expected 1-10000']);
+    expect(issues({ operatorsTeam: 'alarms' })).toEqual([
+      'operatorsTeam: "alarms" is reserved for the netprobe-alarms topic (subscriptions.alarms), not a team',
+    ]);
+    expect(issues({ vantage: { minMonitors: 3, typo: 1 } } as never)[0]).toMatch(/^vantage/);
   });
 });

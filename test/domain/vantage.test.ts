@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../shared/adapters/memory-store.ts';
+import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
+import type { EscalationConfig } from '../../shared/domain/incident-assess.ts';
+import { replay, type VantageLine } from '../../shared/domain/replay.ts';
 import {
   DEFAULT_VANTAGE_RULE,
   impairedLocations,
@@ -12,8 +16,8 @@ const RUN = '2026-12-02T07:00:00.000Z';
 const MONITORS = ['api', 'www', 'shop', 'auth'];
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-1'];
 
-function finding(monitorId: string, location: string, up: boolean, offsetMs = 1_234): Finding {
-  const startedAt = new Date(Date.parse(RUN) + offsetMs).toISOString();
+function finding(monitorId: string, location: string, up: boolean, offsetMs = 1_234, minute = 0): Finding {
+  const startedAt = new Date(Date.parse(RUN) + minute * 60_000 + offsetMs).toISOString();
   const target = `https://${monitorId}.example.com/`;
   return up
     ? {
@@ -26,7 +30,13 @@ function finding(monitorId: string, location: string, up: boolean, offsetMs = 1_
         timings: { dns: 4.1, connect: 12.3, total: 16.4 },
         error: null,
         layer: null,
-        details: { kind: 'tcp', host: `${monitorId}.example.com`, port: 443, remoteAddress: '192.0.2.20' },
+        details: {
+          kind: 'tcp',
+          host: `${monitorId}.example.com`,
+          port: 443,
+          addresses: ['192.0.2.20'],
+          attempts: [],
+        },
         issueType: null,
         diagnosis: null,
       }
@@ -40,19 +50,45 @@ function finding(monitorId: string, location: string, up: boolean, offsetMs = 1_
         timings: { dns: 4.1, connect: 5000.2, total: 5004.3 },
         error: { code: 'TCP_TIMEOUT', message: 'no TCP handshake with 192.0.2.20:443 within 5000 ms' },
         layer: 'transport',
-        details: { kind: 'tcp', host: `${monitorId}.example.com`, port: 443, remoteAddress: '192.0.2.20' },
+        details: {
+          kind: 'tcp',
+          host: `${monitorId}.example.com`,
+          port: 443,
+          addresses: ['192.0.2.20'],
+          attempts: [],
+        },
         issueType: 'tcp',
         diagnosis: 'Transport: 192.0.2.20:443 accepts no connections (timeout).',
       } as Finding);
 }
 
 /** Every monitor from every region; `failing` lists [location, monitorId] pairs that fail. */
-function run(failing: [string, string][], monitors = MONITORS, regions = REGIONS): Finding[] {
+function run(failing: [string, string][], monitors = MONITORS, regions = REGIONS, minute = 0): Finding[] {
   const fails = new Set(failing.map(([l, m]) => `${l}/${m}`));
   return regions.flatMap((l, i) =>
-    monitors.map((m) => finding(m, l, !fails.has(`${l}/${m}`), 400 + 700 * i)),
+    monitors.map((m) => finding(m, l, !fails.has(`${l}/${m}`), 400 + 700 * i, minute)),
   );
 }
+
+const CONFIG: EscalationConfig = {
+  escalation: DEFAULT_ESCALATION_TABLE,
+  confirmation: { minLocations: 2, consecutiveRuns: 2 },
+  classification: { allLocationsDown: 'connectivity' },
+  monitors: MONITORS.map((id) => ({ id, intervalMinutes: 1, regions: REGIONS })),
+};
+
+/** 60 one-minute runs of every monitor from every region; `failing` fails during minutes [from, to). */
+async function replayHour(failing: [string, string][], from: number, to: number) {
+  const findings = Array.from({ length: 60 }, (_, m) =>
+    run(m >= from && m < to ? failing : [], MONITORS, REGIONS, m),
+  );
+  const notices: VantageLine[] = [];
+  const pages = await replay(findings.flat(), CONFIG, { store: new MemoryStore(), notices });
+  return { pages, notices };
+}
+
+const at = (minute: number, seconds = 0) =>
+  new Date(Date.parse(RUN) + minute * 60_000 + seconds * 1000).toISOString();
 
 describe('vantage impairment per (location, run)', () => {
   it('a region failing most monitors the others see healthy is impaired; the others are not', () => {
@@ -135,6 +171,68 @@ describe('vantage impairment per (location, run)', () => {
     expect(seen).toEqual([
       `${r(1)} ap-southeast-1:impaired:${r(1)}`,
       `${r(4)} ap-southeast-1:recovered:${r(1)}`,
+    ]);
+  });
+});
+
+describe('the engine and replay with a sick probe region', () => {
+  it('a region failing most monitors others see healthy pages no target team: one impaired, then one recovered', async () => {
+    const sick: [string, string][] = [
+      ['ap-southeast-1', 'api'],
+      ['ap-southeast-1', 'www'],
+      ['ap-southeast-1', 'shop'],
+    ];
+    const { pages, notices } = await replayHour(sick, 5, 45);
+    expect(pages).toEqual([]);
+    expect(notices).toEqual([
+      { at: expect.any(String), kind: 'impaired', team: 'infrastructure-team', location: 'ap-southeast-1' },
+      { at: expect.any(String), kind: 'recovered', team: 'infrastructure-team', location: 'ap-southeast-1' },
+    ]);
+    // Decided once the run is over (its minute and RUN_GRACE_MS), at the engine's next call.
+    const [impaired, recovered] = notices.map((n) => n.at);
+    expect(impaired && impaired >= at(6, 30) && impaired <= at(7, 30)).toBe(true);
+    expect(recovered && recovered >= at(46, 30) && recovered <= at(47, 30)).toBe(true);
+  });
+
+  it('the same region failing fewer than failingShare of its monitors is a regional incident, paged', async () => {
+    const { pages, notices } = await replayHour([['ap-southeast-1', 'api']], 5, 45);
+    expect(notices).toEqual([]);
+    expect(pages.map((p) => [p.kind, p.monitorId, p.scope])).toEqual([
+      ['escalate', 'api', 'regional'],
+      ['resolve', 'api', 'regional'],
+    ]);
+  });
+
+  it('a real global outage (every region failing) is not impairment: it pages, and no notice goes out', async () => {
+    const everywhere = REGIONS.flatMap((l) => ['api', 'www', 'shop'].map((m) => [l, m] as [string, string]));
+    const { pages, notices } = await replayHour(everywhere, 5, 45);
+    expect(notices).toEqual([]);
+    expect(
+      pages
+        .filter((p) => p.kind === 'escalate')
+        .map((p) => [p.monitorId, p.scope])
+        .sort(),
+    ).toEqual([
+      ['api', 'global'],
+      ['shop', 'global'],
+      ['www', 'global'],
+    ]);
+  });
+
+  it('the operators team is configurable', async () => {
+    const sick = MONITORS.map((m) => ['us-east-1', m] as [string, string]);
+    const findings = Array.from({ length: 20 }, (_, m) =>
+      run(m >= 2 && m < 10 ? sick : [], MONITORS, REGIONS, m),
+    );
+    const notices: VantageLine[] = [];
+    await replay(
+      findings.flat(),
+      { ...CONFIG, operatorsTeam: 'sre-team' },
+      { store: new MemoryStore(), notices },
+    );
+    expect(notices.map((n) => [n.kind, n.team, n.location])).toEqual([
+      ['impaired', 'sre-team', 'us-east-1'],
+      ['recovered', 'sre-team', 'us-east-1'],
     ]);
   });
 });
