@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import type { Finding } from '../shared/domain/finding.ts';
 import {
   BadLines,
+  type CdnMonitors,
   completeFinding,
   FindingsFileError,
   parseFindingLine,
@@ -19,6 +20,8 @@ export interface ReadOptions {
    * only parses it (the schema is most of the cost).
    */
   validate: boolean;
+  /** The config's CDN-fronted monitors, for lines that leave their issueType to be derived. */
+  cdnMonitors: CdnMonitors;
 }
 
 export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncGenerator<Finding> {
@@ -43,7 +46,9 @@ export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncG
       n++;
       let finding: Finding | null = null;
       try {
-        finding = opts.validate ? parseFindingLine(line, n) : parseTrusted(line);
+        finding = opts.validate
+          ? parseFindingLine(line, n, opts.cdnMonitors)
+          : parseTrusted(line, opts.cdnMonitors);
       } catch (err) {
         if (!(err instanceof FindingsFileError)) throw err;
         bad.add(err);
@@ -61,6 +66,6 @@ export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncG
 }
 
 /** A line the first pass checked: parsed and completed, not checked again. */
-function parseTrusted(line: string): Finding | null {
-  return line.trim() === '' ? null : completeFinding(JSON.parse(line));
+function parseTrusted(line: string, cdnMonitors: CdnMonitors): Finding | null {
+  return line.trim() === '' ? null : completeFinding(JSON.parse(line), cdnMonitors);
 }

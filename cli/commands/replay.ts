@@ -8,6 +8,7 @@ import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../shared/config/load.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
+import type { CdnMonitors } from '../../shared/domain/findings-input.ts';
 import {
   checkSpan,
   type ReplayLine,
@@ -65,10 +66,11 @@ async function replayFile(
 ): Promise<{ lines: ReplayLine[]; notices: VantageLine[]; extent: TimelineExtent }> {
   const notices: VantageLine[] = [];
   const windowMs = orderWindowMs(config);
+  const cdnMonitors = new Set(config.monitors.filter((m) => m.cdn).map((m) => m.id));
   const window = new SortingWindow(windowMs);
   const scan = new TimelineScan(config.monitors);
   let inOrder = true;
-  for await (const f of readFindingsFile(path, { validate: true })) {
+  for await (const f of readFindingsFile(path, { validate: true, cdnMonitors })) {
     if (!inOrder) continue;
     const released = window.push(f);
     if (released === false) inOrder = false;
@@ -76,7 +78,7 @@ async function replayFile(
   }
   if (!inOrder) {
     const findings: Finding[] = [];
-    for await (const f of readFindingsFile(path, { validate: false })) findings.push(f);
+    for await (const f of readFindingsFile(path, { validate: false, cdnMonitors })) findings.push(f);
     const lines = await replay(findings, config, { store: new MemoryStore(), notices });
     return { lines, notices, extent: extentOf(findings) };
   }
@@ -84,14 +86,14 @@ async function replayFile(
   checkSpan(scan);
   const full = withInferred(config, scan);
   const store = new MemoryStore({ findingsWindowMs: replayHistoryMs(full) });
-  const lines = await replayTimeline(inOrderOf(path, windowMs), full, { store, notices });
+  const lines = await replayTimeline(inOrderOf(path, windowMs, cdnMonitors), full, { store, notices });
   return { lines, notices, extent: scan };
 }
 
 /** The file again, through the same window: in replay order (the first pass checked it is). */
-async function* inOrderOf(path: string, windowMs: number): AsyncGenerator<Finding> {
+async function* inOrderOf(path: string, windowMs: number, cdnMonitors: CdnMonitors): AsyncGenerator<Finding> {
   const window = new SortingWindow(windowMs);
-  for await (const f of readFindingsFile(path, { validate: false })) {
+  for await (const f of readFindingsFile(path, { validate: false, cdnMonitors })) {
     const released = window.push(f);
     if (released === false) throw new UsageError(`--findings ${path}: changed while it was replayed`);
     yield* released;

@@ -92,8 +92,15 @@ const findingSchema = z
 
 type FindingInput = z.infer<typeof findingSchema>;
 
+/**
+ * The monitors of the replayed config that are CDN-fronted (config `cdn: true`): a line of theirs with
+ * no issueType is typed as the runner would type it (an HTTP_STATUS is `cdn`, not `tcp`).
+ */
+export type CdnMonitors = ReadonlySet<string>;
+const NONE: CdnMonitors = new Set();
+
 /** The full finding a line stands for (a full finding comes back as it was). */
-export function completeFinding(input: FindingInput): Finding {
+export function completeFinding(input: FindingInput, cdnMonitors: CdnMonitors = NONE): Finding {
   const probe = input.probe ?? input.details?.kind ?? 'http';
   const error =
     input.status === 'up' || !input.error
@@ -115,18 +122,19 @@ export function completeFinding(input: FindingInput): Finding {
     monitorId: input.monitorId,
     location: input.location,
     startedAt: input.startedAt,
-    issueType: input.issueType ?? classify(result, { cdn: false, allLocationsDown: false }),
+    issueType:
+      input.issueType ?? classify(result, { cdn: cdnMonitors.has(input.monitorId), allLocationsDown: false }),
     diagnosis: input.diagnosis ?? null,
   } as Finding;
 }
 
 /** Parses findings NDJSON: one finding per line, blank lines skipped; every bad line reported at once. */
-export function readNdjsonFindings(text: string): Finding[] {
+export function readNdjsonFindings(text: string, cdnMonitors: CdnMonitors = NONE): Finding[] {
   const findings: Finding[] = [];
   const bad = new BadLines();
   for (const [index, line] of text.split(/\r?\n/).entries()) {
     try {
-      const finding = parseFindingLine(line, index + 1);
+      const finding = parseFindingLine(line, index + 1, cdnMonitors);
       if (finding) findings.push(finding);
     } catch (error) {
       if (!(error instanceof FindingsFileError)) throw error;
@@ -138,7 +146,11 @@ export function readNdjsonFindings(text: string): Finding[] {
 }
 
 /** One line of a findings file (1-based `lineNumber`, for the error): a finding, or null when blank. */
-export function parseFindingLine(line: string, lineNumber: number): Finding | null {
+export function parseFindingLine(
+  line: string,
+  lineNumber: number,
+  cdnMonitors: CdnMonitors = NONE,
+): Finding | null {
   if (line.trim() === '') return null;
   let value: unknown;
   try {
@@ -154,5 +166,5 @@ export function parseFindingLine(line: string, lineNumber: number): Finding | nu
       { line: lineNumber, message: `${where}${issue?.message ?? 'not a finding'}` },
     ]);
   }
-  return completeFinding(parsed.data);
+  return completeFinding(parsed.data, cdnMonitors);
 }

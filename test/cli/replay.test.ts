@@ -166,6 +166,44 @@ describe('netprobe replay', () => {
     expect(lines.map((l) => (l.kind === 'escalate' ? `escalate@${l.at}` : l.kind))).toEqual(expected);
   });
 
+  it("types a minimal line of the config's CDN-fronted monitor as the runner would: 5xx in two regions pages cdn-team", async () => {
+    const findings = join(dir, 'cdn-minimal.ndjson');
+    const lines = Array.from({ length: 12 }, (_, m) =>
+      LOCATIONS.map((location) =>
+        JSON.stringify({
+          monitorId: 'edge',
+          location,
+          startedAt: new Date(T0 + m * MINUTE).toISOString(),
+          ...(m < 10 && location !== 'ap-southeast-2'
+            ? { status: 'down', error: { code: 'HTTP_STATUS' } }
+            : { status: 'up' }),
+        }),
+      ),
+    ).flat();
+    await writeFile(findings, `${lines.join('\n')}\n`);
+    const config = join(dir, 'cdn.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        homeRegion: 'eu-west-1',
+        regions: LOCATIONS,
+        monitors: [{ id: 'edge', interval: '1m', url: 'https://edge.example.test/', cdn: true }],
+      }),
+    );
+    const out: string[] = [];
+    const output = {
+      out: (l: string) => void out.push(l),
+      err: () => {},
+      paint: plain,
+      addSecrets: () => {},
+    };
+    expect(await replayCommand({ findings, config, json: true }, output)).toBe(0);
+    expect(out.map((l) => JSON.parse(l) as Line).map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual([
+      'escalate:cdn-team:cdn',
+      'resolve:cdn-team:cdn',
+    ]);
+  });
+
   // The file is streamed in two passes: the lines must be exactly those of the engine's golden files.
   it('streams a recorded timeline to exactly its golden lines', async () => {
     const path = fileURLToPath(new URL('../fixtures/timelines/dns-outage-12min.ndjson', import.meta.url));
