@@ -5,6 +5,7 @@
  *   POST /check                                   run an ad-hoc target now, SSRF-guarded (routes/check.ts)
  *   GET  /monitors/{id}/findings?region=&from=&to=&limit=&cursor=   (routes/findings.ts)
  *   GET  /incidents?limit=&cursor=                                  (routes/incidents.ts)
+ *   POST /silences, GET /silences, DELETE /silences/{id}             (routes/silences.ts)
  * Every error is `{"error": {"code", "message"}}` with 400, 403, 404 or 500 (docs/api.md).
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -22,16 +23,20 @@ import { checkRoute } from './routes/check.ts';
 import { findingsRoute } from './routes/findings.ts';
 import { incidentsRoute } from './routes/incidents.ts';
 import { runMonitorRoute } from './routes/run-monitor.ts';
+import { createSilenceRoute, deleteSilenceRoute, listSilencesRoute } from './routes/silences.ts';
 
 export type { ProbeApiDeps } from './deps.ts';
 
 type RouteFn = (req: RouteRequest<ProbeApiDeps>) => Promise<ApiResponse>;
 
-export const ROUTES: readonly { method: 'GET' | 'POST'; path: string; run: RouteFn }[] = [
+export const ROUTES: readonly { method: 'GET' | 'POST' | 'DELETE'; path: string; run: RouteFn }[] = [
   { method: 'POST', path: '/monitors/{id}/run', run: runMonitorRoute },
   { method: 'POST', path: '/check', run: checkRoute },
   { method: 'GET', path: '/monitors/{id}/findings', run: findingsRoute },
   { method: 'GET', path: '/incidents', run: incidentsRoute },
+  { method: 'POST', path: '/silences', run: createSilenceRoute },
+  { method: 'GET', path: '/silences', run: listSilencesRoute },
+  { method: 'DELETE', path: '/silences/{id}', run: deleteSilenceRoute },
 ];
 
 function describeRequest(

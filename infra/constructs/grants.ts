@@ -17,10 +17,13 @@ export interface TableAccessTarget {
 export const TABLE_ACCESS = {
   /** probe-runner: writes findings and latest status, reads nothing. */
   writeFindings: { read: [], write: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'] },
-  /** probe-api: writes the findings of on-demand runs; reads findings, latest status and incidents. */
+  /**
+   * probe-api: writes the findings of on-demand runs; reads findings, latest status and incidents;
+   * creates, lists and deletes silences (DeleteItem on SILENCE# items).
+   */
   runAndRead: {
     read: ['dynamodb:GetItem', 'dynamodb:Query'],
-    write: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem'],
+    write: ['dynamodb:PutItem', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
   },
   /** escalator: reads findings and incidents; opens, updates and closes incidents. */
   manageIncidents: {

@@ -14,6 +14,9 @@ export const API_ROUTES = [
   { method: HttpMethod.POST, path: '/check' },
   { method: HttpMethod.GET, path: '/monitors/{id}/findings' },
   { method: HttpMethod.GET, path: '/incidents' },
+  { method: HttpMethod.POST, path: '/silences' },
+  { method: HttpMethod.GET, path: '/silences' },
+  { method: HttpMethod.DELETE, path: '/silences/{id}' },
 ] as const;
 
 export interface ProbeApiProps {

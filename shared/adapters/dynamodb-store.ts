@@ -18,6 +18,7 @@ import {
 import pLimit from 'p-limit';
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
+import type { Silence } from '../domain/maintenance.ts';
 import { isPagingFailure } from '../domain/route.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {
@@ -32,6 +33,7 @@ import {
   type WriteOptions,
 } from '../ports/store.ts';
 import {
+  bySilenceStart,
   type CursorShape,
   cursorShapes,
   decodeCursor,
@@ -44,6 +46,7 @@ import {
   FAILING_SHARDS,
   keys,
   monitorIdOf,
+  SILENCES_PK,
   TABLE_DESIGN,
 } from './table-design.ts';
 
@@ -557,6 +560,46 @@ export class DynamoDbStore implements Store {
   // ------------------------------------------------------------------ helpers
 
   /** A conditional update: its output, or undefined when its condition failed. */
+  // ------------------------------------------------------------------ silences
+
+  /** The item expires (table TTL) a day after the silence ends; listSilences filters on `to` meanwhile. */
+  async putSilence(silence: Silence): Promise<void> {
+    const expiresAt = Math.floor(Date.parse(silence.to) / 1000) + 86_400;
+    await this.#db.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: { ...keys.silence(silence.id), entity: 'silence', silence: plain(silence), expiresAt },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async listSilences(now: Date): Promise<Silence[]> {
+    const items = await this.#queryAll({
+      TableName: this.#table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': SILENCES_PK },
+      ConsistentRead: true,
+    });
+    return items
+      .map((item) => item.silence as Silence)
+      .filter((s) => Date.parse(s.to) > now.getTime())
+      .sort(bySilenceStart);
+  }
+
+  async deleteSilence(id: string): Promise<boolean> {
+    const deleted = await unlessConditionFails(
+      this.#db.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: keys.silence(id),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      ),
+    );
+    return deleted !== undefined;
+  }
+
   #update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateCommandOutput | undefined> {
     return unlessConditionFails(this.#db.send(new UpdateCommand({ TableName: this.#table, ...input })));
   }

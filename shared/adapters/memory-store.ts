@@ -8,6 +8,7 @@
  */
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
+import type { Silence } from '../domain/maintenance.ts';
 import { isPagingFailure } from '../domain/route.ts';
 import type { Notification, NotificationKind } from '../ports/notifier.ts';
 import {
@@ -19,7 +20,13 @@ import {
   type PageRequest,
   type Store,
 } from '../ports/store.ts';
-import { cursorShapes, decodeCursor, encodeCursor, newestPerLocation } from './store-common.ts';
+import {
+  bySilenceStart,
+  cursorShapes,
+  decodeCursor,
+  encodeCursor,
+  newestPerLocation,
+} from './store-common.ts';
 import { ACTIVE_INCIDENTS_PK, canonicalTime, keys } from './table-design.ts';
 
 interface FindingRow {
@@ -75,6 +82,7 @@ export class MemoryStore implements Store {
   /** monitorId → issueType → incidentId of the open incident. */
   readonly #open = new Map<string, Map<IssueType, string>>();
   readonly #windowMs: number | undefined;
+  readonly #silences = new Map<string, Silence>();
   /** startedAt (ms) of the newest finding written. */
   #newest = Number.NEGATIVE_INFINITY;
 
@@ -274,6 +282,21 @@ export class MemoryStore implements Store {
     row.incident.delivered[kind] = deliveredAt;
     if (row.incident.status !== 'open' && Object.keys(row.incident.outbox).length === 0)
       this.#deactivate(row);
+  }
+
+  async putSilence(silence: Silence): Promise<void> {
+    this.#silences.set(silence.id, structuredClone(silence));
+  }
+
+  async listSilences(now: Date): Promise<Silence[]> {
+    return [...this.#silences.values()]
+      .filter((s) => Date.parse(s.to) > now.getTime())
+      .sort(bySilenceStart)
+      .map((s) => structuredClone(s));
+  }
+
+  async deleteSilence(id: string): Promise<boolean> {
+    return this.#silences.delete(id);
   }
 
   #deactivate(row: IncidentRow): void {

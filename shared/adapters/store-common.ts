@@ -4,6 +4,7 @@
  * hands out as its cursor (and the checks a cursor passes before it is used), and which finding of a batch a location's latest status moves to.
  */
 import type { Finding } from '../domain/finding.ts';
+import type { Silence } from '../domain/maintenance.ts';
 import { InvalidCursorError } from '../ports/store.ts';
 import { ACTIVE_INCIDENTS_PK, keys } from './table-design.ts';
 
@@ -133,4 +134,9 @@ export function newestPerLocation(findings: readonly Finding[]): Finding[] {
     if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) newest.set(group, f);
   }
   return [...newest.values()];
+}
+
+/** Silences in the order the stores list them: by start, then id. */
+export function bySilenceStart(a: Silence, b: Silence): number {
+  return a.from.localeCompare(b.from) || a.id.localeCompare(b.id);
 }

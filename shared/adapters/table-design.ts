@@ -101,7 +101,11 @@ export const keys = {
   /** The failingLocations partition of a monitor's latest-status items. */
   failingPartitionOf: (monitorId: string) => keys.failingPartition(fnv1a(monitorId) % FAILING_SHARDS),
   failingLocation: (monitorId: string, location: string) => `${enc(monitorId)}#${enc(location)}`,
+  /** Every silence in one small partition: read whole by the API and the escalator. */
+  silence: (id: string) => ({ pk: SILENCES_PK, sk: `SILENCE#${enc(id)}` }),
 } as const;
+
+export const SILENCES_PK = 'SILENCES';
 
 /** The monitor id back from a MONITOR#… partition key (keys.monitor). */
 export function monitorIdOf(pk: string): string {

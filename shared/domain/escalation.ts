@@ -197,7 +197,7 @@ export interface EngineReport {
 }
 
 export interface TickError {
-  stage: 'list-active' | 'list-failing' | 'redeliver' | 'reconcile' | 'notice';
+  stage: 'list-active' | 'list-failing' | 'list-silences' | 'redeliver' | 'reconcile' | 'notice';
   monitorId: string | null;
   error: string;
 }
@@ -240,9 +240,10 @@ export class EscalationEngine {
     const report = emptyReport();
     this.#vantage.add(findings);
     await this.#announce(this.#vantage.decide(now), now, report);
+    const config = await this.#withSilences(now, report);
     for (const monitorId of new Set(findings.map((f) => f.monitorId))) {
       const monitor = this.#monitors.get(monitorId);
-      if (monitor) await this.#reconcile(monitor, now, report);
+      if (monitor) await this.#reconcile(monitor, now, report, config);
       else report.ignored.push({ monitorId, reason: 'not a configured monitor' });
     }
     return report;
@@ -276,14 +277,30 @@ export class EscalationEngine {
     for (const monitorId of strays)
       report.ignored.push({ monitorId, reason: 'incident of a monitor no longer configured' });
     const due = new Set([...failing, ...active.filter((i) => i.status === 'open').map((i) => i.monitorId)]);
+    const config = due.size > 0 ? await this.#withSilences(now, report) : this.#config;
     for (const monitor of this.#monitors.values()) {
       if (!due.has(monitor.id)) continue;
-      await isolated(report, 'reconcile', monitor.id, () => this.#reconcile(monitor, now, report));
+      await isolated(report, 'reconcile', monitor.id, () => this.#reconcile(monitor, now, report, config));
     }
     return report;
   }
 
-  async #reconcile(monitor: MonitorPolicy, now: Date, report: EngineReport): Promise<void> {
+  /**
+   * The config with the stored silences (POST /silences) added to its maintenance windows. Unreadable:
+   * the config's windows only, and the error in the report: a page sent in a silence beats one lost.
+   */
+  async #withSilences(now: Date, report: EngineReport): Promise<EscalationConfig> {
+    const silences = await isolated(report, 'list-silences', null, () => this.#store.listSilences(now));
+    if (!silences?.length) return this.#config;
+    return { ...this.#config, maintenance: [...(this.#config.maintenance ?? []), ...silences] };
+  }
+
+  async #reconcile(
+    monitor: MonitorPolicy,
+    now: Date,
+    report: EngineReport,
+    config: EscalationConfig,
+  ): Promise<void> {
     for (let attempt = 0; attempt < MAX_RECONCILE_ATTEMPTS; attempt++) {
       const from = new Date(now.getTime() - lookbackMs(monitor, this.#config.confirmation));
       const [all, open] = await Promise.all([
@@ -305,7 +322,7 @@ export class EscalationEngine {
       if (open.length === 0 && !findings.some(isPagingFailure)) return;
       open.sort((x, y) => x.openedAt.localeCompare(y.openedAt));
       const assessment = assess(findings, monitor, this.#config, open[0]?.issueType);
-      const actions = decide(assessment, open, monitor, this.#config, now);
+      const actions = decide(assessment, open, monitor, config, now);
       if (await this.#apply(actions, assessment, now, report)) return;
     }
     report.contended.push(monitor.id);

@@ -29,6 +29,14 @@ export interface WeeklyWindow {
 
 export type MaintenanceWindow = FixedWindow | WeeklyWindow;
 
+/** A window made through `POST /silences`, stored in the table; the engine reads it with the config's. */
+export interface Silence extends FixedWindow {
+  id: string;
+  monitors: string[] | '*';
+  /** The IAM caller that made it (the API's request context). */
+  createdBy: string;
+}
+
 const MINUTE_MS = 60_000;
 export const WEEK_MS = 7 * 24 * 60 * MINUTE_MS;
 /** 1970-01-01 was a Thursday: the epoch's offset into a week that starts on Sunday 00:00 UTC. */

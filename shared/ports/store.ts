@@ -1,5 +1,6 @@
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident, IncidentStatus } from '../domain/incident.ts';
+import type { Silence } from '../domain/maintenance.ts';
 import { NetprobeError } from '../errors.ts';
 import type { CloseReason, Notification, NotificationKind } from './notifier.ts';
 
@@ -130,6 +131,13 @@ export interface Store {
     kind: NotificationKind,
     deliveredAt: string,
   ): Promise<void>;
+
+  /** Stores a silence (POST /silences); its id is new (the API makes it). */
+  putSilence(silence: Silence): Promise<void>;
+  /** Silences not yet over at `now` (active and future), by `from`; a handful, read whole. */
+  listSilences(now: Date): Promise<Silence[]>;
+  /** false when no silence has this id. */
+  deleteSilence(id: string): Promise<boolean>;
 }
 
 /** A cursor that was tampered with, truncated, or made by another query: the API answers 400. */

@@ -368,6 +368,27 @@ describe.each<[string, () => Promise<Store>]>([
       delivered: { escalate: '2026-11-24T12:16:01.000Z', resolve: '2026-11-24T12:16:02.000Z' },
     });
   });
+
+  it('stores silences, lists the active and future ones by start, and deletes each once', async () => {
+    const silence = (id: string, from: string, to: string) => ({
+      id,
+      monitors: id === 'all' ? ('*' as const) : ['db'],
+      from,
+      to,
+      reason: `window ${id}`,
+      createdBy: 'arn:aws:sts::123456789012:assumed-role/netprobe-oncall/oncall',
+    });
+    const past = silence('past', '2026-11-24T08:00:00Z', '2026-11-24T10:00:00Z');
+    const active = silence('active', '2026-11-24T11:00:00Z', '2026-11-24T13:00:00Z');
+    const future = silence('all', '2026-11-25T02:00:00Z', '2026-11-25T04:00:00Z');
+    for (const s of [future, past, active]) await store.putSilence(s);
+    const now = new Date('2026-11-24T12:00:00Z');
+    expect(await store.listSilences(now)).toEqual([active, future]);
+    expect(await store.deleteSilence('active')).toBe(true);
+    expect(await store.deleteSilence('active')).toBe(false);
+    expect(await store.deleteSilence('never-made')).toBe(false);
+    expect(await store.listSilences(now)).toEqual([future]);
+  });
 });
 
 // ---------------------------------------------------------------- DynamoDB specifics

@@ -722,6 +722,24 @@ describe('maintenance windows', () => {
     expect(minutesAfterT0((h.sent[1] as Notification).at)).toBeLessThan(16);
   });
 
+  it('holds pages for a stored silence (POST /silences) as for a config window', async () => {
+    const h = new Harness();
+    await h.store.putSilence({
+      id: 's1',
+      monitors: ['www'],
+      from: new Date(T0).toISOString(),
+      to: new Date(T0 + 20 * MIN).toISOString(),
+      reason: 'db upgrade',
+      createdBy: 'arn:aws:iam::123456789012:user/oncall',
+    });
+    for (let m = 0; m <= 25; m++) {
+      await h.tickAt(at(m, 'x'));
+      for (const loc of REGIONS) await h.arrive([finding('www', loc, m, 'dns')]);
+    }
+    expect(h.kinds()).toEqual(['escalate:network-team:dns']);
+    expect(minutesAfterT0((h.sent[0] as Notification).at)).toBe(20);
+  });
+
   it('resolves an incident never paged silently, inside the window and after it', async () => {
     const h = new Harness(window(0, 20));
     const reports = [];

@@ -431,7 +431,7 @@ describe('requests the API cannot serve', () => {
     const answer = await call(await deps(), loadEvent('apigw/unknown-route'));
     expect(answer.statusCode).toBe(404);
     expect(answer.json.error?.message).toBe(
-      'no route DELETE /monitors/api-health (routes: POST /monitors/{id}/run, POST /check, GET /monitors/{id}/findings, GET /incidents)',
+      'no route DELETE /monitors/api-health (routes: POST /monitors/{id}/run, POST /check, GET /monitors/{id}/findings, GET /incidents, POST /silences, GET /silences, DELETE /silences/{id})',
     );
   });
 
@@ -464,5 +464,109 @@ describe('requests the API cannot serve', () => {
     });
     expect(JSON.stringify(logger.lines)).not.toContain('Signature=');
     expect(JSON.stringify(logger.lines)).not.toContain('EXAMPLETOKEN');
+  });
+});
+
+// Issue 14: silences are maintenance windows made at run time, stored in the table (dynalite here).
+describe('/silences', () => {
+  const ONCALL = 'arn:aws:sts::123456789012:assumed-role/netprobe-oncall/oncall';
+
+  it('POST creates a silence (201) with the IAM caller as createdBy; GET lists it; DELETE removes it (204, then 404)', async () => {
+    const d = await deps();
+    const created = await call(d, loadEvent('apigw/silence-create'));
+    expect(created.statusCode).toBe(201);
+    const silence = (created.json as { silence: Record<string, unknown> }).silence;
+    expect(Object.keys(silence)).toEqual(['id', 'monitors', 'from', 'to', 'reason', 'createdBy']);
+    expect(silence).toMatchObject({
+      monitors: ['api-health'],
+      from: '2026-03-01T12:00:00Z',
+      to: '2026-03-01T14:00:00Z',
+      reason: 'database upgrade',
+      createdBy: ONCALL,
+    });
+    const later = await call(
+      d,
+      withBody('apigw/silence-create', {
+        monitors: '*',
+        from: '2026-03-08T02:00:00Z',
+        to: '2026-03-08T04:00:00Z',
+        reason: 'patching',
+      }),
+    );
+    expect(later.statusCode).toBe(201);
+
+    const listed = await call(d, loadEvent('apigw/silences'));
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json).toEqual({ items: [silence, (later.json as { silence: unknown }).silence] });
+
+    const del = loadEvent<APIGatewayProxyEventV2>('apigw/silence-delete-unknown');
+    const remove = (id: string) =>
+      createHandler(d, { logger: captureLogger() })(
+        {
+          ...del,
+          rawPath: `/silences/${id}`,
+          requestContext: {
+            ...del.requestContext,
+            http: { ...del.requestContext.http, path: `/silences/${id}` },
+          },
+          pathParameters: { id },
+        } as never,
+        lambdaContext(30_000),
+      );
+    const gone = await remove(String(silence.id));
+    expect(gone.statusCode).toBe(204);
+    expect(gone.body).toBe('');
+    const again = await remove(String(silence.id));
+    expect(again.statusCode).toBe(404);
+    expect(JSON.parse(again.body)).toEqual({
+      error: { code: 'not_found', message: `no silence ${JSON.stringify(silence.id)}` },
+    });
+    expect((await call(d, loadEvent('apigw/silences'))).json).toEqual({
+      items: [(later.json as { silence: unknown }).silence],
+    });
+  });
+
+  it('DELETE of an unknown id is 404 in the API error shape', async () => {
+    const answer = await call(await deps(), loadEvent('apigw/silence-delete-unknown'));
+    expect(answer.statusCode).toBe(404);
+    expect(answer.json.error?.code).toBe('not_found');
+  });
+
+  it.each<[string, unknown, string]>([
+    ['no body', undefined, 'body: required'],
+    [
+      'an unknown monitor',
+      { monitors: ['nope'], from: '2026-03-01T12:00:00Z', to: '2026-03-01T13:00:00Z', reason: 'x' },
+      'body.monitors.0: unknown monitor "nope"',
+    ],
+    [
+      'to before from',
+      { monitors: '*', from: '2026-03-01T14:00:00Z', to: '2026-03-01T13:00:00Z', reason: 'x' },
+      'body.to: 2026-03-01T13:00:00Z is not after from (2026-03-01T14:00:00Z)',
+    ],
+    [
+      'a window already over',
+      { monitors: '*', from: '2026-03-01T10:00:00Z', to: '2026-03-01T11:00:00Z', reason: 'x' },
+      'body.to: 2026-03-01T11:00:00Z is already past',
+    ],
+    [
+      'a time with an offset',
+      { monitors: '*', from: '2026-03-01T14:00:00+01:00', to: '2026-03-01T16:00:00Z', reason: 'x' },
+      'body.from: expected an ISO-8601 UTC time',
+    ],
+    [
+      'no reason, an unknown key',
+      { monitors: '*', from: '2026-03-01T14:00:00Z', to: '2026-03-01T16:00:00Z', until: 'x' },
+      'body.reason: ',
+    ],
+  ])('POST with %s is 400 naming the field', async (_name, body, message) => {
+    const event = loadEvent<APIGatewayProxyEventV2>('apigw/silence-create');
+    const answer = await call(
+      await deps(),
+      body === undefined ? { ...event, body: undefined } : withBody('apigw/silence-create', body),
+    );
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error?.code).toBe('invalid_request');
+    expect(answer.json.error?.message).toContain(message);
   });
 });

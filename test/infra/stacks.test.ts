@@ -355,7 +355,7 @@ describe('home stack', () => {
     );
   });
 
-  it('serves the four API routes, each with IAM auth, through the probe-api, with throttling and access logs', () => {
+  it('serves the API routes (issue 14 adds the three /silences ones), each with IAM auth, through the probe-api, with throttling and access logs', () => {
     const routes = resourcesOf(app.home, 'AWS::ApiGatewayV2::Route').map(([, p]) => [
       p.RouteKey,
       p.AuthorizationType,
@@ -363,6 +363,9 @@ describe('home stack', () => {
     expect(routes.sort()).toEqual(
       [
         ['GET /incidents', 'AWS_IAM'],
+        ['GET /silences', 'AWS_IAM'],
+        ['POST /silences', 'AWS_IAM'],
+        ['DELETE /silences/{id}', 'AWS_IAM'],
         ['GET /monitors/{id}/findings', 'AWS_IAM'],
         ['POST /check', 'AWS_IAM'],
         ['POST /monitors/{id}/run', 'AWS_IAM'],
