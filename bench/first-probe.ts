@@ -153,7 +153,7 @@ async function firstInvocation(
   });
   const text = stdout.slice(stdout.lastIndexOf(BODY_MARK) + BODY_MARK.length);
   const body = JSON.parse(text) as { finding?: Finding; error?: { message: string } };
-  if (!body.finding) throw new Error(`probe-api answered ${stdout.slice(0, 200)}`);
+  if (!body.finding) throw new Error(`probe-api answered ${text.slice(0, 300)}`);
   return body.finding;
 }
 
