@@ -40,6 +40,8 @@ const FUNCTION_ENV = {
   METRICS_NAMESPACE: 'Netprobe',
   NETPROBE_REGION: 'us-east-1',
   TOPIC_ARNS: '{}',
+  // Read when a function builds its dependencies (the findings spill, docs/reliability.md); nothing is sent to it.
+  SPILL_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/netprobe-findings-spill',
 };
 
 /** OpenSSL config (Node reads its `nodejs_conf` section) limiting TLS key exchange to classical groups. */
