@@ -9,7 +9,6 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { DynamoDbStore } from '../shared/adapters/dynamodb-store.ts';
 import { startLocalDynamo } from '../shared/adapters/local-dynamo.ts';
 import { EscalationEngine } from '../shared/domain/escalation.ts';
@@ -20,7 +19,7 @@ import { dispatch } from '../shared/engine/dispatch.ts';
 import { ManualClock } from '../shared/ports/clock.ts';
 import type { ShardEvent } from '../shared/ports/shard-invoker.ts';
 import { syntheticTimeline } from '../test/fixtures/synthetic-timeline.ts';
-import { ESM_REQUIRE_BANNER } from './cell-runner.ts';
+import { bundleScript } from './cell-runner.ts';
 import { spawnTracked } from './proc.ts';
 import { fmt, quantile } from './stats.ts';
 
@@ -106,18 +105,7 @@ export async function measureFanOut(opts: {
       })),
     };
     // Bundled, as Lambda runs the runner: a shard process then starts in ~0.2 s, not TypeScript's seconds.
-    const shardBundle = join(opts.dir, 'shard.mjs');
-    await build({
-      entryPoints: [SHARD_ENTRY],
-      outfile: shardBundle,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      minify: true,
-      banner: { js: ESM_REQUIRE_BANNER },
-      logLevel: 'error',
-    });
+    const shardBundle = await bundleScript(SHARD_ENTRY, join(opts.dir, 'shard.mjs'));
     const configPath = join(opts.dir, 'fan-out.config.json');
     writeFileSync(configPath, JSON.stringify(config));
     const { loadConfig } = await import('../shared/config/load.ts');
