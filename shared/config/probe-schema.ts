@@ -117,7 +117,12 @@ export const matchListInput = (plain: PlainMatch) =>
 // ---------------------------------------------------------------- shared pieces
 
 export const dnsName = z.string().superRefine(check(dnsNameError));
-export const host = z.string().min(1).superRefine(check(hostError));
+/** Host names are case-insensitive: lowercased, so one target has one spelling in findings and subjects. */
+export const host = z
+  .string()
+  .min(1)
+  .superRefine(check(hostError))
+  .transform((h) => h.toLowerCase());
 export const port = z.number().superRefine(check(portError));
 export const pem = z.string().superRefine(check(pemBundleError));
 
@@ -237,9 +242,10 @@ function toDnsServer(value: DnsServerInput, issues: RawIssue[]): DnsServer {
     if ('error' in split) return fail(split.error);
     const error = hostError(split.host);
     if (error) return fail(error);
-    if (split.port === undefined) return { host: split.host, port: DNS_PORT };
+    const host = split.host.toLowerCase();
+    if (split.port === undefined) return { host, port: DNS_PORT };
     const parsed = parsePort(split.port);
-    return 'error' in parsed ? fail(parsed.error) : { host: split.host, port: parsed.port };
+    return 'error' in parsed ? fail(parsed.error) : { host, port: parsed.port };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail(`expected "host[:port]" or {host, port}, got ${describe(value)}`);
@@ -256,7 +262,7 @@ function toDnsServer(value: DnsServerInput, issues: RawIssue[]): DnsServer {
   if (typeof serverPort !== 'number') return fail(`expected number, got ${describe(serverPort)}`, ['port']);
   const portProblem = portError(serverPort);
   if (portProblem) return fail(portProblem, ['port']);
-  return { host: serverHost, port: serverPort };
+  return { host: serverHost.toLowerCase(), port: serverPort };
 }
 
 export const dnsAssertInput = z.strictObject({

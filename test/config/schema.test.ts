@@ -291,6 +291,17 @@ describe('probe blocks', () => {
       url: 'https://example.com/',
       method: 'HEAD',
     });
+    // Hosts of every kind, as the URL forms give them: one target, one spelling.
+    expect(probeOf({ tcp: { host: 'DB.Example.NET', port: 5432 } })).toMatchObject({
+      host: 'db.example.net',
+    });
+    expect(probeOf({ url: 'tcp://DB.Example.NET:5432' })).toMatchObject({ host: 'db.example.net' });
+    for (const server of ['NS1.Example.NET:53', { host: 'NS1.Example.NET' }]) {
+      expect(probeOf({ dns: { name: 'Example.com', server } })).toMatchObject({
+        name: 'Example.com',
+        server: { host: 'ns1.example.net', port: 53 },
+      });
+    }
   });
 
   it('gives tcp.tls: true the default TLS options, and none without it', () => {

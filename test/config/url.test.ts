@@ -56,6 +56,15 @@ describe('parseTargetUrl: every accepted form', () => {
     ['tcp://db.example.net:5432/', tcp({ host: 'db.example.net', port: 5432 })],
     ['tcp://192.0.2.10:22', tcp({ host: '192.0.2.10', port: 22 })],
     ['tcp://[2001:db8::1]:22', tcp({ host: '2001:db8::1', port: 22 })],
+    // Hosts are case-insensitive: one spelling in findings and subjects, as URL does for http(s).
+    ['tcp://DB.Example.NET:5432', tcp({ host: 'db.example.net', port: 5432 })],
+    ['tcp://[2001:DB8::1]:22', tcp({ host: '2001:db8::1', port: 22 })],
+    ['tls://Mail.Example.NET:465', tcp({ host: 'mail.example.net', port: 465, tls: tlsOptions() })],
+    // …but the name a dns:// URL asks for keeps its case, as dig sends it.
+    [
+      'dns://NS1.Example.NET/Example.com',
+      dns({ name: 'Example.com', server: { host: 'ns1.example.net', port: 53 } }),
+    ],
     ['tls://mail.example.net:465', tcp({ host: 'mail.example.net', port: 465, tls: tlsOptions() })],
     ['https://example.com', http('https://example.com/')],
     ['https://EXAMPLE.com:8443/health?full=1', http('https://example.com:8443/health?full=1')],
