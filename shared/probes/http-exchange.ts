@@ -292,6 +292,20 @@ const CONNECTION_HEADERS = new Set([
   'host',
 ]);
 
+/** The request as HTTP/2 sends it: pseudo-headers first, connection-specific headers dropped. */
+export function http2Fields(req: Pick<HopRequest, 'url' | 'method' | 'headers'>): Record<string, string> {
+  const fields: Record<string, string> = {
+    ':method': req.method,
+    ':path': `${req.url.pathname}${req.url.search}`,
+    ':scheme': 'https',
+    ':authority': req.headers.host ?? req.url.host,
+  };
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!CONNECTION_HEADERS.has(name)) fields[name] = value;
+  }
+  return fields;
+}
+
 /** httpVersion '2' and the server chose something else in ALPN (or nothing). */
 function versionUnsupported(shown: string, alpn: string | undefined): NetFailure {
   return {
@@ -324,16 +338,7 @@ function requestH2(
     const onAbort = () => settle(responseTimeout(marks, hop, shown));
     const session = http2.connect(req.url.origin, { createConnection: () => socket });
     session.on('error', (err) => settle(responseError(err, shown, hop)));
-    const headers: http2.OutgoingHttpHeaders = {
-      ':method': req.method,
-      ':path': `${req.url.pathname}${req.url.search}`,
-      ':scheme': 'https',
-      ':authority': req.headers.host ?? req.url.host,
-    };
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!CONNECTION_HEADERS.has(name)) headers[name] = value;
-    }
-    const stream = session.request(headers, { endStream: req.body === undefined });
+    const stream = session.request(http2Fields(req), { endStream: req.body === undefined });
     stream.on('response', (h) => {
       marks.starttransfer = performance.now();
       hop.statusCode = Number(h[':status']);

@@ -10,8 +10,12 @@ const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'
 /** Names that smell like credentials: x-auth-token, x-amz-security-token, api_key, client_secret, password… */
 const SECRET_NAME = /token|secret|key|auth|passw|signature|credential/i;
 
+/** HTTP/2's Host (`:authority`): "auth" in its name, but it holds the host, never a credential. */
+const AUTHORITY = ':authority';
+
 export function isSecretName(name: string): boolean {
-  return SECRET_HEADERS.has(name.toLowerCase()) || SECRET_NAME.test(name);
+  const lower = name.toLowerCase();
+  return lower !== AUTHORITY && (SECRET_HEADERS.has(lower) || SECRET_NAME.test(name));
 }
 
 /** Headers whose value is a URL: a redirect can carry a token in its query string. */

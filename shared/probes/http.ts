@@ -8,7 +8,7 @@ import { foldAddressRuns, missingRun } from './addresses.ts';
 import { detectCdn } from './cdn.ts';
 import { firstOfEachFamily, pickFamily } from './family.ts';
 import { checkContent, checkStatus, checkThresholds, needsBody } from './http-assert.ts';
-import { exchange, type Hop, type PinnedHost } from './http-exchange.ts';
+import { exchange, type Hop, http2Fields, type PinnedHost } from './http-exchange.ts';
 import { isSecretName, redactHeaders, redactUrl } from './http-redact.ts';
 import type { HttpSpec } from './spec.ts';
 import { type LookupAll, type ResolvedAddress, resolveHost, systemLookup } from './tcp.ts';
@@ -173,6 +173,9 @@ async function run(spec: HttpSpec, env: RunEnv, started: number, pinned?: Pinned
       },
     );
     hops.push(hop);
+    // What went on the wire: over h2 there is no Connection or Host header, but :authority and friends.
+    if (hop.httpVersion === '2.0')
+      details.requestHeaders = redactHeaders(http2Fields({ url, method, headers }));
     if (hop.failure) {
       failure = hop.failure;
       break;

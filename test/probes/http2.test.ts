@@ -74,7 +74,8 @@ function run(s: HttpSpec): Promise<ProbeResult> {
 
 describe("httpVersion: '2'", () => {
   it('speaks h2 through ALPN and times every phase', async () => {
-    const r = await run(spec(await h2Server(), '2'));
+    const port = await h2Server();
+    const r = await run(spec(port, '2'));
     const d = r.details as HttpDetails;
 
     expect(r.status).toBe('up');
@@ -84,6 +85,15 @@ describe("httpVersion: '2'", () => {
     // ttfb is the response's HEADERS (after the 50 ms wait), not the server's SETTINGS frame.
     expect(r.timings.ttfb).toBeGreaterThanOrEqual(45);
     expect(r.timings.transfer).toBeGreaterThanOrEqual(25);
+    // The headers as HTTP/2 sent them: no Connection or Host (forbidden in h2), :authority instead.
+    expect(d.requestHeaders).toEqual({
+      ':method': 'GET',
+      ':path': '/h2',
+      ':scheme': 'https',
+      ':authority': `127.0.0.1:${port}`,
+      'user-agent': 'netprobe',
+      accept: '*/*',
+    });
   });
 
   it('a server that does not negotiate h2 is HTTP_VERSION_UNSUPPORTED naming what it chose', async () => {
@@ -109,6 +119,8 @@ describe("httpVersion: 'auto' and the default", () => {
 
     expect((h2.details as HttpDetails).httpVersion).toBe('2.0');
     expect((h1.details as HttpDetails).httpVersion).toBe('1.1');
+    expect((h2.details as HttpDetails).requestHeaders).not.toHaveProperty('connection');
+    expect((h1.details as HttpDetails).requestHeaders).toMatchObject({ connection: 'close' });
     expect([h2.status, h1.status]).toEqual(['up', 'up']);
   });
 
