@@ -8,7 +8,13 @@ import { cloudWatchPublisher } from '../../functions/shared/aws/cloudwatch.ts';
 import { readEnv } from '../../functions/shared/env.ts';
 import { InvocationTime } from '../../functions/shared/time-left.ts';
 import type { MetricDatum } from '../../shared/ports/metrics.ts';
-import { type AwsEndpoint, cloudWatchReply, replies, startAwsEndpoint } from '../fixtures/aws-endpoint.ts';
+import {
+  type AwsEndpoint,
+  cloudWatchReply,
+  NO_ANSWER,
+  replies,
+  startAwsEndpoint,
+} from '../fixtures/aws-endpoint.ts';
 import { captureLogger, lambdaContext } from './helpers.ts';
 
 const datum: MetricDatum = {
@@ -73,4 +79,20 @@ describe("the functions' SDK clients", () => {
     expect(elapsed).toBeLessThan(1_500);
     expect(endpoint.requests.length).toBeGreaterThanOrEqual(1);
   });
+
+  it('give up on an endpoint that takes the request and never answers, at the 5 s request timeout', async () => {
+    await withEndpoint(() => NO_ANSWER);
+    const logger = captureLogger();
+    const time = new InvocationTime();
+    const started = performance.now();
+    // Time for one attempt and no retry (less than 500 ms left after it): the attempt must end by itself.
+    time.start(lambdaContext(5_400));
+    const error = await cloudWatchPublisher(readEnv(), { logger, timeLeft: time.forClients })
+      .publish([datum])
+      .catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    expect((error as Error).message).toMatch(/^1 of 1 metric datums not published: .*requestTimeout/);
+    expect(elapsed).toBeGreaterThan(4_900);
+    expect(elapsed).toBeLessThan(5_400);
+  }, 15_000);
 });

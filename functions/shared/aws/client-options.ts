@@ -18,7 +18,9 @@ export function clientConfig(env: FunctionEnv, runtime: FunctionRuntime) {
 /** The same for a client of the function's own region (AWS_REGION): the forwarders, in the home region. */
 export function ownRegionClientConfig(runtime: FunctionRuntime) {
   return {
-    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+    // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes, and a
+    // connection that accepted the request but never answers holds the call until Lambda kills it.
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
     ...timeBoundRetries({ timeLeft: runtime.timeLeft }),
   };
 }
