@@ -1,11 +1,12 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type Alarm, ComparisonOperator, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IDestination, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FUNCTION_NAMES, NAME_PREFIX } from '../naming.ts';
+import { FUNCTION_NAMES, NAME_PREFIX, regionAlarmName } from '../naming.ts';
 import { ProbeFunction } from './probe-function.ts';
 
 /** The dispatcher sends ~200 Invokes in about a second: small and short is plenty. */
@@ -20,10 +21,15 @@ export interface LostShardsProps {
  * Where a shard's run goes when it cannot run (its function failed, or Lambda could not start it
  * within the runner's maximum event age): the shard event itself, with its monitor ids, kept 14 days
  * for a look. The runner's on-failure destination (docs/scale.md).
+ *
+ * Its alarm `netprobe-watchdog-runner-lost-shards-<region>` fires while any shard waits there: those
+ * monitors missed an interval. Named like the region's other operational alarms, so RunnerHealth
+ * forwards its state changes home and the Watchdog pages the operators with them.
  */
 export class LostShards extends Construct {
   readonly queue: Queue;
   readonly destination: IDestination;
+  readonly alarm: Alarm;
 
   constructor(scope: Construct, id: string, props: LostShardsProps = {}) {
     super(scope, id);
@@ -38,6 +44,20 @@ export class LostShards extends Construct {
       reason: 'This queue is itself the on-failure destination of the probe-runner shards.',
     });
     this.destination = new SqsDestination(this.queue);
+
+    const region = Stack.of(this).region;
+    this.alarm = this.queue
+      .metricApproximateNumberOfMessagesVisible({ statistic: Stats.MAXIMUM, period: Duration.minutes(5) })
+      .createAlarm(this, 'Alarm', {
+        alarmName: regionAlarmName('lost-shards', region),
+        alarmDescription:
+          `A shard of probe-runner monitors in ${region} could not run and waits in ${NAME_PREFIX}-lost-shards: ` +
+          'its monitors missed an interval. Read the shard events (monitor ids, error) and delete them once understood (docs/scale.md).',
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
   }
 }
 

@@ -9,6 +9,7 @@ import { RunnerHealth } from '../constructs/runner-health.ts';
 import { FUNCTION_ENTRIES, type FunctionEntries } from '../entries.ts';
 import { functionEnvironment, monitorsIn, stackEnvironment } from '../environment.ts';
 import { FUNCTION_NAMES, probeStackName, regionAlarmName } from '../naming.ts';
+import { checkRunnerConcurrency } from '../runner-concurrency.ts';
 
 export interface ProbeStackProps {
   readonly config: NetprobeConfig;
@@ -31,6 +32,7 @@ export class ProbeStack extends Stack {
     });
     const monitors = monitorsIn(config, region);
     assertIpv6Reachable(config, region, monitors);
+    checkRunnerConcurrency(this.stackName, config, region);
     const vpc = config.vpc?.[region];
     this.probes = new ProbeRegion(this, 'Probes', {
       monitors,
