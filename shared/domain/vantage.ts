@@ -26,7 +26,14 @@ const RUN_MS = 60_000;
  * on the minute, so one run of every region shares it). ISO-8601, e.g. `2026-12-02T07:00:00.000Z`.
  */
 export function runOf(finding: Pick<Finding, 'startedAt'>): string {
-  return new Date(Math.floor(Date.parse(finding.startedAt) / RUN_MS) * RUN_MS).toISOString();
+  return new Date(runMsOf(finding)).toISOString();
+}
+
+/** runOf in epoch ms: the engine keys its runs by number (no Date built per finding). */
+function runMsOf(finding: Pick<Finding, 'startedAt'>): number {
+  const ms = Math.floor(Date.parse(finding.startedAt) / RUN_MS) * RUN_MS;
+  if (!Number.isFinite(ms)) throw new RangeError(`not a time: ${finding.startedAt}`);
+  return ms;
 }
 
 /**
@@ -34,25 +41,57 @@ export function runOf(finding: Pick<Finding, 'startedAt'>): string {
  * A monitor reported twice by one location counts once, by its latest finding.
  */
 export function impairedLocations(runFindings: readonly Finding[], rule: VantageRule): Set<string> {
-  // location -> monitorId -> failing (latest finding wins)
-  const byLocation = new Map<string, Map<string, { at: string; failing: boolean }>>();
-  for (const f of runFindings) {
-    const monitors = byLocation.get(f.location) ?? new Map<string, { at: string; failing: boolean }>();
-    byLocation.set(f.location, monitors);
+  const tally = new RunTally();
+  for (const f of runFindings) tally.add(f);
+  return tally.impaired(rule);
+}
+
+interface Reported {
+  at: string;
+  failing: boolean;
+}
+
+/**
+ * One run's findings as impairment reads them, kept up to date finding by finding: per location,
+ * each monitor's latest state and how many of them fail. A finding costs O(1) and a decision
+ * O(locations) unless a location fails enough to be checked monitor by monitor, so a run of
+ * thousands of findings arriving one by one (a replay) stays linear.
+ */
+export class RunTally {
+  /** location -> monitorId -> latest state (latest finding wins). */
+  readonly #byLocation = new Map<string, Map<string, Reported>>();
+  readonly #failing = new Map<string, number>();
+
+  add(f: Finding): void {
+    let monitors = this.#byLocation.get(f.location);
+    if (!monitors) {
+      monitors = new Map();
+      this.#byLocation.set(f.location, monitors);
+      this.#failing.set(f.location, 0);
+    }
     const seen = monitors.get(f.monitorId);
-    if (!seen || seen.at <= f.startedAt)
-      monitors.set(f.monitorId, { at: f.startedAt, failing: isPagingFailure(f) });
+    if (seen && seen.at > f.startedAt) return;
+    const failing = isPagingFailure(f);
+    const delta = (failing ? 1 : 0) - (seen?.failing ? 1 : 0);
+    if (delta !== 0) this.#failing.set(f.location, (this.#failing.get(f.location) ?? 0) + delta);
+    monitors.set(f.monitorId, { at: f.startedAt, failing });
   }
-  const impaired = new Set<string>();
-  for (const [location, monitors] of byLocation) {
-    if (monitors.size < rule.minMonitors) continue;
-    const failing = [...monitors].filter(([, m]) => m.failing).map(([id]) => id);
-    if (failing.length === 0 || failing.length < rule.failingShare * monitors.size) continue;
-    const seenHealthyElsewhere = (monitorId: string) =>
-      [...byLocation].some(([other, ms]) => other !== location && ms.get(monitorId)?.failing === false);
-    if (failing.every(seenHealthyElsewhere)) impaired.add(location);
+
+  impaired(rule: VantageRule): Set<string> {
+    const impaired = new Set<string>();
+    for (const [location, monitors] of this.#byLocation) {
+      if (monitors.size < rule.minMonitors) continue;
+      const failingCount = this.#failing.get(location) ?? 0;
+      if (failingCount === 0 || failingCount < rule.failingShare * monitors.size) continue;
+      const failing = [...monitors].filter(([, m]) => m.failing).map(([id]) => id);
+      const seenHealthyElsewhere = (monitorId: string) =>
+        [...this.#byLocation].some(
+          ([other, ms]) => other !== location && ms.get(monitorId)?.failing === false,
+        );
+      if (failing.every(seenHealthyElsewhere)) impaired.add(location);
+    }
+    return impaired;
   }
-  return impaired;
 }
 
 /** One change of a region's state: `impaired` at the first impaired run, `recovered` at the first run after. */
@@ -102,51 +141,62 @@ export const MAX_RUNS_KEPT = 240;
 /**
  * The engine's view of every region's runs, fed with every finding it processes: which (location,
  * run) pairs are impaired (their findings count for no incident), and the impaired/recovered changes
- * of runs that are over. In memory and bounded by MAX_RUNS_KEPT runs.
+ * of runs that are over. In memory and bounded by MAX_RUNS_KEPT runs. Runs are keyed by their start
+ * in epoch ms (runOf as a number).
  */
 export class VantageWatch {
   readonly #rule: VantageRule;
-  readonly #runs = new Map<string, Finding[]>();
-  readonly #impaired = new Map<string, Set<string>>();
+  readonly #runs = new Map<number, RunTally>();
+  readonly #impaired = new Map<number, Set<string>>();
+  /** Runs kept whose impaired set is not empty: none (the usual case) answers isImpaired at once. */
+  #impairedRuns = 0;
   #state = new Map<string, string>();
-  #decidedUpTo = '';
+  #decidedUpTo = Number.NEGATIVE_INFINITY;
 
   constructor(rule: VantageRule) {
     this.#rule = rule;
   }
 
   add(findings: readonly Finding[]): void {
-    const touched = new Set<string>();
+    const touched = new Set<number>();
     for (const f of findings) {
-      const run = runOf(f);
+      const run = runMsOf(f);
       // A run already decided keeps its decision: a very late finding cannot re-send notifications.
       if (run <= this.#decidedUpTo) continue;
-      const list = this.#runs.get(run) ?? [];
-      list.push(f);
-      this.#runs.set(run, list);
+      let tally = this.#runs.get(run);
+      if (!tally) {
+        tally = new RunTally();
+        this.#runs.set(run, tally);
+      }
+      tally.add(f);
       touched.add(run);
     }
-    for (const run of touched)
-      this.#impaired.set(run, impairedLocations(this.#runs.get(run) ?? [], this.#rule));
-    for (const run of [...this.#impaired.keys()]
-      .sort()
-      .slice(0, Math.max(0, this.#impaired.size - MAX_RUNS_KEPT))) {
-      this.#impaired.delete(run);
-      this.#runs.delete(run);
+    for (const run of touched) this.#setImpaired(run, this.#runs.get(run)?.impaired(this.#rule) ?? new Set());
+    if (this.#impaired.size > MAX_RUNS_KEPT) {
+      const oldest = [...this.#impaired.keys()].sort((a, b) => a - b);
+      for (const run of oldest.slice(0, this.#impaired.size - MAX_RUNS_KEPT)) {
+        this.#setImpaired(run, undefined);
+        this.#runs.delete(run);
+      }
     }
   }
 
   /** Whether this location's findings of this run count for no incident. */
   isImpaired(finding: Pick<Finding, 'location' | 'startedAt'>): boolean {
-    return this.#impaired.get(runOf(finding))?.has(finding.location) ?? false;
+    if (this.#impairedRuns === 0) return false;
+    return this.#impaired.get(runMsOf(finding))?.has(finding.location) ?? false;
   }
 
   /** Decides the runs over by `now` (RUN_GRACE_MS after their minute), oldest first. */
   decide(now: Date): VantageChange[] {
     const changes: VantageChange[] = [];
-    for (const run of [...this.#runs.keys()].sort()) {
-      if (Date.parse(run) + RUN_MS + RUN_GRACE_MS > now.getTime()) break;
-      const next = nextVantageState(this.#state, run, this.#impaired.get(run) ?? new Set());
+    for (const run of [...this.#runs.keys()].sort((a, b) => a - b)) {
+      if (run + RUN_MS + RUN_GRACE_MS > now.getTime()) break;
+      const next = nextVantageState(
+        this.#state,
+        new Date(run).toISOString(),
+        this.#impaired.get(run) ?? new Set(),
+      );
       this.#state = next.state;
       changes.push(...next.changes);
       this.#decidedUpTo = run;
@@ -154,5 +204,13 @@ export class VantageWatch {
       this.#runs.delete(run);
     }
     return changes;
+  }
+
+  /** Sets (or, undefined, forgets) a run's impaired set, keeping #impairedRuns true. */
+  #setImpaired(run: number, impaired: Set<string> | undefined): void {
+    if (this.#impaired.get(run)?.size) this.#impairedRuns--;
+    if (impaired === undefined) this.#impaired.delete(run);
+    else this.#impaired.set(run, impaired);
+    if (impaired?.size) this.#impairedRuns++;
   }
 }
