@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
@@ -8,7 +9,9 @@ import {
   DEFAULT_VANTAGE_RULE,
   impairedLocations,
   nextVantageState,
+  RunTally,
   runOf,
+  type VantageRule,
   vantageDedupKey,
 } from '../../shared/domain/vantage.ts';
 
@@ -151,6 +154,58 @@ describe('vantage impairment per (location, run)', () => {
       finding('www', 'eu-west-1', false, 30_000),
     ];
     expect([...impairedLocations(findings, DEFAULT_VANTAGE_RULE)]).toEqual(['eu-west-1']);
+  });
+
+  it('a run tallied finding by finding decides as the rule read from all its findings at once', () => {
+    // The rule as docs/escalation.md states it, recomputed from scratch: the oracle for RunTally.
+    const oracle = (findings: readonly Finding[], rule: VantageRule): string[] => {
+      const latest = new Map<string, Finding>();
+      for (const f of findings) {
+        const key = `${f.location}/${f.monitorId}`;
+        if ((latest.get(key)?.startedAt ?? '') <= f.startedAt) latest.set(key, f);
+      }
+      const states = [...latest.values()];
+      const locations = [...new Set(states.map((f) => f.location))];
+      return locations.filter((location) => {
+        const mine = states.filter((f) => f.location === location);
+        const failing = mine.filter((f) => f.status !== 'up');
+        const healthyElsewhere = (m: string) =>
+          states.some((f) => f.location !== location && f.monitorId === m && f.status === 'up');
+        return (
+          mine.length >= rule.minMonitors &&
+          failing.length > 0 &&
+          failing.length >= rule.failingShare * mine.length &&
+          failing.every((f) => healthyElsewhere(f.monitorId))
+        );
+      });
+    };
+    const reports = fc.array(
+      fc.record({
+        monitor: fc.constantFrom(...MONITORS),
+        location: fc.constantFrom(...REGIONS),
+        up: fc.boolean(),
+        // Few distinct instants: repeats and out-of-order reports within the run are common.
+        offsetMs: fc.integer({ min: 0, max: 3 }).map((n) => n * 15_000),
+      }),
+      { maxLength: 40 },
+    );
+    const rules = fc.record({
+      minMonitors: fc.integer({ min: 1, max: 4 }),
+      failingShare: fc.constantFrom(0.25, 0.5, 0.75, 1),
+    });
+    fc.assert(
+      fc.property(reports, rules, (list, rule) => {
+        const tally = new RunTally();
+        const seen: Finding[] = [];
+        for (const r of list) {
+          const f = finding(r.monitor, r.location, r.up, r.offsetMs);
+          tally.add(f);
+          seen.push(f);
+          expect([...tally.impaired(rule)].sort()).toEqual(oracle(seen, rule).sort());
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('runOf is the UTC minute the probe started in', () => {
