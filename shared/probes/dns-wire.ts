@@ -4,9 +4,9 @@
  * as a DnsQueryResult carrying `error`, and an abort of `signal` ends the exchange at once.
  *
  * Like blackbox_exporter's DNS prober there is no UDP retransmission: a lost datagram is reported,
- * not hidden. The query time is measured like dig's "Query time": from the query being written to the
- * response being parsed, of the exchange that produced the answer (the TCP one after a truncation);
- * over TCP it includes the connection handshake.
+ * not hidden. The query time is measured like dig's "Query time": from the query being sent (built
+ * before) to the response's arrival (decoded after), of the exchange that produced the answer (the TCP
+ * one after a truncation); over TCP it includes the connection handshake.
  */
 import { randomInt } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
@@ -216,12 +216,14 @@ function queryUdp(q: WireQuery): Promise<WireResponse> {
         settle(failure(q, 'udp', `no response from ${label} over UDP: ${why}`));
       });
       socket.on('message', (message) => {
+        // Marked on arrival, before decoding: dig stamps the response as it comes off the socket too.
+        const receivedAt = performance.now();
         const packet = decodeMatching(message, q, id);
         if (!packet) {
           strays++;
           return;
         }
-        settle({ result: toResult(q, 'udp', packet, performance.now() - sentAt), packet });
+        settle({ result: toResult(q, 'udp', packet, receivedAt - sentAt), packet });
       });
       // connect() makes the kernel drop datagrams from any other address/port.
       // A failed connect (no route: ENETUNREACH on a machine without a network) comes to this callback,
@@ -232,8 +234,10 @@ function queryUdp(q: WireQuery): Promise<WireResponse> {
           settle(failure(q, 'udp', `no response from ${label} over UDP: ${why}`));
           return;
         }
+        // Built before the mark, as dig renders its message before stamping it sent.
+        const query = encodeQuery(q, id);
         sentAt = performance.now();
-        socket.send(encodeQuery(q, id));
+        socket.send(query);
       });
     },
   );
@@ -270,6 +274,7 @@ function queryTcp(q: WireQuery): Promise<WireResponse> {
         socket.write(frame);
       });
       socket.on('data', (chunk: Buffer) => {
+        const receivedAt = performance.now();
         buffered = Buffer.concat([buffered, chunk]);
         // Several messages may share one connection (RFC 7766): skip the ones that are not ours.
         while (buffered.length >= 2) {
@@ -279,7 +284,7 @@ function queryTcp(q: WireQuery): Promise<WireResponse> {
           buffered = buffered.subarray(2 + length);
           const packet = decodeMatching(message, q, id);
           if (packet) {
-            settle({ result: toResult(q, 'tcp', packet, performance.now() - start), packet });
+            settle({ result: toResult(q, 'tcp', packet, receivedAt - start), packet });
             return;
           }
         }

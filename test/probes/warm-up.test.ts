@@ -2,7 +2,8 @@
  * The warm-up (shared/probes/warm-up.ts): a probe's clock never starts before its code paths are warm.
  * Each case runs in a fresh Node process (test/probes/fixtures/first-probes.ts), as `netprobe check` and
  * a Lambda cold start do, against loopback servers of this file: after warmUp(), the first probe of each
- * kind loads no module while it is timed and costs about the CPU of a second one. Without the warm-up
+ * kind loads no module and runs no garbage collection while it is timed, and costs about the CPU of a
+ * second one. Without the warm-up
  * the same first probes load modules (dgram's lazy child_process and cluster) and cost several times
  * more: the control that shows the checks can fail.
  */
@@ -61,6 +62,7 @@ describe('warmUp', () => {
     const before = process.getActiveResourcesInfo().length;
     const report = await warmUp();
     expect(report.steps.map((s) => [s.name, s.ok, s.detail])).toEqual([
+      ['heap', true, expect.stringMatching(/^collected in \d+\.\d ms$/)],
       ['secure context', true, 'default + 0 ca bundle(s)'],
       ['http', true, undefined],
       ['https', true, undefined],
@@ -89,6 +91,7 @@ describe('warmUp', () => {
       },
     ]);
     expect(report.steps.map((s) => [s.name, s.ok])).toEqual([
+      ['heap', true],
       ['secure context', true],
       ['http', true],
     ]);
@@ -106,7 +109,7 @@ describe('warmUp', () => {
         thresholds: {},
       },
     ]);
-    expect(report.steps[0]).toEqual({
+    expect(report.steps[1]).toEqual({
       name: 'secure context',
       ok: false,
       detail: 'expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name',
@@ -135,9 +138,9 @@ describe('prepareSecureContext', () => {
 });
 
 describe('a fresh process after warmUp', () => {
-  it('loads no module while a first probe is timed, and spends about a warm probe’s CPU on it', async () => {
+  it('loads no module and collects no garbage while a first probe is timed, and spends about a warm probe’s CPU on it', async () => {
     const probes = await firstProbes(true);
-    expect(probes.map((p) => [p.status, p.loaded])).toEqual(targets.map(() => ['up', []]));
+    expect(probes.map((p) => [p.status, p.loaded, p.gcs])).toEqual(targets.map(() => ['up', [], []]));
     for (const p of probes) {
       // Generous: CPU time barely depends on load, and a cold first probe costs 3–20× a warm one.
       expect(p.cpuMs, p.url).toBeLessThan(2 * p.secondCpuMs + 3);
