@@ -30,7 +30,10 @@ export function certificateAlarmTeam(monitor: MonitorConfig, table: EscalationTa
   return routeFor(certificateIssueType(monitor), monitor, table).team;
 }
 
-/** Runner and escalator failures page the team that owns complete outages (infrastructure-team by default). */
-export function watchdogTeam(table: EscalationTable): string {
-  return table.connectivity.team;
+/**
+ * Runner, escalator and API failures (the watchdog alarms) notify the operators' team, like a sick
+ * probe region's notices: they are netprobe's own faults, not a target's, whoever owns outages.
+ */
+export function watchdogTeam(config: Pick<NetprobeConfig, 'operatorsTeam'>): string {
+  return config.operatorsTeam;
 }

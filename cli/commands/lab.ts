@@ -128,6 +128,9 @@ function printReport(run: LabRun, opts: ReportOptions, output: Output): void {
   );
   if (pages.length === 0) output.out('  none');
   for (const line of pagesReport(pages, paint, { allMessages: opts.verbose })) output.out(line);
+  // A sick probe region's notices go to the operators' topic; one location alone is never impaired.
+  for (const { notice, publish } of run.notices)
+    output.out(`  ${notice.kind} → ${notice.team} (${publish.TopicArn}): ${publish.Subject}`);
 
   output.out('');
   output.out(

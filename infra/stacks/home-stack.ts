@@ -85,9 +85,7 @@ export class HomeStack extends Stack {
     const forwarded = subscriptionsOf(config.subscriptions, FORWARDER_PROTOCOLS);
     if (anySubscription(chat) || anySubscription(forwarded)) {
       const undelivered = new UndeliveredPages(this, 'UndeliveredPages', {
-        actions: new NotifyTopic(
-          this.topics.topicFor(watchdogTeam(config.escalation), 'escalation.connectivity.team'),
-        ),
+        actions: new NotifyTopic(this.topics.topicFor(watchdogTeam(config), 'operatorsTeam')),
       });
       if (anySubscription(chat)) {
         this.chat = new ChatChannels(this, 'Chat', {
@@ -114,8 +112,8 @@ export class HomeStack extends Stack {
       metricsNamespace: config.namespace,
     });
     this.api = new ProbeApi(this, 'Api', { handler: this.apiFunction });
-    const ownerTeam = watchdogTeam(config.escalation);
-    const ownerTopic = this.topics.topicFor(ownerTeam, 'escalation.connectivity.team');
+    const ownerTeam = watchdogTeam(config);
+    const ownerTopic = this.topics.topicFor(ownerTeam, 'operatorsTeam');
     this.spill = new FindingsSpill(this, 'ApiSpill', {
       entry: entries.findingRewriter,
       functionName: FUNCTION_NAMES.apiFindingRewriter,

@@ -5,7 +5,13 @@
  * demo lab runs it on its embedded DynamoDB with a notifier that renders each page as SNS would.
  */
 import { ManualClock } from '../ports/clock.ts';
-import type { Notification, NotificationKind, Notifier, VantageNotice } from '../ports/notifier.ts';
+import type {
+  NoticeNotifier,
+  Notification,
+  NotificationKind,
+  Notifier,
+  VantageNotice,
+} from '../ports/notifier.ts';
 import type { Store } from '../ports/store.ts';
 import { EscalationEngine } from './escalation.ts';
 import type { Finding, IssueType } from './finding.ts';
@@ -47,6 +53,8 @@ export interface ReplayOptions {
   notifier?: Notifier;
   /** Receives the impaired/recovered lines of probe regions, in the order they were sent. */
   notices?: VantageLine[];
+  /** Also receives every impaired/recovered notice whole, as the operators' topic would (the lab renders them). */
+  noticeNotifier?: NoticeNotifier;
 }
 
 const TICK_MS = 60_000;
@@ -148,6 +156,7 @@ export async function replayTimeline(
         },
         notices: {
           publishNotice: async (n) => {
+            await opts.noticeNotifier?.publishNotice(n);
             opts.notices?.push({ at: n.at, kind: n.kind, team: n.team, location: n.location });
           },
         },

@@ -33,12 +33,12 @@ import { type DnsServerHandle, startDnsServer } from './dns-server.ts';
 import { generateZoneKey } from './dnssec-sign.ts';
 import { labProbes } from './lookup.ts';
 import { type LabExpectation, labMonitors } from './monitors.ts';
-import { type LabPage, persistedFailures, SnsShapedPages } from './pages.ts';
+import { type LabNotice, type LabPage, persistedFailures, SnsShapedPages } from './pages.ts';
 import { DEFAULT_SLOW_MS, type LabTargets, startLabTargets } from './targets.ts';
 import { LAB_DNSSEC_DAYS, LAB_STALE_SERIAL, labZone } from './zone.ts';
 
 export type { LabExpectation } from './monitors.ts';
-export type { LabPage } from './pages.ts';
+export type { LabNotice, LabPage } from './pages.ts';
 
 /** The example config the lab mirrors: the repository's root monitors.config.ts. */
 export const ROOT_CONFIG_PATH = fileURLToPath(new URL('../../monitors.config.ts', import.meta.url));
@@ -180,6 +180,8 @@ export interface LabRun {
    * (persistedFailures): replayed on a simulated clock, on `replayTableName` of the same embedded DynamoDB.
    */
   pages: LabPage[];
+  /** A probe region's impaired/recovered notices in that replay, as SNS would receive them (one location: normally none). */
+  notices: LabNotice[];
   replayTableName: string;
   elapsedMs: number;
 }
@@ -225,7 +227,15 @@ export async function runLab(opts: RunLabOptions): Promise<LabRun> {
     const readBack = (await Promise.all(lab.config.monitors.map((m) => store.latestStatus(m.id)))).flat();
     const notifier = new SnsShapedPages(lab.config);
     const { timeline, monitors } = persistedFailures(findings, lab.config);
-    await replay(timeline, { ...lab.config, monitors }, { store: storeOn(db.replayTableName), notifier });
+    await replay(
+      timeline,
+      { ...lab.config, monitors },
+      {
+        store: storeOn(db.replayTableName),
+        notifier,
+        noticeNotifier: notifier,
+      },
+    );
     return {
       lab: { config: lab.config, configPath: lab.configPath, expected: lab.expected, notes: lab.notes },
       findings,
@@ -234,6 +244,7 @@ export async function runLab(opts: RunLabOptions): Promise<LabRun> {
       metrics: { published: datums },
       stored: { endpoint: db.endpoint, tableName: db.tableName, written: findings.length, readBack },
       pages: notifier.pages,
+      notices: notifier.notices,
       replayTableName: db.replayTableName,
       elapsedMs: performance.now() - started,
     };

@@ -5,12 +5,12 @@
  * message with console links), so the demo prints the real message rather than a summary of it.
  */
 import type { PublishCommandInput } from '@aws-sdk/client-sns';
-import { publishInput } from '../adapters/sns-notifier.ts';
+import { noticeInput, publishInput } from '../adapters/sns-notifier.ts';
 import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import type { Finding } from '../domain/finding.ts';
 import { isPagingFailure } from '../domain/route.ts';
 import { DASHBOARD_NAME, topicName } from '../naming.ts';
-import type { Notification, Notifier } from '../ports/notifier.ts';
+import type { NoticeNotifier, Notification, Notifier, VantageNotice } from '../ports/notifier.ts';
 
 const MINUTE_MS = 60_000;
 
@@ -52,9 +52,19 @@ export interface LabPage {
   publish: PublishCommandInput;
 }
 
-/** A Notifier that publishes nowhere: it keeps each notification with its SNS request, in order. */
-export class SnsShapedPages implements Notifier {
+/** A probe region's impaired/recovered notice, and the SNS Publish request the escalator would send for it. */
+export interface LabNotice {
+  notice: VantageNotice;
+  publish: PublishCommandInput;
+}
+
+/**
+ * A Notifier that publishes nowhere: it keeps each notification (and each probe region's notice) with
+ * its SNS request, in order.
+ */
+export class SnsShapedPages implements Notifier, NoticeNotifier {
   readonly pages: LabPage[] = [];
+  readonly notices: LabNotice[] = [];
   readonly #config: Pick<NetprobeConfig, 'homeRegion' | 'account' | 'namespace'>;
 
   constructor(config: Pick<NetprobeConfig, 'homeRegion' | 'account' | 'namespace'>) {
@@ -62,10 +72,19 @@ export class SnsShapedPages implements Notifier {
   }
 
   async publish(notification: Notification): Promise<void> {
-    const { homeRegion, account, namespace } = this.#config;
-    // The topic the home stack creates for the team (infra/constructs/team-topics.ts).
-    const topicArn = `arn:aws:sns:${homeRegion}:${account}:${topicName(notification.team)}`;
+    const { homeRegion, namespace } = this.#config;
+    const topicArn = this.#topicArn(notification.team);
     const links = { region: homeRegion, namespace, dashboardName: DASHBOARD_NAME };
     this.pages.push({ notification, publish: publishInput(notification, topicArn, links) });
+  }
+
+  async publishNotice(notice: VantageNotice): Promise<void> {
+    this.notices.push({ notice, publish: noticeInput(notice, this.#topicArn(notice.team)) });
+  }
+
+  /** The topic the home stack creates for the team (infra/constructs/team-topics.ts). */
+  #topicArn(team: string): string {
+    const { homeRegion, account } = this.#config;
+    return `arn:aws:sns:${homeRegion}:${account}:${topicName(team)}`;
   }
 }

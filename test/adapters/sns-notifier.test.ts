@@ -128,6 +128,16 @@ describe('SnsNotifier', () => {
   });
 });
 
+const notice: VantageNotice = {
+  kind: 'impaired',
+  at: '2026-03-01T12:07:00.000Z',
+  team: 'infrastructure-team',
+  location: 'ap-southeast-1',
+  since: '2026-03-01T12:05:00.000Z',
+  dedupKey: 'ap-southeast-1:impaired:2026-03-01T12:05:00.000Z',
+  subject: '[impaired] probe region ap-southeast-1: its failures are not paged',
+};
+
 describe('consoleLinks', () => {
   it('point at the home region: the metric search of the monitor and the dashboard', () => {
     expect(consoleLinks('dns-example-com', LINKS)).toEqual({ metric: metricLink, dashboard: dashboardLink });
@@ -149,19 +159,23 @@ describe('LocalNotifier', () => {
     );
     expect(JSON.parse(message.join('\n')).links.dashboard).toBe(dashboardLink);
   });
+
+  it("prints a probe region's notice as the operators' topic would receive it", async () => {
+    let printed = '';
+    await new LocalNotifier({ write: (text: string) => (printed += text) }, { links: LINKS }).publishNotice(
+      notice,
+    );
+    const [head, attributes, ...message] = printed.trimEnd().split('\n');
+    expect(head).toBe(`impaired → infrastructure-team: ${notice.subject}`);
+    expect(attributes).toBe(
+      `  attributes: kind=impaired team=infrastructure-team location=ap-southeast-1 dedupKey=${notice.dedupKey}`,
+    );
+    expect(JSON.parse(message.join('\n'))).toEqual(notice);
+  });
 });
 
 describe('SnsNotifier.publishNotice (a sick probe region)', () => {
   const INFRA_TOPIC = 'arn:aws:sns:us-east-1:123456789012:netprobe-infrastructure-team';
-  const notice: VantageNotice = {
-    kind: 'impaired',
-    at: '2026-03-01T12:07:00.000Z',
-    team: 'infrastructure-team',
-    location: 'ap-southeast-1',
-    since: '2026-03-01T12:05:00.000Z',
-    dedupKey: 'ap-southeast-1:impaired:2026-03-01T12:05:00.000Z',
-    subject: '[impaired] probe region ap-southeast-1: its failures are not paged',
-  };
 
   it("publishes to the operators' topic with kind, team, location and dedupKey, no severity", async () => {
     sns.on(PublishCommand).resolves({ MessageId: 'm-2' });

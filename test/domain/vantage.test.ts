@@ -14,6 +14,7 @@ import {
   type VantageRule,
   vantageDedupKey,
 } from '../../shared/domain/vantage.ts';
+import { SnsShapedPages } from '../../shared/lab/pages.ts';
 
 const RUN = '2026-12-02T07:00:00.000Z';
 const MONITORS = ['api', 'www', 'shop', 'auth'];
@@ -288,6 +289,34 @@ describe('the engine and replay with a sick probe region', () => {
     expect(notices.map((n) => [n.kind, n.team, n.location])).toEqual([
       ['impaired', 'sre-team', 'us-east-1'],
       ['recovered', 'sre-team', 'us-east-1'],
+    ]);
+  });
+
+  it("hands each notice whole to a notice notifier: the lab renders it as the operators' topic gets it", async () => {
+    const sick = MONITORS.map((m) => ['us-east-1', m] as [string, string]);
+    const findings = Array.from({ length: 12 }, (_, m) =>
+      run(m >= 2 && m < 8 ? sick : [], MONITORS, REGIONS, m),
+    );
+    const lab = new SnsShapedPages({
+      homeRegion: 'eu-west-1',
+      account: '123456789012',
+      namespace: 'Netprobe',
+    });
+    await replay(findings.flat(), CONFIG, { store: new MemoryStore(), noticeNotifier: lab });
+    expect(lab.pages).toEqual([]);
+    expect(
+      lab.notices.map(({ notice, publish }) => [notice.dedupKey, publish.TopicArn, publish.Subject]),
+    ).toEqual([
+      [
+        `us-east-1:impaired:${at(2)}`,
+        'arn:aws:sns:eu-west-1:123456789012:netprobe-infrastructure-team',
+        '[impaired] probe region us-east-1: its failures are not paged',
+      ],
+      [
+        `us-east-1:recovered:${at(2)}`,
+        'arn:aws:sns:eu-west-1:123456789012:netprobe-infrastructure-team',
+        '[recovered] probe region us-east-1 counts again',
+      ],
     ]);
   });
 });

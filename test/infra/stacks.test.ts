@@ -585,6 +585,35 @@ describe('home stack', () => {
     });
   });
 
+  it("sends every watchdog alarm to the operators' topic (operatorsTeam), not the connectivity team's", () => {
+    const variant = synthTestApp(testConfig({ operatorsTeam: 'sre-team' }));
+    try {
+      const topic = (team: string) => {
+        const found = resourcesOf(variant.home, 'AWS::SNS::Topic').find(
+          ([, p]) => p.TopicName === `netprobe-${team}`,
+        );
+        if (!found) throw new Error(`no topic for ${team}`);
+        return { Ref: found[0] };
+      };
+      const watchdog = resourcesOf(variant.home, 'AWS::CloudWatch::Alarm').filter(([, p]) =>
+        String(p.AlarmName).startsWith('netprobe-watchdog-'),
+      );
+      expect(watchdog.length).toBeGreaterThan(5);
+      for (const [, p] of watchdog)
+        expect([p.AlarmName, p.AlarmActions]).toEqual([p.AlarmName, [topic('sre-team')]]);
+      // The connectivity team still gets complete outages, and nothing of the watchdog.
+      expect(JSON.stringify(watchdog)).not.toContain(topic('infrastructure-team').Ref);
+      variant.home.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: Match.objectLike({
+          detail: Match.objectLike({ alarmName: [{ prefix: 'netprobe-watchdog-runner-' }] }),
+        }),
+        Targets: [Match.objectLike({ Arn: topic('sre-team') })],
+      });
+    } finally {
+      variant.dispose();
+    }
+  });
+
   // Since issue 13 the monitors' dashboard is netprobe-<shard>-<page> in a monitors stack; `netprobe` indexes them.
   it('draws the dashboard: latency, availability and phases per monitor and region, CDN hits, certificate days', () => {
     expect(app.monitors).toHaveLength(1);

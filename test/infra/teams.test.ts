@@ -57,12 +57,8 @@ describe('teams', () => {
     }
   });
 
-  it('sends watchdog pages to the team that owns complete outages', () => {
-    expect(watchdogTeam(DEFAULT_ESCALATION_TABLE)).toBe('infrastructure-team');
-    const table = {
-      ...DEFAULT_ESCALATION_TABLE,
-      connectivity: { ...DEFAULT_ESCALATION_TABLE.connectivity, team: 'sre' },
-    };
-    expect(watchdogTeam(table)).toBe('sre');
+  it("sends watchdog pages to the operators' team, not the team that owns complete outages", () => {
+    expect(watchdogTeam({ operatorsTeam: 'infrastructure-team' })).toBe('infrastructure-team');
+    expect(watchdogTeam({ operatorsTeam: 'sre' })).toBe('sre');
   });
 });
