@@ -29,8 +29,8 @@ export interface Output {
 
 export interface Progress {
   /**
-   * Scrubs and terminates `line` now and returns the one write that prints it: a caller that fires it
-   * while a probe is timed adds a single short stderr write to that probe's phase, nothing else.
+   * Scrubs and terminates `line` now and returns the one write that prints it. Callers fire it only
+   * while no probe is timed (before a check's clock starts; `run` through runMonitors' onFinding).
    */
   prepare(line: string): () => void;
 }

@@ -13,9 +13,6 @@ import { triageLines } from '../format/triage.ts';
 import { localLocation } from '../location.ts';
 import type { Output } from '../output.ts';
 
-/** How long a check runs before it says what it is waiting for (on a terminal only). */
-export const WAITING_NOTICE_AFTER_MS = 1000;
-
 export interface CheckOptions extends CheckFlags {
   json?: boolean;
   triage: boolean;
@@ -26,17 +23,17 @@ export async function checkCommand(url: string, opts: CheckOptions, output: Outp
   const spec = await checkSpec(url, opts);
   // Before the clock: the first probe of a fresh process then times the network, not the process.
   await warmUp([spec]);
-  const notice = opts.json
-    ? undefined
-    : output.progress?.prepare(
-        `netprobe: waiting for ${targetOf(spec)} (gives up after ${formatSeconds(spec.timeoutMs)})…`,
-      );
-  const timer = notice && setTimeout(notice, WAITING_NOTICE_AFTER_MS);
+  // Said before the clock starts, never while the probe is timed (a write then would delay its marks).
+  if (!opts.json) {
+    output.progress?.prepare(
+      `netprobe: probing ${targetOf(spec)} (gives up after ${formatSeconds(spec.timeoutMs)})…`,
+    )();
+  }
   const finding = await checkOnce(spec, {
     location: localLocation(),
     triage: opts.triage,
     deadline: performance.now() + spec.timeoutMs,
-  }).finally(() => clearTimeout(timer));
+  });
   if (opts.json) {
     output.out(JSON.stringify(finding));
   } else {

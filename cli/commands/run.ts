@@ -1,7 +1,8 @@
 /**
  * `netprobe run`: every configured monitor once, concurrently (bounded), from this machine. Each
  * monitor's timeout bounds its probe and triage together, so the run ends within
- * ceil(monitors ÷ concurrency) × the largest timeout. On a terminal, a line per monitor as it finishes.
+ * ceil(monitors ÷ concurrency) × the largest timeout. On a terminal, a line per monitor as it finishes,
+ * written at the first moment no probe is timed.
  */
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, loadConfig } from '../../shared/config/load.ts';
@@ -51,7 +52,10 @@ export async function runCommand(flags: RunFlags, output: Output): Promise<numbe
   return exitCodeFor(findings, flags.failOn);
 }
 
-/** `netprobe: 3/12 api-health down (TCP_TIMEOUT) 1000.2 ms`: short, so writing it costs the probes in flight nothing. */
+/**
+ * `netprobe: api-health down (TCP_TIMEOUT) 1000.2 ms`. runMonitors hands findings over only while no
+ * probe is timed, so the line is formatted and written between probes, never during one.
+ */
 function progressLine(finding: Finding): string {
   const code = finding.error ? ` (${finding.error.code})` : '';
   return `netprobe: ${finding.monitorId} ${finding.status}${code} ${formatMs(finding.timings.total)} ms`;

@@ -16,6 +16,7 @@ import { assertRunnable, type ProbeRegistry, runProbe } from '../probes/index.ts
 import type { ProbeSpec } from '../probes/spec.ts';
 import type { ProbeResult, TriageStep } from '../probes/types.ts';
 import { prepareSecureContext } from '../probes/warm-up.ts';
+import { betweenClocks } from './between-clocks.ts';
 import { createPacer } from './pace.ts';
 import { MIN_TRIAGE_MS, type TriageOptions, triage } from './triage.ts';
 
@@ -45,7 +46,11 @@ export interface RunOptions {
 export interface RunMonitorsOptions extends RunOptions {
   /** Probes in flight at once (config.concurrency), a whole number ≥ 1. */
   concurrency: number;
-  /** Called with each finding as soon as it is made (progress); other probes may still be in flight. */
+  /**
+   * Called with each finding (progress), at a moment no probe is being timed: at once when no other
+   * probe runs, else when the last one in flight stops (between-clocks.ts). What it writes never
+   * lands inside a timed probe.
+   */
   onFinding?: (finding: Finding) => void;
 }
 
@@ -75,6 +80,7 @@ export async function runMonitors(
   const limit = pLimit(opts.concurrency);
   // Within the limit, starts are spread so the probes in flight do not reach each phase at once.
   const pace = createPacer();
+  const clocks = betweenClocks<Finding>((finding) => opts.onFinding?.(finding));
   const skipped: string[] = [];
   const outcomes = await Promise.all(
     monitors.map((monitor) =>
@@ -84,6 +90,8 @@ export async function runMonitors(
           skipped.push(monitor.id);
           return undefined;
         }
+        // From before the probe's clock starts to after its triage's last probe stops.
+        clocks.started();
         const finding = await findingOf(monitor.probe, {
           ...opts,
           monitorId: monitor.id,
@@ -91,7 +99,7 @@ export async function runMonitors(
           // One location is every location: its hard failure is the whole picture.
           allLocationsDown: monitor.regions.length === 1,
         });
-        opts.onFinding?.(finding);
+        clocks.stopped(finding);
         return finding;
       }),
     ),

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkCommand } from '../../cli/commands/check.ts';
 import { createOutput } from '../../cli/output.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { closedPort } from '../fixtures/net-servers.ts';
@@ -163,9 +164,7 @@ describe('progress', () => {
     };
     try {
       const output = createOutput({ write: () => true }, stderr, false, true);
-      const show = output.progress?.prepare(
-        'netprobe: waiting for https://example.test/ (gives up after 10 s)…',
-      );
+      const show = output.progress?.prepare('netprobe: probing https://example.test/ (gives up after 10 s)…');
       if (!show) throw new Error('a terminal stderr must get progress');
       const costs: number[] = [];
       for (let i = 0; i < 50; i++) {
@@ -179,6 +178,41 @@ describe('progress', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  it('check says what it probes before the probe’s clock starts, never while it is timed', async () => {
+    // Longer than the old notice's 1 s delay, which wrote it in the middle of the probe.
+    let requestAt = Number.NaN;
+    const held = http.createServer((_req, res) => {
+      requestAt = performance.now();
+      setTimeout(() => res.end('ok'), 1100);
+    });
+    held.listen(0, '127.0.0.1');
+    await once(held, 'listening');
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}/`;
+    const writes: { text: string; at: number }[] = [];
+    const output = createOutput(
+      { write: () => true },
+      { write: (text: string) => writes.push({ text, at: performance.now() }) },
+      false,
+      true,
+    );
+    const flags = {
+      maxLatency: [],
+      header: [],
+      expectBody: [],
+      expectHeader: [],
+      expectJson: [],
+      expectAnswer: [],
+    };
+    try {
+      expect(await checkCommand(url, { ...flags, triage: true }, output)).toBe(0);
+    } finally {
+      await new Promise((resolve) => held.close(resolve));
+    }
+    expect(writes.map((w) => w.text)).toEqual([`netprobe: probing ${url} (gives up after 10 s)…\n`]);
+    // The request arrives once the probe has connected: its clock had started.
+    expect(writes[0]?.at).toBeLessThan(requestAt);
   });
 
   it('is absent when stderr is not a terminal', () => {

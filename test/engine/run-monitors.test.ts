@@ -9,7 +9,9 @@ import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MonitorConfig } from '../../shared/config/types.ts';
 import { checkOnce, runMonitors } from '../../shared/engine/run-monitors.ts';
+import { PROBES, type ProbeRegistry } from '../../shared/probes/index.ts';
 import type { ProbeSpec } from '../../shared/probes/spec.ts';
+import type { Probe } from '../../shared/probes/types.ts';
 import { httpSpec } from '../fixtures/specs.ts';
 
 function monitor(id: string, probe: ProbeSpec, extra: Partial<MonitorConfig> = {}): MonitorConfig {
@@ -205,6 +207,44 @@ describe('runMonitors', () => {
     expect(findings[0]?.triage?.find((s) => s.check.startsWith('direct query'))?.error?.code).toBe(
       'DNS_TIMEOUT',
     );
+  });
+
+  it('hands findings to onFinding (progress) only while no probe is timed, each once, all before it resolves', async () => {
+    // The real probers, each call bracketed: `timed` counts the probes whose clock runs (triage's included).
+    let timed = 0;
+    const bracket =
+      <S>(probe: Probe<S>): Probe<S> =>
+      async (spec, ctx) => {
+        timed++;
+        try {
+          return await probe(spec, ctx);
+        } finally {
+          timed--;
+        }
+      };
+    const probes: ProbeRegistry = {
+      dns: bracket(PROBES.dns),
+      tcp: bracket(PROBES.tcp),
+      http: bracket(PROBES.http),
+    };
+    // Different lengths, so probes overlap and end while others are still timed: 150 and 400 ms
+    // servers, and a refused port whose triage probes run after the refusal.
+    const monitors = [
+      monitor('slow', httpSpec(slow.url)),
+      monitor('counting-1', httpSpec(counting.url)),
+      monitor('refused', httpSpec(`http://127.0.0.1:${closedPort}/`)),
+      monitor('counting-2', httpSpec(counting.url)),
+      monitor('counting-3', httpSpec(counting.url)),
+    ];
+    const writes: { id: string; timed: number }[] = [];
+    const { findings } = await runMonitors(monitors, {
+      location: 'local:test',
+      concurrency: 3,
+      probes,
+      onFinding: (finding) => writes.push({ id: finding.monitorId, timed }),
+    });
+    expect(writes.map((w) => w.timed)).toEqual(monitors.map(() => 0));
+    expect(writes.map((w) => w.id).sort()).toEqual(findings.map((f) => f.monitorId).sort());
   });
 
   it('refuses a bad run before starting anything, naming what and where', async () => {
