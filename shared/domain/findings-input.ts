@@ -54,12 +54,11 @@ export class BadLines {
   }
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
 const isoInstant = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
-    'expected an ISO-8601 timestamp with zone',
-  )
+  .regex(ISO_INSTANT, 'expected an ISO-8601 timestamp with zone')
   .refine((s) => Number.isFinite(Date.parse(s)), 'not a real date');
 
 /**
@@ -67,7 +66,7 @@ const isoInstant = z
  * not up. Everything else a full finding (`netprobe run --json`) carries is accepted and checked, and
  * filled in when absent: the layer and the issue type from the code, the probe kind `http`.
  */
-const findingSchema = z
+export const findingSchema = z
   .looseObject({
     monitorId: z.string().min(1),
     location: z.string().min(1),
@@ -91,6 +90,55 @@ const findingSchema = z
   });
 
 type FindingInput = z.infer<typeof findingSchema>;
+
+const oneOf = (values: readonly string[]) => {
+  const set = new Set(values);
+  return (v: unknown) => typeof v === 'string' && set.has(v);
+};
+const isStatus = oneOf(STATUSES);
+const isProbeKind = oneOf(PROBE_KINDS);
+const isErrorCode = oneOf(ERROR_CODES);
+const isLayer = oneOf(LAYERS);
+const isIssueType = oneOf(ISSUE_TYPES);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * findingSchema's verdict for the lines it accepts, without running it: true only when every field
+ * it checks is absent or of the right type and value, so the schema would accept the value as it is
+ * (it passes unknown keys through; an `error` with extra keys only loses them, and completeFinding
+ * rebuilds `error` anyway). A false sends the line to the schema, which names what is wrong. A
+ * replay of millions of lines otherwise spends most of its parsing in the schema.
+ */
+export function plainlyValid(v: unknown): v is FindingInput {
+  if (!isRecord(v)) return false;
+  const { monitorId, location, startedAt, status, timings, error, details, diagnosis } = v;
+  if (typeof monitorId !== 'string' || monitorId === '' || typeof location !== 'string' || location === '')
+    return false;
+  if (
+    typeof startedAt !== 'string' ||
+    !ISO_INSTANT.test(startedAt) ||
+    !Number.isFinite(Date.parse(startedAt))
+  )
+    return false;
+  if (!isStatus(status)) return false;
+  if (v.probe !== undefined && !isProbeKind(v.probe)) return false;
+  if (v.target !== undefined && typeof v.target !== 'string') return false;
+  if (timings !== undefined) {
+    if (!isRecord(timings)) return false;
+    const { total } = timings;
+    if (typeof total !== 'number' || !Number.isFinite(total) || total < 0) return false;
+  }
+  if (error !== undefined && error !== null) {
+    if (!isRecord(error) || !isErrorCode(error.code)) return false;
+    if (error.message !== undefined && typeof error.message !== 'string') return false;
+  }
+  if (v.layer !== undefined && v.layer !== null && !isLayer(v.layer)) return false;
+  if (details !== undefined && !(isRecord(details) && isProbeKind(details.kind))) return false;
+  if (v.issueType !== undefined && v.issueType !== null && !isIssueType(v.issueType)) return false;
+  if (diagnosis !== undefined && diagnosis !== null && typeof diagnosis !== 'string') return false;
+  return status === 'up' || (error !== undefined && error !== null);
+}
 
 /**
  * The monitors of the replayed config that are CDN-fronted (config `cdn: true`): a line of theirs with
@@ -158,6 +206,7 @@ export function parseFindingLine(
   } catch (error) {
     throw new FindingsFileError([{ line: lineNumber, message: `not JSON (${(error as Error).message})` }]);
   }
+  if (plainlyValid(value)) return completeFinding(value, cdnMonitors);
   const parsed = findingSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
