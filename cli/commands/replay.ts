@@ -4,25 +4,13 @@
  * prints every notification it would send: a table, or one JSON object per line with --json.
  */
 import { access } from 'node:fs/promises';
-import { MemoryStore } from '../../shared/adapters/memory-store.ts';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig } from '../../shared/config/load.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
-import type { Finding } from '../../shared/domain/finding.ts';
-import type { CdnMonitors } from '../../shared/domain/findings-input.ts';
-import {
-  checkSpan,
-  type ReplayLine,
-  replay,
-  replayHistoryMs,
-  replayTimeline,
-  type VantageLine,
-  withInferred,
-} from '../../shared/domain/replay.ts';
-import { SortingWindow, TimelineScan } from '../../shared/domain/timeline.ts';
+import type { ReplayLine, VantageLine } from '../../shared/domain/replay.ts';
 import { EXIT, UsageError } from '../exit.ts';
-import { readFindingsFile } from '../findings-file.ts';
-import { notificationsTable, replaySummary, type TimelineExtent } from '../format/notifications.ts';
+import { notificationsTable, replaySummary } from '../format/notifications.ts';
 import type { Output } from '../output.ts';
+import { replayFile } from '../replay-file.ts';
 
 export interface ReplayFlags {
   findings: string;
@@ -50,71 +38,6 @@ export async function replayCommand(flags: ReplayFlags, output: Output): Promise
   }
   output.out(replaySummary(lines, extent));
   return EXIT.ok;
-}
-
-/**
- * Two passes over the file, each a stream. The first checks every line, and learns the span, the
- * intervals of monitors the config does not list, and whether the file is in order within the
- * window (the longest monitor interval): `netprobe run --json` appends in startedAt order. The
- * second replays it through the window into an in-memory store that keeps only the history the
- * engine can still read, so memory does not grow with the file. A file out of order by more than
- * the window is read whole and sorted first: memory then grows with the file (docs/cli.md).
- */
-async function replayFile(
-  path: string,
-  config: NetprobeConfig,
-): Promise<{ lines: ReplayLine[]; notices: VantageLine[]; extent: TimelineExtent }> {
-  const notices: VantageLine[] = [];
-  const windowMs = orderWindowMs(config);
-  const cdnMonitors = new Set(config.monitors.filter((m) => m.cdn).map((m) => m.id));
-  const window = new SortingWindow(windowMs);
-  const scan = new TimelineScan(config.monitors);
-  let inOrder = true;
-  for await (const f of readFindingsFile(path, { validate: true, cdnMonitors })) {
-    if (!inOrder) continue;
-    const released = window.push(f);
-    if (released === false) inOrder = false;
-    else for (const r of released) scan.add(r);
-  }
-  if (!inOrder) {
-    const findings: Finding[] = [];
-    for await (const f of readFindingsFile(path, { validate: false, cdnMonitors })) findings.push(f);
-    const lines = await replay(findings, config, { store: new MemoryStore(), notices });
-    return { lines, notices, extent: extentOf(findings) };
-  }
-  for (const r of window.drain()) scan.add(r);
-  checkSpan(scan);
-  const full = withInferred(config, scan);
-  const store = new MemoryStore({ findingsWindowMs: replayHistoryMs(full) });
-  const lines = await replayTimeline(inOrderOf(path, windowMs, cdnMonitors), full, { store, notices });
-  return { lines, notices, extent: scan };
-}
-
-/** The file again, through the same window: in replay order (the first pass checked it is). */
-async function* inOrderOf(path: string, windowMs: number, cdnMonitors: CdnMonitors): AsyncGenerator<Finding> {
-  const window = new SortingWindow(windowMs);
-  for await (const f of readFindingsFile(path, { validate: false, cdnMonitors })) {
-    const released = window.push(f);
-    if (released === false) throw new UsageError(`--findings ${path}: changed while it was replayed`);
-    yield* released;
-  }
-  yield* window.drain();
-}
-
-/** How far out of order a file may be and still stream: the longest monitor interval, at least 1 minute. */
-function orderWindowMs(config: NetprobeConfig): number {
-  return Math.max(1, ...config.monitors.map((m) => m.intervalMinutes)) * 60_000;
-}
-
-function extentOf(findings: readonly Finding[]): TimelineExtent {
-  let first: number | null = null;
-  let last: number | null = null;
-  for (const f of findings) {
-    const t = Date.parse(f.startedAt);
-    if (first === null || t < first) first = t;
-    if (last === null || t > last) last = t;
-  }
-  return { count: findings.length, first, last };
 }
 
 /** Pages and vantage notices merged by time; a notice first at the same instant (the engine sends it first). */

@@ -77,7 +77,7 @@ export async function replay(
   const scan = new TimelineScan(config.monitors);
   for (const f of timeline) scan.add(f);
   checkSpan(scan);
-  return replayTimeline(timeline, withInferred(config, scan), opts);
+  return replayTimeline([timeline], withInferred(config, scan), opts);
 }
 
 /** The config's monitors, then those the timeline shows that it does not list (replay's rule). */
@@ -87,13 +87,18 @@ export function withInferred(config: EscalationConfig, scan: TimelineScan): Esca
 
 /** Refuses a timeline longer than replay simulates (the bound on its loop). */
 export function checkSpan(scan: Pick<TimelineScan, 'first' | 'last'>): void {
-  if (scan.first === null || scan.last === null) return;
-  const spanMinutes = (scan.last - scan.first) / TICK_MS;
-  if (spanMinutes > MAX_REPLAY_MINUTES) {
-    throw new RangeError(
-      `replay: the findings span ${Math.round(spanMinutes)} minutes; at most ${MAX_REPLAY_MINUTES} are replayed`,
-    );
-  }
+  if (fitsSpan(scan)) return;
+  const spanMinutes = ((scan.last as number) - (scan.first as number)) / TICK_MS;
+  throw new RangeError(
+    `replay: the findings span ${Math.round(spanMinutes)} minutes; at most ${MAX_REPLAY_MINUTES} are replayed`,
+  );
+}
+
+/** Whether replay simulates a timeline this long (checkSpan throws otherwise). */
+export function fitsSpan(scan: Pick<TimelineScan, 'first' | 'last'>): boolean {
+  return (
+    scan.first === null || scan.last === null || (scan.last - scan.first) / TICK_MS <= MAX_REPLAY_MINUTES
+  );
 }
 
 /**
@@ -106,12 +111,13 @@ export function replayHistoryMs(config: EscalationConfig): number {
 }
 
 /**
- * The replay loop, for a timeline already in replay order (compareTimeline) and a config that lists
- * every monitor in it (withInferred): one pass, one finding at a time, so a stream of any length
- * replays in memory that does not grow with it. Throws on a finding out of that order.
+ * The replay loop, for a timeline already in replay order (compareTimeline), given in chunks of any
+ * size, and a config that lists every monitor in it (withInferred): one pass, one finding at a time,
+ * so a stream of any length replays in memory that does not grow with it. Throws on a finding out
+ * of that order.
  */
 export async function replayTimeline(
-  timeline: Iterable<Finding> | AsyncIterable<Finding>,
+  timeline: Iterable<readonly Finding[]> | AsyncIterable<readonly Finding[]>,
   config: EscalationConfig,
   opts: ReplayOptions,
 ): Promise<ReplayLine[]> {
@@ -140,41 +146,42 @@ export async function replayTimeline(
     batch = [];
   };
 
-  for await (const f of timeline) {
-    const at = Date.parse(f.startedAt);
-    if (!clock) {
-      firstAt = at;
-      clock = new ManualClock(new Date(at));
-      engine = new EscalationEngine({
-        store,
-        clock,
-        notifier: {
-          publish: async (n) => {
-            await opts.notifier?.publish(n);
-            sent.push(lineOf(n));
+  for await (const chunk of timeline)
+    for (const f of chunk) {
+      const at = Date.parse(f.startedAt);
+      if (!clock) {
+        firstAt = at;
+        clock = new ManualClock(new Date(at));
+        engine = new EscalationEngine({
+          store,
+          clock,
+          notifier: {
+            publish: async (n) => {
+              await opts.notifier?.publish(n);
+              sent.push(lineOf(n));
+            },
           },
-        },
-        notices: {
-          publishNotice: async (n) => {
-            await opts.noticeNotifier?.publishNotice(n);
-            opts.notices?.push({ at: n.at, kind: n.kind, team: n.team, location: n.location });
+          notices: {
+            publishNotice: async (n) => {
+              await opts.noticeNotifier?.publishNotice(n);
+              opts.notices?.push({ at: n.at, kind: n.kind, team: n.team, location: n.location });
+            },
           },
-        },
-        config,
-      });
-    }
-    if (at !== batchAt) {
-      if (at < batchAt) {
-        throw new RangeError(
-          `replay: ${f.startedAt} comes after ${new Date(batchAt).toISOString()}: not in order`,
-        );
+          config,
+        });
       }
-      checkSpan({ first: firstAt, last: at });
-      await deliver();
-      batchAt = at;
+      if (at !== batchAt) {
+        if (at < batchAt) {
+          throw new RangeError(
+            `replay: ${f.startedAt} comes after ${new Date(batchAt).toISOString()}: not in order`,
+          );
+        }
+        checkSpan({ first: firstAt, last: at });
+        await deliver();
+        batchAt = at;
+      }
+      batch.push(f);
     }
-    batch.push(f);
-  }
   await deliver();
   return sent;
 }

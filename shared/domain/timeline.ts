@@ -11,7 +11,12 @@ const MINUTE_MS = 60_000;
 
 /** Replay's order: by startedAt, then location; equal ones keep their order (a stable sort). */
 export function compareTimeline(a: Finding, b: Finding): number {
-  return Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.location.localeCompare(b.location);
+  return compareAt(Date.parse(a.startedAt), a, Date.parse(b.startedAt), b);
+}
+
+/** compareTimeline with each startedAt already parsed (`at`, epoch ms). */
+function compareAt(aAt: number, a: Finding, bAt: number, b: Finding): number {
+  return aAt - bAt || a.location.localeCompare(b.location);
 }
 
 interface Pending {
@@ -45,7 +50,11 @@ export class SortingWindow {
     const pending = this.#pending;
     // Nearly sorted input: the place is at or near the end.
     let i = pending.length;
-    while (i > this.#head && compareTimeline((pending[i - 1] as Pending).finding, finding) > 0) i--;
+    while (i > this.#head) {
+      const before = pending[i - 1] as Pending;
+      if (compareAt(before.at, before.finding, at, finding) <= 0) break;
+      i--;
+    }
     if (i === pending.length) pending.push({ at, finding });
     else pending.splice(i, 0, { at, finding });
     if (at <= this.#newest) return [];
