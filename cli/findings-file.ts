@@ -20,6 +20,8 @@ export interface ReadOptions {
    * reader can meanwhile stop work whose result the file cannot use.
    */
   onBadLine?: () => void;
+  /** Read at a time. Default CHUNK_BYTES; tests read in tiny chunks to cross every line end. */
+  chunkBytes?: number;
 }
 
 /** Line ends as readline (crlfDelay: Infinity) counts them: \n, \r\n, or a lone \r. */
@@ -29,7 +31,7 @@ const CHUNK_BYTES = 1 << 20;
 
 /** The file's findings, every line checked, in file order: one array per chunk read. */
 export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncGenerator<Finding[]> {
-  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: CHUNK_BYTES });
+  const input = createReadStream(path, { encoding: 'utf8', highWaterMark: opts.chunkBytes ?? CHUNK_BYTES });
   const opened = new Promise<void>((resolve, reject) => {
     input.once('ready', () => resolve());
     input.once('error', reject);

@@ -7,7 +7,6 @@
 import { MemoryStore } from '../shared/adapters/memory-store.ts';
 import type { NetprobeConfig } from '../shared/config/types.ts';
 import type { Finding } from '../shared/domain/finding.ts';
-import type { CdnMonitors } from '../shared/domain/findings-input.ts';
 import type { EscalationConfig, MonitorPolicy } from '../shared/domain/incident-assess.ts';
 import {
   checkSpan,
@@ -21,7 +20,7 @@ import {
 } from '../shared/domain/replay.ts';
 import { SortingWindow, TimelineScan } from '../shared/domain/timeline.ts';
 import { UsageError } from './exit.ts';
-import { readFindingsFile } from './findings-file.ts';
+import { type ReadOptions, readFindingsFile } from './findings-file.ts';
 import type { TimelineExtent } from './format/notifications.ts';
 
 export interface ReplayedFile {
@@ -39,11 +38,16 @@ export interface ReplayedFile {
 const GUESS_AFTER_FINDINGS = 20_000;
 const GUESS_AFTER_MS = 60 * 60_000;
 
-export async function replayFile(path: string, config: NetprobeConfig): Promise<ReplayedFile> {
+export async function replayFile(
+  path: string,
+  config: NetprobeConfig,
+  read: Pick<ReadOptions, 'chunkBytes'> = {},
+): Promise<ReplayedFile> {
   const windowMs = orderWindowMs(config);
   const cdnMonitors = new Set(config.monitors.filter((m) => m.cdn).map((m) => m.id));
+  const opts = { ...read, cdnMonitors };
   const pass = new StreamedPass(windowMs, config.monitors);
-  const chunks = pass.read(path, cdnMonitors);
+  const chunks = pass.read(path, opts);
   const head: Finding[][] = [];
   while (
     pass.scan.count < GUESS_AFTER_FINDINGS &&
@@ -57,12 +61,12 @@ export async function replayFile(path: string, config: NetprobeConfig): Promise<
   const notices: VantageLine[] = [];
   const lines = await replayTimeline(concat(head, chunks), guess, { store: storeFor(guess), notices });
   // The file is read to its end here: a bad line has thrown.
-  if (!pass.inOrder) return sortedWhole(path, config, cdnMonitors);
+  if (!pass.inOrder) return sortedWhole(path, config, opts);
   checkSpan(pass.scan);
   const full = withInferred(config, pass.scan);
   if (sameMonitors(full.monitors, guess.monitors)) return { lines, notices, extent: pass.scan };
   const again: VantageLine[] = [];
-  const replayed = await replayTimeline(inOrderOf(path, windowMs, cdnMonitors), full, {
+  const replayed = await replayTimeline(inOrderOf(path, windowMs, opts), full, {
     store: storeFor(full),
     notices: again,
   });
@@ -86,11 +90,11 @@ class StreamedPass {
     this.scan = new TimelineScan(monitors);
   }
 
-  async *read(path: string, cdnMonitors: CdnMonitors): AsyncGenerator<Finding[]> {
+  async *read(path: string, opts: ReadOptions): AsyncGenerator<Finding[]> {
     const onBadLine = () => {
       this.#good = false;
     };
-    for await (const chunk of readFindingsFile(path, { cdnMonitors, onBadLine })) {
+    for await (const chunk of readFindingsFile(path, { ...opts, onBadLine })) {
       const released: Finding[] = [];
       for (const f of chunk) {
         if (!this.inOrder) continue;
@@ -121,26 +125,18 @@ async function* concat<T>(head: readonly T[], rest: AsyncIterable<T>): AsyncGene
 }
 
 /** A file out of order by more than the window: read whole and sorted; memory grows with it (docs/cli.md). */
-async function sortedWhole(
-  path: string,
-  config: NetprobeConfig,
-  cdnMonitors: CdnMonitors,
-): Promise<ReplayedFile> {
+async function sortedWhole(path: string, config: NetprobeConfig, opts: ReadOptions): Promise<ReplayedFile> {
   const findings: Finding[] = [];
-  for await (const chunk of readFindingsFile(path, { cdnMonitors })) for (const f of chunk) findings.push(f);
+  for await (const chunk of readFindingsFile(path, opts)) for (const f of chunk) findings.push(f);
   const notices: VantageLine[] = [];
   const lines = await replay(findings, config, { store: new MemoryStore(), notices });
   return { lines, notices, extent: extentOf(findings) };
 }
 
 /** The file again, through the same window: in replay order (the first pass checked it is). */
-async function* inOrderOf(
-  path: string,
-  windowMs: number,
-  cdnMonitors: CdnMonitors,
-): AsyncGenerator<Finding[]> {
+async function* inOrderOf(path: string, windowMs: number, opts: ReadOptions): AsyncGenerator<Finding[]> {
   const window = new SortingWindow(windowMs);
-  for await (const chunk of readFindingsFile(path, { cdnMonitors })) {
+  for await (const chunk of readFindingsFile(path, opts)) {
     const released: Finding[] = [];
     for (const f of chunk) {
       const out = window.push(f);
