@@ -133,7 +133,7 @@ async function sortedWhole(path: string, config: NetprobeConfig, opts: ReadOptio
   return { lines, notices, extent: extentOf(findings) };
 }
 
-/** The file again, through the same window: in replay order (the first pass checked it is). */
+/** The file again, through the same window: in replay order (the pass before found it is). */
 async function* inOrderOf(path: string, windowMs: number, opts: ReadOptions): AsyncGenerator<Finding[]> {
   const window = new SortingWindow(windowMs);
   for await (const chunk of readFindingsFile(path, opts)) {
