@@ -17,6 +17,8 @@ export const OPERATIONAL_METRICS = {
   tickFailures: 'EscalatorTickFailures',
   /** Shards of a scheduled run no Invoke was accepted for: their monitors miss the interval. */
   shardsUndispatched: 'ShardsUndispatched',
+  /** ALARM notifications of paging alarms the alarm gate held back: a maintenance window or silence covered the monitor. */
+  alarmsHeld: 'AlarmsHeld',
 } as const;
 
 export type OperationalMetric = (typeof OPERATIONAL_METRICS)[keyof typeof OPERATIONAL_METRICS];
@@ -24,7 +26,10 @@ export type OperationalMetric = (typeof OPERATIONAL_METRICS)[keyof typeof OPERAT
 /** The dimension every operational metric carries: the function (FUNCTION_NAMES' short form). */
 export const FUNCTION_DIMENSION = 'Function';
 
-/** One EMF line with `count` of `metric`, logged at `level` with the message and fields given. */
+/**
+ * One EMF line with `count` of `metric`, logged with the message and fields given: at error level
+ * when the count is a failure (`countIsFailure`, the default) and above zero, at info otherwise.
+ */
 export function emitCount(
   logger: Logger,
   where: { namespace: string; functionName: string },
@@ -32,8 +37,9 @@ export function emitCount(
   count: number,
   message: string,
   fields: Record<string, unknown> = {},
+  countIsFailure = true,
 ): void {
-  const level = count > 0 ? 'error' : 'info';
+  const level = countIsFailure && count > 0 ? 'error' : 'info';
   logger[level](message, {
     ...fields,
     _aws: {

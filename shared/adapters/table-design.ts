@@ -103,9 +103,12 @@ export const keys = {
   failingLocation: (monitorId: string, location: string) => `${enc(monitorId)}#${enc(location)}`,
   /** Every silence in one small partition: read whole by the API and the escalator. */
   silence: (id: string) => ({ pk: SILENCES_PK, sk: `SILENCE#${enc(id)}` }),
+  /** The alarm gate's ledger: one item per paging alarm in ALARM, in one small partition. */
+  gatedAlarm: (alarmName: string) => ({ pk: GATED_ALARMS_PK, sk: `ALARM#${enc(alarmName)}` }),
 } as const;
 
 export const SILENCES_PK = 'SILENCES';
+export const GATED_ALARMS_PK = 'GATED_ALARMS';
 
 /** The monitor id back from a MONITOR#… partition key (keys.monitor). */
 export function monitorIdOf(pk: string): string {

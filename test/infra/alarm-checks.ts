@@ -3,8 +3,9 @@
  * alarm notifies, its window, and the monitor alarms that would page a team before the table time.
  * Works on template JSON, so the 10,000-monitor test can read the files CDK wrote.
  */
-import { type MonitorAlarmKind, pagingWindow } from '../../infra/alarm-policy.ts';
+import { pagingWindow } from '../../infra/alarm-policy.ts';
 import type { MonitorConfig, NetprobeConfig } from '../../shared/config/types.ts';
+import type { MonitorAlarmKind } from '../../shared/naming.ts';
 import { joined } from './helpers.ts';
 
 export interface TemplateJson {

@@ -1,0 +1,39 @@
+/**
+ * Which alarms page a team through the alarm gate (docs/deploy.md, "The alarm gate"). Pure: the
+ * engine (shared/engine/alarm-gate.ts) holds or relays, the adapters talk to AWS.
+ *
+ * The paging alarms are the availability and latency alarms of the monitors with `alarmsPage: true`,
+ * named as infra/constructs/monitor-alarms.ts names them (shared/naming.ts alarmNameOf): the gate
+ * finds the monitor by the exact name, never by parsing it (monitor ids may hold dashes).
+ */
+import type { NetprobeConfig } from '../config/types.ts';
+import { alarmNameOf } from '../naming.ts';
+import type { Phase } from '../probes/types.ts';
+import { alarmIssueType, routeFor } from './route.ts';
+
+export interface PagingAlarm {
+  alarmName: string;
+  monitorId: string;
+  /** The team the alarm pages: the route's team for the type it stands for (infra/teams.ts alarmTeam). */
+  team: string;
+}
+
+/** Every alarm that pages a team, by name. */
+export function pagingAlarms(
+  config: Pick<NetprobeConfig, 'monitors' | 'escalation'>,
+): Map<string, PagingAlarm> {
+  const alarms = new Map<string, PagingAlarm>();
+  for (const monitor of config.monitors) {
+    if (!monitor.alarmsPage) continue;
+    const team = routeFor(alarmIssueType(monitor), monitor, config.escalation).team;
+    const phases = Object.entries(monitor.probe.thresholds)
+      .filter(([, ms]) => ms !== undefined)
+      .map(([phase]) => phase as Phase);
+    const names = [
+      alarmNameOf(monitor, { kind: 'availability' }),
+      ...phases.map((phase) => alarmNameOf(monitor, { kind: 'latency', phase })),
+    ];
+    for (const alarmName of names) alarms.set(alarmName, { alarmName, monitorId: monitor.id, team });
+  }
+  return alarms;
+}
