@@ -12,20 +12,7 @@
 import type { MonitorConfig, NetprobeConfig } from '../shared/config/types.ts';
 import type { IssueType } from '../shared/domain/finding.ts';
 import { possibleIssueTypes } from '../shared/domain/route.ts';
-import type { Phase } from '../shared/probes/types.ts';
-import { monitorAlarmName } from './naming.ts';
-
-/** The alarms the policy governs: availability, and one latency alarm per phase threshold. */
-export type MonitorAlarmKind =
-  | { readonly kind: 'availability' }
-  | { readonly kind: 'latency'; readonly phase: Phase };
-
-export function alarmNameOf(monitor: Pick<MonitorConfig, 'id'>, alarm: MonitorAlarmKind): string {
-  return monitorAlarmName(
-    monitor.id,
-    alarm.kind === 'availability' ? 'availability' : `latency-${alarm.phase}`,
-  );
-}
+import type { MonitorAlarmKind } from '../shared/naming.ts';
 
 /**
  * The issue types a finding behind this alarm can be classified as, so that the alarm waits as long

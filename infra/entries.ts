@@ -13,6 +13,7 @@ export const FUNCTION_ENTRIES: FunctionEntries = {
   pagerdutyForwarder: fileURLToPath(new URL('../functions/pagerduty-forwarder/handler.ts', import.meta.url)),
   webhookForwarder: fileURLToPath(new URL('../functions/webhook-forwarder/handler.ts', import.meta.url)),
   findingRewriter: fileURLToPath(new URL('../functions/finding-rewriter/handler.ts', import.meta.url)),
+  alarmGate: fileURLToPath(new URL('../functions/alarm-gate/handler.ts', import.meta.url)),
 };
 
 export interface FunctionEntries {
@@ -24,4 +25,5 @@ export interface FunctionEntries {
   readonly pagerdutyForwarder: string;
   readonly webhookForwarder: string;
   readonly findingRewriter: string;
+  readonly alarmGate: string;
 }

@@ -13,7 +13,7 @@
 import { NAME_PREFIX } from '../shared/naming.ts';
 
 /** The names the runtime needs too (topics, dashboard) live in shared/naming.ts. */
-export { DASHBOARD_NAME, NAME_PREFIX, topicName } from '../shared/naming.ts';
+export { DASHBOARD_NAME, monitorAlarmName, NAME_PREFIX, topicName } from '../shared/naming.ts';
 
 export const HOME_STACK_NAME = `${NAME_PREFIX}-home`;
 
@@ -42,6 +42,8 @@ export const FUNCTION_NAMES = {
   apiFindingRewriter: `${NAME_PREFIX}-api-finding-rewriter`,
   /** The probe-api behind the HTTP API, in the home stack. */
   httpApi: `${NAME_PREFIX}-api`,
+  /** Relays the paging alarms (alarmsPage) to their team unless a window or silence holds them. */
+  alarmGate: `${NAME_PREFIX}-alarm-gate`,
 } as const;
 
 /** The home-region stacks that hold the monitors' alarms and dashboards, one per shard (infra/monitor-shards.ts). */
@@ -61,10 +63,6 @@ export const ALARM_PREFIX = `${NAME_PREFIX}-`;
 
 /** Watchdog alarms on the runner itself, evaluated in each probe region and forwarded home. */
 export const RUNNER_ALARM_PREFIX = `${NAME_PREFIX}-watchdog-runner-`;
-
-export function monitorAlarmName(monitorId: string, what: string): string {
-  return `${NAME_PREFIX}-${monitorId}-${what}`;
-}
 
 export function runsArrivingAlarmName(region: string): string {
   return `${NAME_PREFIX}-watchdog-runs-${region}`;

@@ -4,7 +4,7 @@
  */
 import type { MonitorConfig, NetprobeConfig } from '../shared/config/types.ts';
 import type { EscalationTable } from '../shared/domain/escalation-table.ts';
-import { alarmIssueType, certificateIssueType, routeFor } from '../shared/domain/route.ts';
+import { certificateIssueType, routeFor } from '../shared/domain/route.ts';
 
 /**
  * Every team that can be notified: the escalation table's teams, then teams named by monitors, then
@@ -15,11 +15,6 @@ export function teamsOf(config: Pick<NetprobeConfig, 'escalation' | 'monitors' |
   for (const monitor of config.monitors) if (monitor.team) teams.add(monitor.team);
   teams.add(config.operatorsTeam);
   return [...teams];
-}
-
-/** The team a monitor's alarms notify: the route's team for the type they stand for (alarmIssueType). */
-export function alarmTeam(monitor: MonitorConfig, table: EscalationTable): string {
-  return routeFor(alarmIssueType(monitor), monitor, table).team;
 }
 
 /**

@@ -30,6 +30,14 @@ export const TABLE_ACCESS = {
     read: ['dynamodb:GetItem', 'dynamodb:Query'],
     write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   },
+  /**
+   * alarm-gate: reads the silences (a Query of their partition) and keeps its ledger of paging alarms
+   * in ALARM (GATED_ALARMS items: get, put, conditional update, delete, a Query of their partition).
+   */
+  gateAlarms: {
+    read: ['dynamodb:GetItem', 'dynamodb:Query'],
+    write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  },
 } as const satisfies Record<string, { read: readonly string[]; write: readonly string[] }>;
 
 export type TableAccess = keyof typeof TABLE_ACCESS;

@@ -9,9 +9,10 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ConfirmationRule, MonitorConfig, NetprobeConfig } from '../../shared/config/types.ts';
+import { alarmNameOf } from '../../shared/naming.ts';
 import { DEFAULT_DNSSEC_WARN_DAYS } from '../../shared/probes/spec.ts';
 import type { Phase } from '../../shared/probes/types.ts';
-import { alarmNameOf, type PagingWindow, pagingWindow, periodsFor } from '../alarm-policy.ts';
+import { type PagingWindow, pagingWindow, periodsFor } from '../alarm-policy.ts';
 import { monitorAlarmName } from '../naming.ts';
 import type { AlarmActionStrategy } from './alarm-actions.ts';
 import { certificateTls, type MetricSelection, type NetprobeMetricFactory } from './metric-factory.ts';

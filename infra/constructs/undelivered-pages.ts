@@ -14,8 +14,9 @@ export interface UndeliveredPagesProps {
 
 /**
  * Where the forwarders' failed invocations end up (PagerDuty, webhook or chat topic unreachable past
- * every retry): a queue that keeps the SNS event 14 days, for a look and a redrive, and an alarm as
- * soon as one lands, because a page in it reached nobody through that integration.
+ * every retry), and the alarm gate's (a paging alarm it could not relay to its team topic): a queue
+ * that keeps the event 14 days, for a look and a redrive, and an alarm as soon as one lands, because
+ * a page in it reached nobody through that way.
  */
 export class UndeliveredPages extends Construct {
   readonly queue: Queue;
@@ -32,13 +33,13 @@ export class UndeliveredPages extends Construct {
     });
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the on-failure destination of the on-call forwarders.',
+      reason: 'This queue is itself the on-failure destination of the on-call forwarders and the alarm gate.',
     });
     this.destination = new SqsDestination(this.queue);
     this.alarm = new Alarm(this, 'Alarm', {
       alarmName: `${NAME_PREFIX}-undelivered-pages`,
       alarmDescription:
-        'A page or resolve did not reach PagerDuty, a webhook or a chat channel after every retry: see the netprobe-undelivered-pages queue and docs/integrations.md.',
+        'A page or resolve did not reach PagerDuty, a webhook or a chat channel, or the alarm gate could not relay a paging alarm to its team topic, after every retry: see the netprobe-undelivered-pages queue, docs/integrations.md and docs/deploy.md.',
       metric: this.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

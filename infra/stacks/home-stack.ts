@@ -1,8 +1,9 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
+import { ALARM_GATE_TOPIC, ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { NotifyTopic } from '../constructs/alarm-actions.ts';
+import { AlarmGate } from '../constructs/alarm-gate.ts';
 import { ChatChannels } from '../constructs/chat-channels.ts';
 import { type DashboardEntry, DashboardIndex } from '../constructs/dashboard-index.ts';
 import { EscalationRouter } from '../constructs/escalation-router.ts';
@@ -50,6 +51,8 @@ export class HomeStack extends Stack {
   readonly chat?: ChatChannels;
   /** Present when a team has chat, PagerDuty or webhook subscriptions (none for PagerDuty or webhooks: no function). */
   readonly forwarders?: OnCallForwarders;
+  /** Present when a monitor has `alarmsPage: true`: the only way its alarms reach its team. */
+  readonly alarmGate?: AlarmGate;
   readonly apiFunction: ProbeFunction;
   readonly api: ProbeApi;
   /** Where the HTTP API's probe-api spills findings the table does not take in time. */
@@ -67,9 +70,10 @@ export class HomeStack extends Stack {
     const environment = functionEnvironment(config, config.homeRegion);
 
     this.table = new FindingsTable(this, 'Findings');
+    const gated = config.monitors.some((monitor) => monitor.alarmsPage);
     this.topics = new TeamTopics(this, 'Teams', {
       teams: teamsOf(config),
-      alarmsOnly: [ALARMS_SUBSCRIPTION],
+      alarmsOnly: [ALARMS_SUBSCRIPTION, ...(gated ? [ALARM_GATE_TOPIC] : [])],
       subscriptions: subscriptionsOf(config.subscriptions, SNS_PROTOCOLS),
     });
     this.escalation = new EscalationRouter(this, 'Escalation', {
@@ -80,13 +84,24 @@ export class HomeStack extends Stack {
       entry: entries.escalator,
     });
 
-    // Pages beyond SNS's own protocols: chat channels and forwarders, each failure kept and alarmed.
+    // Pages beyond SNS's own protocols (chat channels, forwarders) and the alarm gate's relays, each
+    // failure kept and alarmed.
     const chat = subscriptionsOf(config.subscriptions, CHAT_PROTOCOLS);
     const forwarded = subscriptionsOf(config.subscriptions, FORWARDER_PROTOCOLS);
-    if (anySubscription(chat) || anySubscription(forwarded)) {
+    if (anySubscription(chat) || anySubscription(forwarded) || gated) {
       const undelivered = new UndeliveredPages(this, 'UndeliveredPages', {
         actions: new NotifyTopic(this.topics.topicFor(watchdogTeam(config), 'operatorsTeam')),
       });
+      if (gated) {
+        this.alarmGate = new AlarmGate(this, 'AlarmGate', {
+          topic: this.topics.topicFor(ALARM_GATE_TOPIC),
+          topics: this.topics,
+          table: this.table,
+          entry: entries.alarmGate,
+          environment,
+          onFailure: undelivered.destination,
+        });
+      }
       if (anySubscription(chat)) {
         this.chat = new ChatChannels(this, 'Chat', {
           topics: this.topics,

@@ -1,7 +1,7 @@
 import { CfnOutput, Stack } from 'aws-cdk-lib';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
+import { ALARM_GATE_TOPIC, ALARMS_SUBSCRIPTION } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
 import { NotifyTopic } from '../constructs/alarm-actions.ts';
 import type { NetprobeMetricFactory } from '../constructs/metric-factory.ts';
@@ -11,7 +11,7 @@ import { stackEnvironment } from '../environment.ts';
 import { CLOUDFORMATION_LIMITS } from '../limits.ts';
 import type { TemplateCost } from '../monitor-shards.ts';
 import { dashboardName, monitorsStackName, topicName } from '../naming.ts';
-import { alarmTeam, certificateAlarmTeam } from '../teams.ts';
+import { certificateAlarmTeam } from '../teams.ts';
 
 export interface MonitorsStackProps {
   readonly config: NetprobeConfig;
@@ -38,7 +38,8 @@ const DASHBOARD_BYTES_PER_ROW_BYTE = 1;
 /**
  * `netprobe-monitors-<n>`, in the home region: the alarms and the dashboards of one shard of the
  * monitors (infra/monitor-shards.ts), so that no template outgrows CloudFormation's limits however
- * many monitors there are. The alarms notify the home stack's topics, found by their fixed names;
+ * many monitors there are. The alarms notify the home stack's topics, found by their fixed names
+ * (`netprobe-alarms`, the alarm gate's `netprobe-alarm-gate` for alarmsPage, the certificate's team);
  * the dashboards are pages `netprobe-<n>-<page>` within CloudWatch's dashboard limits.
  */
 export class MonitorsStack extends Stack {
@@ -80,8 +81,8 @@ export class MonitorsStack extends Stack {
       }
       return new NotifyTopic(topic);
     };
-    // A page from an alarm reaches its team straight from CloudWatch: no silence can hold it back
-    // until maintenance windows exist (issue 14); they plug in here, as another AlarmActionStrategy.
+    // An alarm that pages (alarmsPage) never notifies its team's topic itself: it notifies the alarm
+    // gate's, and the gate relays it unless a maintenance window or silence covers the monitor.
     this.alarms = rows.map(
       ({ monitor }) =>
         new MonitorAlarms(this, `Alarms-${monitor.id}`, {
@@ -89,7 +90,7 @@ export class MonitorsStack extends Stack {
           metrics,
           confirmation: config.confirmation,
           ...(monitor.alarmsPage
-            ? { actions: notify(alarmTeam(monitor, config.escalation)), paging: config }
+            ? { actions: notify(ALARM_GATE_TOPIC), paging: config }
             : { actions: notify(ALARMS_SUBSCRIPTION) }),
           certificateActions: notify(certificateAlarmTeam(monitor, config.escalation)),
         }),

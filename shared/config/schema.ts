@@ -266,6 +266,12 @@ export const PLACEHOLDER_ACCOUNT = '000000000000';
  */
 export const ALARMS_SUBSCRIPTION = 'alarms';
 
+/**
+ * The `netprobe-alarm-gate` topic: where the alarms of monitors with `alarmsPage: true` go, for the
+ * alarm gate to relay to their team (docs/deploy.md). Like `alarms`, a topic and not a team.
+ */
+export const ALARM_GATE_TOPIC = 'alarm-gate';
+
 const configObject = z.strictObject({
   homeRegion: region,
   regions: uniqueList(region, 'region'),
@@ -342,7 +348,13 @@ function mergeEscalation(overrides: z.output<typeof escalationOverrides>): Escal
   return table;
 }
 
-const RESERVED_TEAM = `"${ALARMS_SUBSCRIPTION}" is reserved for the netprobe-${ALARMS_SUBSCRIPTION} topic (subscriptions.${ALARMS_SUBSCRIPTION}), not a team`;
+/** Names whose `netprobe-<name>` topic is netprobe's own: no team may take them. */
+const RESERVED_TEAMS: Readonly<Record<string, string>> = {
+  [ALARMS_SUBSCRIPTION]: `"${ALARMS_SUBSCRIPTION}" is reserved for the netprobe-${ALARMS_SUBSCRIPTION} topic (subscriptions.${ALARMS_SUBSCRIPTION}), not a team`,
+  [ALARM_GATE_TOPIC]: `"${ALARM_GATE_TOPIC}" is reserved for the netprobe-${ALARM_GATE_TOPIC} topic of the alarm gate, not a team`,
+};
+const reservedTeam = (team: string): string | undefined =>
+  Object.hasOwn(RESERVED_TEAMS, team) ? RESERVED_TEAMS[team] : undefined;
 
 /** Every check that needs more than one field; runs only on a config whose values all passed. */
 function crossFieldIssues(v: z.output<typeof configObject>, escalation: EscalationTable): RawIssue[] {
@@ -352,12 +364,11 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
     .filter((team) => team !== ALARMS_SUBSCRIPTION)
     .sort();
   for (const type of ISSUE_TYPES) {
-    if (escalation[type].team === ALARMS_SUBSCRIPTION) {
-      issues.push({ path: ['escalation', type, 'team'], message: RESERVED_TEAM });
-    }
+    const reserved = reservedTeam(escalation[type].team);
+    if (reserved) issues.push({ path: ['escalation', type, 'team'], message: reserved });
   }
-  if (v.operatorsTeam === ALARMS_SUBSCRIPTION)
-    issues.push({ path: ['operatorsTeam'], message: RESERVED_TEAM });
+  const operatorsReserved = reservedTeam(v.operatorsTeam);
+  if (operatorsReserved) issues.push({ path: ['operatorsTeam'], message: operatorsReserved });
   for (const name of Object.keys(v.vpc)) {
     if (!v.regions.includes(name))
       issues.push({
@@ -400,8 +411,9 @@ function crossFieldIssues(v: z.output<typeof configObject>, escalation: Escalati
 
     if (monitor.team !== undefined) {
       pagedTeams.add(monitor.team);
-      if (monitor.team === ALARMS_SUBSCRIPTION) {
-        issues.push({ path: at('team'), message: RESERVED_TEAM });
+      const reserved = reservedTeam(monitor.team);
+      if (reserved) {
+        issues.push({ path: at('team'), message: reserved });
       } else if (!knownTeams.includes(monitor.team)) {
         issues.push({
           path: at('team'),

@@ -6,16 +6,25 @@
  * named as infra/constructs/monitor-alarms.ts names them (shared/naming.ts alarmNameOf): the gate
  * finds the monitor by the exact name, never by parsing it (monitor ids may hold dashes).
  */
-import type { NetprobeConfig } from '../config/types.ts';
+import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import { alarmNameOf } from '../naming.ts';
 import type { Phase } from '../probes/types.ts';
+import type { EscalationTable } from './escalation-table.ts';
 import { alarmIssueType, routeFor } from './route.ts';
 
 export interface PagingAlarm {
   alarmName: string;
   monitorId: string;
-  /** The team the alarm pages: the route's team for the type it stands for (infra/teams.ts alarmTeam). */
+  /** The team the alarm pages (alarmTeam). */
   team: string;
+}
+
+/** The team a monitor's alarms page: the route's team for the type they stand for (alarmIssueType). */
+export function alarmTeam(
+  monitor: Pick<MonitorConfig, 'probe' | 'cdn' | 'team'>,
+  table: EscalationTable,
+): string {
+  return routeFor(alarmIssueType(monitor), monitor, table).team;
 }
 
 /** Every alarm that pages a team, by name. */
@@ -25,7 +34,7 @@ export function pagingAlarms(
   const alarms = new Map<string, PagingAlarm>();
   for (const monitor of config.monitors) {
     if (!monitor.alarmsPage) continue;
-    const team = routeFor(alarmIssueType(monitor), monitor, config.escalation).team;
+    const team = alarmTeam(monitor, config.escalation);
     const phases = Object.entries(monitor.probe.thresholds)
       .filter(([, ms]) => ms !== undefined)
       .map(([phase]) => phase as Phase);

@@ -186,6 +186,23 @@ describe('monitor fields', () => {
     ]);
   });
 
+  it('refuses "alarm-gate" as a team: netprobe-alarm-gate is the alarm gate’s topic', () => {
+    const err = catchConfigError(() =>
+      config([{ id: 'a', interval: '1m', team: 'alarm-gate', url: 'https://a.example' }], {
+        escalation: { dns: { team: 'alarm-gate' } },
+        operatorsTeam: 'alarm-gate',
+      }),
+    );
+    const reserved =
+      '"alarm-gate" is reserved for the netprobe-alarm-gate topic of the alarm gate, not a team';
+
+    expect(err.issues).toEqual([
+      { path: 'escalation.dns.team', message: reserved },
+      { path: 'operatorsTeam', message: reserved },
+      { path: 'monitors[0].team', message: reserved },
+    ]);
+  });
+
   it('gives the same probe for a URL and the equivalent block', () => {
     expect(probeOf({ url: 'dns://1.1.1.1/example.com?type=AAAA' })).toEqual(
       probeOf({ dns: { name: 'example.com', type: 'AAAA', server: '1.1.1.1' } }),

@@ -74,6 +74,7 @@ function monitorAlarmOf(
 export function earlyPages(templates: readonly TemplateJson[], config: NetprobeConfig): string[] {
   const monitors = new Map(config.monitors.map((monitor) => [monitor.id, monitor]));
   return alarmsWithTopics(templates).flatMap(({ alarm, topics }) => {
+    // netprobe-alarms pages nobody; netprobe-alarm-gate relays to the monitor's team, so it counts.
     const teams = topics.filter((topic) => topic !== 'netprobe-alarms');
     const governed = monitorAlarmOf(monitors, alarm.AlarmName);
     if (teams.length === 0 || !governed) return [];

@@ -9,7 +9,9 @@ import { MonitorAlarms } from '../../infra/constructs/monitor-alarms.ts';
 import { TeamTopics } from '../../infra/constructs/team-topics.ts';
 import { REPO_ROOT } from '../../infra/entries.ts';
 import { loadConfig } from '../../shared/config/load.ts';
+import { pagingAlarms } from '../../shared/domain/alarm-gate.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
+import { topicName } from '../../shared/naming.ts';
 import {
   type AlarmProperties,
   alarmsWithTopics,
@@ -34,8 +36,9 @@ describe('paging policy', () => {
   });
   afterAll(() => app?.dispose());
 
-  it('sends the alarms of an alarmsPage monitor to its team, each waiting at least its table time', () => {
+  it('sends the alarms of an alarmsPage monitor to its team (through the alarm gate), each waiting at least its table time', () => {
     const byName = new Map(alarmsWithTopics(templatesOf(app)).map((entry) => [entry.alarm.AlarmName, entry]));
+    const relayedTo = pagingAlarms(PAGING);
     const expectations = [
       // https + cdn: dns 10, connectivity 2, cdn 5 → 10 one-minute intervals; slow ttfb is cdn: 5
       ['netprobe-web-availability', 'netprobe-cdn-team', 10, 2],
@@ -51,7 +54,9 @@ describe('paging policy', () => {
     ] as const;
     for (const [name, topic, minutes, regions] of expectations) {
       const entry = byName.get(name);
-      expect(entry?.topics, name).toEqual([topic]);
+      // The alarm notifies the gate, which relays it to the monitor's team topic (functions/alarm-gate).
+      expect(entry?.topics, name).toEqual(['netprobe-alarm-gate']);
+      expect(topicName(relayedTo.get(name)?.team ?? '?'), name).toBe(topic);
       expect(windowMinutes(entry?.alarm as AlarmProperties), name).toBe(minutes);
       expect(entry?.alarm.DatapointsToAlarm, name).toBe(entry?.alarm.EvaluationPeriods);
       expect(entry?.alarm.Threshold, name).toBe(regions);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alarmTeam, certificateAlarmTeam, teamsOf, watchdogTeam } from '../../infra/teams.ts';
+import { certificateAlarmTeam, teamsOf, watchdogTeam } from '../../infra/teams.ts';
+import { alarmTeam } from '../../shared/domain/alarm-gate.ts';
 import { DEFAULT_ESCALATION_TABLE } from '../../shared/domain/escalation-table.ts';
 import { alarmIssueType, certificateIssueType, classify } from '../../shared/domain/route.ts';
 import { MONITORS, testConfig } from './fixtures/config.ts';
