@@ -6,11 +6,10 @@
  * named as infra/constructs/monitor-alarms.ts names them (shared/naming.ts alarmNameOf): the gate
  * finds the monitor by the exact name, never by parsing it (monitor ids may hold dashes).
  */
-import type { MonitorConfig, NetprobeConfig } from '../config/types.ts';
 import { alarmNameOf } from '../naming.ts';
 import type { Phase } from '../probes/types.ts';
 import type { EscalationTable } from './escalation-table.ts';
-import { alarmIssueType, routeFor } from './route.ts';
+import { type AlarmedMonitor, alarmIssueType, routeFor } from './route.ts';
 
 export interface PagingAlarm {
   alarmName: string;
@@ -20,17 +19,22 @@ export interface PagingAlarm {
 }
 
 /** The team a monitor's alarms page: the route's team for the type they stand for (alarmIssueType). */
-export function alarmTeam(
-  monitor: Pick<MonitorConfig, 'probe' | 'cdn' | 'team'>,
-  table: EscalationTable,
-): string {
+export function alarmTeam(monitor: AlarmedMonitor, table: EscalationTable): string {
   return routeFor(alarmIssueType(monitor), monitor, table).team;
 }
 
+/** What pagingAlarms reads of a monitor (the config's MonitorConfig has it). */
+export interface PagingMonitor extends AlarmedMonitor {
+  id: string;
+  alarmsPage?: true;
+  probe: AlarmedMonitor['probe'] & { thresholds: Partial<Record<Phase, number>> };
+}
+
 /** Every alarm that pages a team, by name. */
-export function pagingAlarms(
-  config: Pick<NetprobeConfig, 'monitors' | 'escalation'>,
-): Map<string, PagingAlarm> {
+export function pagingAlarms(config: {
+  monitors: readonly PagingMonitor[];
+  escalation: EscalationTable;
+}): Map<string, PagingAlarm> {
   const alarms = new Map<string, PagingAlarm>();
   for (const monitor of config.monitors) {
     if (!monitor.alarmsPage) continue;
