@@ -53,6 +53,7 @@ const WEBHOOK_SECRET = 'whsec-e2e-loopback';
 const SECRETS = { 'netprobe/e2e/pagerduty': ROUTING_KEY, 'netprobe/e2e/webhook': WEBHOOK_SECRET };
 const INFRA_TOPIC = `arn:aws:sns:${REGION}:${LOOPBACK_ACCOUNT}:netprobe-infrastructure-team`;
 const CHAT_TOPIC = `${INFRA_TOPIC}-chat`;
+const GATE_TOPIC = `arn:aws:sns:${REGION}:${LOOPBACK_ACCOUNT}:netprobe-alarm-gate`;
 
 /** A loopback port nothing listens on (yet): the target that is down until the test opens it. */
 async function freePort(): Promise<number> {
@@ -80,7 +81,14 @@ function loopbackConfig(ports: { down: number; up: number; pagerduty: string; we
     lambda: { probeRunner: { timeoutSeconds: 20 }, escalator: { timeoutSeconds: 20 } },
     monitors: [
       { id: 'e2e-db-port', interval: '1m', timeout: '2s', tcp: { host: '127.0.0.1', port: ports.down } },
-      { id: 'e2e-web', interval: '1m', timeout: '2s', url: `http://127.0.0.1:${ports.up}/health` },
+      // Its alarms page its team (infrastructure-team) through the alarm gate.
+      {
+        id: 'e2e-web',
+        interval: '1m',
+        timeout: '2s',
+        url: `http://127.0.0.1:${ports.up}/health`,
+        alarmsPage: true,
+      },
     ],
   };
 }
@@ -266,10 +274,16 @@ function succeeded(outcome: Invocation): unknown {
 const scan = () => scanAll(world.dynamo.client, world.tableName);
 const tableArn = () => `arn:aws:dynamodb:${REGION}:${LOOPBACK_ACCOUNT}:table/${world.tableName}`;
 
-/** The function a probe schedule targets (the runner, or whatever the probe stack schedules). */
+/**
+ * The function a probe schedule targets (the runner, or whatever the probe stack schedules): not one
+ * the stream feeds (the escalator) nor one a topic feeds (the alarm gate), which have ticks too.
+ */
 function scheduledProbeFunction(): { spec: FunctionSpec; target: Assembly['schedules'][number] } {
-  const escalators = new Set(world.assembly.streamMappings.map((m) => m.functionName));
-  const target = world.assembly.schedules.find((s) => !escalators.has(s.functionName));
+  const ticking = new Set([
+    ...world.assembly.streamMappings.map((m) => m.functionName),
+    ...[...world.assembly.lambdaSubscribers.values()].flat(),
+  ]);
+  const target = world.assembly.schedules.find((s) => !ticking.has(s.functionName));
   if (!target) throw new Error('no schedule targets a probe function');
   return { spec: fn(target.functionName), target };
 }
@@ -437,6 +451,52 @@ describe('the deployed path, on loopback', () => {
     // Nothing on this path called an AWS service the run does not stand in for.
     expect(world.elsewhere.requests).toEqual([]);
   }, 180_000);
+});
+
+// ---------------------------------------------------------------- the alarm gate
+
+describe('a paging alarm, as deployed', () => {
+  it('CloudWatch → netprobe-alarm-gate → the gate relays it to the team topic, CloudWatch’s message unchanged', async () => {
+    expect(world.assembly.lambdaSubscribers.get(GATE_TOPIC)).toEqual(['netprobe-alarm-gate']);
+    const gate = fn('netprobe-alarm-gate');
+    const alarm = {
+      AlarmName: 'netprobe-e2e-web-availability',
+      AlarmArn: `arn:aws:cloudwatch:${REGION}:${LOOPBACK_ACCOUNT}:alarm:netprobe-e2e-web-availability`,
+      NewStateValue: 'ALARM',
+      OldStateValue: 'OK',
+      NewStateReason:
+        'Threshold Crossed: 15 out of the last 15 datapoints were greater than or equal to the threshold (1.0).',
+      StateChangeTime: new Date().toISOString().replace('Z', '+0000'),
+      Region: 'US East (N. Virginia)',
+    };
+    const before = world.sns.publishes.length;
+    succeeded(await invoke(gate, snsEvent(GATE_TOPIC, JSON.stringify(alarm))));
+    expect(world.sns.publishes.slice(before)).toEqual([
+      expect.objectContaining({
+        TopicArn: INFRA_TOPIC,
+        Message: JSON.stringify(alarm),
+        MessageAttributes: {
+          kind: 'alarm',
+          team: 'infrastructure-team',
+          monitor: 'e2e-web',
+          alarmState: 'ALARM',
+          dedupKey: `netprobe-e2e-web-availability:ALARM:${alarm.StateChangeTime}`,
+        },
+      }),
+    ]);
+    // Its record in the template's table; the tick, as its schedule invokes it, has nothing held.
+    expect((await scan()).filter((item) => item.pk?.S === 'GATED_ALARMS')).toHaveLength(1);
+    const tick = world.assembly.schedules.find((t) => t.functionName === gate.name);
+    if (!tick) throw new Error('no schedule targets the alarm gate');
+    expect(succeeded(await invoke(gate, scheduledEvent(tick, REGION, new Date())))).toEqual({
+      trigger: 'tick',
+      held: 0,
+      released: [],
+      cleared: [],
+    });
+    expect(world.sns.publishes).toHaveLength(before + 1);
+    expect(world.elsewhere.requests).toEqual([]);
+  }, 60_000);
 });
 
 // ---------------------------------------------------------------- the mistakes it catches
