@@ -181,13 +181,21 @@ export class AlarmGate {
     const held = await ledger.listHeld();
     report.held = held.length;
     if (held.length === 0) return report;
+    // An alarm the config no longer pages with (alarmsPage turned off, monitor gone) pages nobody.
+    for (const entry of held.filter((e) => !this.#alarms.has(e.alarmName))) {
+      await attempt(report.problems, 'ledger-delete', entry.alarmName, () => ledger.delete(entry.alarmName));
+      report.cleared.push(entry.alarmName);
+    }
     const now = this.#deps.clock.now();
     const windows = await this.#windows(now, report.problems);
-    const due = held.filter((entry) => !inMaintenance(entry.monitorId, now, windows));
+    const due = held.flatMap((entry) => {
+      const alarm = this.#alarms.get(entry.alarmName);
+      return alarm && !inMaintenance(alarm.monitorId, now, windows) ? [{ entry, alarm }] : [];
+    });
     if (due.length === 0) return report;
-    const inAlarm = await states.inAlarm(due.map((entry) => entry.alarmName));
-    for (const entry of due) {
-      const name = entry.alarmName;
+    const inAlarm = await states.inAlarm(due.map(({ alarm }) => alarm.alarmName));
+    for (const { entry, alarm } of due) {
+      const name = alarm.alarmName;
       if (!inAlarm.has(name)) {
         await attempt(report.problems, 'ledger-delete', name, () => ledger.delete(name));
         report.cleared.push(name);
@@ -198,9 +206,10 @@ export class AlarmGate {
       );
       if (!claimed) continue;
       try {
+        // To the team the config names now, with the notification CloudWatch sent at the time.
         await this.#deps.relay.relay({
-          team: entry.team,
-          monitorId: entry.monitorId,
+          team: alarm.team,
+          monitorId: alarm.monitorId,
           alarmName: name,
           state: 'ALARM',
           stateChangeTime: entry.since,

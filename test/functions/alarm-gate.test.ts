@@ -42,31 +42,29 @@ const TOPIC_ARNS = {
 };
 
 /** `web` pages its team (plain HTTP: connectivity, infrastructure-team); `api` does not. */
-const config = parseConfig(
-  {
-    homeRegion: 'us-east-1',
-    regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
-    maintenance: [
-      {
-        monitors: ['web'],
-        from: '2026-03-01T12:00:00Z',
-        to: '2026-03-01T13:00:00Z',
-        reason: 'database upgrade',
-      },
-    ],
-    monitors: [
-      {
-        id: 'web',
-        url: 'http://www.example.com/',
-        interval: '1m',
-        alarmsPage: true,
-        thresholds: { total: '2s' },
-      },
-      { id: 'api', url: 'https://api.example.com/', interval: '1m' },
-    ],
-  },
-  'test config',
-);
+const CONFIG_INPUT = {
+  homeRegion: 'us-east-1',
+  regions: ['us-east-1', 'eu-west-1', 'ap-southeast-1'],
+  maintenance: [
+    {
+      monitors: ['web'],
+      from: '2026-03-01T12:00:00Z',
+      to: '2026-03-01T13:00:00Z',
+      reason: 'database upgrade',
+    },
+  ],
+  monitors: [
+    {
+      id: 'web',
+      url: 'http://www.example.com/',
+      interval: '1m',
+      alarmsPage: true,
+      thresholds: { total: '2s' },
+    },
+    { id: 'api', url: 'https://api.example.com/', interval: '1m' },
+  ],
+};
+const config = parseConfig(CONFIG_INPUT, 'test config');
 
 const SAMPLE = loadEvent<SNSEvent>('sns/alarm-gate-alarm');
 const SAMPLE_RECORD = SAMPLE.Records[0] as SNSEvent['Records'][number];
@@ -249,6 +247,25 @@ describe('alarm-gate: during a maintenance window (config) or a silence (POST /s
     ]);
   });
 
+  it('holds again a released ALARM whose publish SNS refused, and pages it at the next tick', async () => {
+    const gate = rig({ at: '2026-03-01T12:05:01Z' });
+    await gate.run(alarmAt('2026-03-01T12:05:00.000+0000'));
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'netprobe-web-availability', StateValue: 'ALARM' }],
+    });
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottledException' }));
+    gate.clock.set(new Date('2026-03-01T13:00:20Z'));
+    expect(await gate.run(TICK)).toMatchObject({ held: 1, released: [] });
+    expect(gate.logger.lines).toContainEqual(
+      expect.objectContaining({ message: 'alarm gate step failed; it failed safe', step: 'relay' }),
+    );
+    expect((await gate.ledger.get('netprobe-web-availability'))?.status).toBe('held');
+    gate.clock.set(new Date('2026-03-01T13:01:20Z'));
+    expect(await gate.run(TICK)).toMatchObject({ held: 1, released: ['netprobe-web-availability'] });
+    expect(published()).toHaveLength(2);
+    expect(published()[1]?.MessageAttributes?.alarmState?.StringValue).toBe('ALARM');
+  });
+
   it('forgets a held ALARM that CloudWatch no longer reports in ALARM when the window ends', async () => {
     const gate = rig({ at: '2026-03-01T12:05:01Z' });
     await gate.run(alarmAt('2026-03-01T12:05:00.000+0000'));
@@ -261,6 +278,41 @@ describe('alarm-gate: during a maintenance window (config) or a silence (POST /s
     });
     expect(published()).toEqual([]);
     expect(await gate.ledger.listHeld()).toEqual([]);
+  });
+
+  it('forgets, without paging, a held alarm the config no longer pages with (alarmsPage turned off)', async () => {
+    const gate = rig({ at: '2026-03-01T12:05:01Z' });
+    await gate.run(alarmAt('2026-03-01T12:05:00.000+0000'));
+    // The next deployment: web no longer pages; its held entry is still in the ledger.
+    const quiet = parseConfig(
+      { ...CONFIG_INPUT, monitors: CONFIG_INPUT.monitors.map((m) => ({ ...m, alarmsPage: false })) },
+      'test config',
+    );
+    const redeployed = createHandler(
+      {
+        gate: new AlarmGate({
+          config: quiet,
+          store: gate.store,
+          ledger: gate.ledger,
+          relay: new SnsAlarmRelay({ client: new SNSClient({ region: 'us-east-1' }), topicArns: TOPIC_ARNS }),
+          states: new CloudWatchAlarmStates(new CloudWatchClient({ region: 'us-east-1' })),
+          clock: new ManualClock(new Date('2026-03-01T13:00:20Z')),
+        }),
+        namespace: 'Netprobe',
+      },
+      { logger: captureLogger() },
+    );
+    cloudwatch.on(DescribeAlarmsCommand).resolves({
+      MetricAlarms: [{ AlarmName: 'netprobe-web-availability', StateValue: 'ALARM' }],
+    });
+    expect(await redeployed(TICK, lambdaContext())).toEqual({
+      trigger: 'tick',
+      held: 1,
+      released: [],
+      cleared: ['netprobe-web-availability'],
+    });
+    expect(published()).toEqual([]);
+    expect(await gate.ledger.get('netprobe-web-availability')).toBeNull();
   });
 
   it('holds during a stored silence, as during a config window, and pages once it is deleted', async () => {
