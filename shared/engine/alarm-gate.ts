@@ -123,11 +123,19 @@ export class AlarmGate {
     } as const;
 
     if (read.state === 'ALARM') {
-      // SNS redelivers: the same transition already decided is not decided twice.
+      // SNS redelivers, and may reorder: a transition already decided, or older than the one on
+      // record, is not decided again.
       if (entry?.since === read.stateChangeTime) {
         return {
           action: 'ignored',
           reason: `${alarm.alarmName}: this ALARM was already ${entry.status}`,
+          problems,
+        };
+      }
+      if (entry && Date.parse(entry.since) > Date.parse(read.stateChangeTime)) {
+        return {
+          action: 'ignored',
+          reason: `${alarm.alarmName}: older than the ALARM of ${entry.since} on record`,
           problems,
         };
       }

@@ -180,6 +180,22 @@ describe('alarm-gate: outside any window', () => {
     expect(published()).toHaveLength(1);
   });
 
+  it('ignores an ALARM older than the one on record (SNS may reorder)', async () => {
+    const gate = rig({ at: '2026-03-01T11:05:01Z' });
+    await gate.run(alarmAt('2026-03-01T11:05:00.000+0000'));
+    const late = await gate.run(alarmAt('2026-03-01T10:50:00.000+0000'));
+    expect(late).toEqual({
+      trigger: 'notifications',
+      outcomes: [
+        {
+          action: 'ignored',
+          reason: 'netprobe-web-availability: older than the ALARM of 2026-03-01T11:05:00.000+0000 on record',
+        },
+      ],
+    });
+    expect(published()).toHaveLength(1);
+  });
+
   it('fails the invocation when SNS refuses the relay, so Lambda retries it, and the retry relays', async () => {
     const gate = rig({ at: '2026-03-01T11:05:01Z' });
     sns
