@@ -12,6 +12,7 @@ import { createPacer } from '../shared/engine/pace.ts';
 import { runProbe } from '../shared/probes/index.ts';
 import type { ProbeSpec } from '../shared/probes/spec.ts';
 import type { ProbeResult } from '../shared/probes/types.ts';
+import { warmUp } from '../shared/probes/warm-up.ts';
 import { openFilesLimit } from './proc.ts';
 import { quantile } from './stats.ts';
 
@@ -27,6 +28,8 @@ export interface CellGroup {
   tls?: boolean;
   /** Injected server delay for HTTP targets: ttfb minus this is the measurement error. */
   delayMs?: number;
+  /** Added to each target's index for "{i}": a shard's targets continue the run's numbering. */
+  firstIndex?: number;
 }
 
 export interface CellConfig {
@@ -38,6 +41,8 @@ export interface CellConfig {
   concurrency?: number;
   /** Spread starts with the engine's pacer (shared/engine/pace.ts), inside the limit, as runMonitors does. */
   pace?: boolean;
+  /** Run the probers' warm-up (shared/probes/warm-up.ts) before any round, as the runner's init does. */
+  warmUp?: boolean;
 }
 
 export interface RoundResult {
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
     return { probes: specs.flat().length, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
   };
 
+  if (config.warmUp) await warmUp(specs.flat());
   const warmup: RoundResult[] = [];
   for (let i = 0; i < config.warmupRounds; i++) warmup.push(await round(false));
   const rounds: RoundResult[] = [];
@@ -162,7 +168,7 @@ async function main(): Promise<void> {
 
 function targetUrl(group: CellGroup, i: number): string {
   const port = group.ports?.[i % group.ports.length];
-  return group.url.replaceAll('{i}', String(i)).replaceAll('{port}', String(port));
+  return group.url.replaceAll('{i}', String((group.firstIndex ?? 0) + i)).replaceAll('{port}', String(port));
 }
 
 function record(result: ProbeResult, failures: Record<string, number>, samples: string[]): void {

@@ -149,11 +149,27 @@ function loadFindings(r: BenchResults): string {
         `beside them read ttfb ${fmt(quantile(mixed.ttfbErrors[0] ?? [], 0.5))} ms late at the median. `
       : '') +
     `So the p99 inflation to expect is about (probes in flight) × (loop time per probe): ${fmt(perProbe, 2)} ms for HTTP here, ~2 ms for HTTPS. ` +
+    runnerShapeFindings(r) +
     `The largest limit that kept the p99 inflation within ${GOALS.ttfbP99InflationMs} ms in this run: ${withinGoal ?? 'none of those tried'}. ` +
     'Fixes: the engine’s default `config.concurrency` of 50 (shared/config/schema.ts) is past that point on two vCPUs; size it from the budget ' +
     '(≈ 5 ms ÷ loop time per probe, so ~15 for HTTP and 2–3 for HTTPS on one of these vCPUs, more with the vCPUs a larger Lambda gets) or run TLS probes in ' +
     'a lane of their own. The engine (shared/engine/run-monitors.ts) could also record `monitorEventLoopDelay` per run and flag timings taken while the ' +
     'loop was late, so a reader knows a number is inflated. Even at concurrency 20, 1000 probes against 100 ms targets end inside 15 s.'
+  );
+}
+
+/** What the shards change: a runner process holds one shard, never the whole run. */
+function runnerShapeFindings(r: BenchResults): string {
+  const shaped = (['http', 'https'] as const).flatMap((scheme) => {
+    const x = ttfbInflation(r.load.cells, scheme, true);
+    return x
+      ? [`${scheme} +${fmt(x.p99)} ms (event loop p99 ${fmt(x.heavy.result.loopDelay.p99)} ms at most)`]
+      : [];
+  });
+  if (shaped.length === 0) return '';
+  return (
+    'The runner never holds the whole run: the dispatcher gives each invocation one shard of `concurrency` monitors, warmed up at init and ' +
+    `started through the pacer, so at most one shard’s probes share a thread; in that shape the p99 inflation was ${shaped.join(', ')}. `
   );
 }
 

@@ -140,9 +140,13 @@ async function main(): Promise<void> {
       { scheme: 'http', n: 1000, concurrency: 100, warmup: 0, rounds: 1 },
       { scheme: 'http', n: 1000, concurrency: 50, warmup: 0, rounds: 1 },
       { scheme: 'http', n: 1000, concurrency: 20, warmup: 0, rounds: 1 },
-      // The runner's shape (runMonitors): the config's default limit, starts spread by the pacer.
+      // Diagnostic: the limit and the pacer as runMonitors applies them, all 1000 through one process.
       { scheme: 'http', n: 1000, concurrency: 50, pace: true, warmup: 0, rounds: 1 },
       { scheme: 'https', n: 1000, concurrency: 50, pace: true, warmup: 0, rounds: 1 },
+      // The runner's shape: the dispatcher cuts the run into shards of the default concurrency, each a
+      // probe-runner invocation (its own process, the warm-up at init, the shard through the pacer).
+      { scheme: 'http', n: 1000, concurrency: 50, pace: true, shardSize: 50, warmup: 0, rounds: 1 },
+      { scheme: 'https', n: 1000, concurrency: 50, pace: true, shardSize: 50, warmup: 0, rounds: 1 },
     ],
     log,
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { CellResult } from '../../bench/cell.ts';
 import { curlPhases, digQueryTime } from '../../bench/fidelity.ts';
-import { proberErrors } from '../../bench/load.ts';
+import { mergeShards, proberErrors } from '../../bench/load.ts';
 import { barChart } from '../../bench/report.ts';
 import { fmt, median, pairedAbsDiffs, quantile } from '../../bench/stats.ts';
 
@@ -126,5 +127,32 @@ describe('barChart', () => {
     expect(chart[0]).toBe(`a  ${'█'.repeat(10)} 2.00 ms`);
     expect(chart[1]).toBe(`bb ${'█'.repeat(5)} 1.00 ms`);
     expect(chart[2]).toBe('c  ▏ 0.00 ms');
+  });
+});
+
+describe('mergeShards', () => {
+  const shard = (errors: number[], connectP99: number, loopMax: number): CellResult => ({
+    warmup: [],
+    rounds: [{ probes: errors.length, wallMs: 200, cpuMs: 20 }],
+    ttfbErrors: [errors],
+    ttfbByTarget: [errors.map((e) => [100 + e])],
+    phases: [{ connect: { p50: 0.2, p99: connectP99 } }],
+    failures: errors.length > 1 ? { TCP_TIMEOUT: 1 } : {},
+    failureSamples: [],
+    maxRssMb: 80 + errors.length,
+    processMs: 400,
+    loopDelay: { p50: 1, p99: loopMax / 2, max: loopMax },
+    openFilesLimit: 1024,
+  });
+
+  it('pools per-probe values in target order and bounds the quantiles it cannot pool by the largest shard', () => {
+    const merged = mergeShards([shard([1, 2], 3, 8), shard([5], 7, 4)]);
+    expect(merged.ttfbErrors).toEqual([[1, 2, 5]]);
+    expect(merged.ttfbByTarget).toEqual([[[101], [102], [105]]]);
+    expect(merged.rounds).toHaveLength(2);
+    expect(merged.phases).toEqual([{ connect: { p50: 0.2, p99: 7 } }]);
+    expect(merged.loopDelay).toEqual({ p50: 1, p99: 4, max: 8 });
+    expect(merged.failures).toEqual({ TCP_TIMEOUT: 1 });
+    expect(merged.maxRssMb).toBe(82);
   });
 });
