@@ -1,22 +1,31 @@
 /**
  * Section 5, the first probe of a fresh process: what a user sees from a one-off `netprobe check`, the
- * first `netprobe run` after a change, or a Lambda cold start, against `curl` and `dig` run one-shot
+ * first `netprobe run` after a change, or a Lambda cold start (probe-api and probe-runner), against `curl` and `dig` run one-shot
  * too. Every netprobe sample is a new process whose first probe of that kind is the one measured:
  *   check        `node bin/netprobe.ts check <url> --json` (what node_modules/.bin/netprobe runs)
  *   run          `node bin/netprobe.ts run --config <http, https, dns> --concurrency 1 --json`
  *   probe-api    the function bundled as infra bundles it, imported by a fresh `node` with the Lambda
  *                environment (init, warm-up included), then its first invocation: POST /check <url>
- * Samples are interleaved with the reference tools so both see the same machine load. The bundle's
+ *   probe-runner the same for the runner, invoked once with a shard event naming the target's monitor;
+ *                its finding is read back from the table it wrote (dynalite on loopback)
+ * Samples are interleaved with the reference tools so both see the same machine load. The bundles'
  * monitors config is a generated one allowing 127.0.0.1 (the SSRF guard refuses loopback otherwise).
+ * Every AWS endpoint the functions could call points at loopback: DynamoDB at dynalite, CloudWatch at a
+ * stub that accepts PutMetricData, any other service at a closed port; nothing leaves the machine.
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { esbuildOptions } from '../infra/bundling.ts';
 import { FUNCTION_ENTRIES } from '../infra/entries.ts';
+import { DynamoDbStore } from '../shared/adapters/dynamodb-store.ts';
+import { type LocalDynamo, startLocalDynamo } from '../shared/adapters/local-dynamo.ts';
 import type { Finding } from '../shared/domain/finding.ts';
 import { linkRuntimeModules } from './coldstart.ts';
 import { curlTwice, digQueryTime, HTTP_PHASES, type HttpPhase } from './fidelity.ts';
@@ -25,12 +34,14 @@ import { DNS_NAME, type Targets } from './targets.ts';
 
 const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../bin/netprobe.ts', import.meta.url));
-const EVENT = fileURLToPath(new URL('../events/apigw/check.json', import.meta.url));
+const CHECK_EVENT = fileURLToPath(new URL('../events/apigw/check.json', import.meta.url));
+const SHARD_EVENT = fileURLToPath(new URL('../events/eventbridge/shard-1m.json', import.meta.url));
+const REGION = 'us-east-1';
 
 export const FIRST_PROBE_GOALS = { httpPhaseMs: 1, dnsMs: 0.5 } as const;
 const VERSION_SAMPLES = 5;
 
-export type Runner = 'check' | 'run' | 'probe-api';
+export type Runner = 'check' | 'run' | 'probe-api' | 'probe-runner';
 export type Kind = 'http' | 'https' | 'dns';
 
 export interface FirstProbeCell {
@@ -97,64 +108,123 @@ function configPlugin(configFile: string): Plugin {
   };
 }
 
-async function bundleProbeApi(dir: string): Promise<string> {
-  const configFile = join(dir, 'first-probe-monitors.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      homeRegion: 'us-east-1',
-      regions: ['us-east-1'],
-      allowPrivateTargets: ['127.0.0.1'],
-      monitors: [],
-    }),
-  );
-  // The runtime's SDK stand-in, as for section 4: the bundle's SDK imports resolve from here.
-  linkRuntimeModules(dir);
-  const outfile = join(dir, 'first-probe-api', 'index.mjs');
-  await build({
-    ...esbuildOptions(FUNCTION_ENTRIES.probeApi, outfile),
-    write: true,
-    plugins: [configPlugin(configFile)],
-  });
+/** A probing function bundled as infra bundles it, with `configFile` as its monitors config. */
+async function bundleFunction(dir: string, entry: string, name: string, configFile: string): Promise<string> {
+  const outfile = join(dir, name, 'index.mjs');
+  await build({ ...esbuildOptions(entry, outfile), write: true, plugins: [configPlugin(configFile)] });
   return outfile;
 }
 
 /** Where the response starts in the process's stdout: the function's own log lines come before it. */
-const BODY_MARK = '--- response body ---';
+const BODY_MARK = '--- response ---';
 
-/** Imports the bundle as Lambda's init does, then invokes it once; prints the response body. */
+/** Imports the bundle as Lambda's init does, then invokes it once with BENCH_EVENT; prints the response. */
 const INVOKE_SCRIPT = `
 const { handler } = await import(process.env.BENCH_BUNDLE_URL);
 const end = Date.now() + 30000;
 const context = { functionName: 'bench', awsRequestId: 'bench-1', getRemainingTimeInMillis: () => end - Date.now() };
 const response = await handler(JSON.parse(process.env.BENCH_EVENT), context);
-process.stdout.write('\\n' + MARK + response.body);
+process.stdout.write('\\n' + MARK + JSON.stringify(response));
 `.replace('MARK', JSON.stringify(BODY_MARK));
 
+/** Loopback stand-ins for the AWS endpoints a function may call, and the environment pointing at them. */
+interface LoopbackAws {
+  dynamo: LocalDynamo;
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+async function startLoopbackAws(): Promise<LoopbackAws> {
+  const dynamo = await startLocalDynamo();
+  // CloudWatch's JSON 1.0 protocol: PutMetricData answers an empty object.
+  const cloudWatch: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+  });
+  cloudWatch.listen(0, '127.0.0.1');
+  await once(cloudWatch, 'listening');
+  const env = {
+    // Any service without its own entry: a closed loopback port (refused at once).
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_CLOUDWATCH: `http://127.0.0.1:${(cloudWatch.address() as AddressInfo).port}`,
+    // Static credentials: the SDK never looks further (no instance metadata request).
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    TABLE_NAME: dynamo.tableName,
+  };
+  return {
+    dynamo,
+    env,
+    async close() {
+      cloudWatch.closeAllConnections();
+      await new Promise<void>((resolve) => cloudWatch.close(() => resolve()));
+      await dynamo.close();
+    },
+  };
+}
+
+/** Runs INVOKE_SCRIPT in a fresh `node` with the Lambda environment; resolves with the handler's response. */
 async function firstInvocation(
   bundle: string,
-  url: string,
-  ca: string | undefined,
+  event: unknown,
+  functionName: string,
   env: Record<string, string>,
-): Promise<Finding> {
-  const event = JSON.parse(readFileSync(EVENT, 'utf8')) as Record<string, unknown>;
-  event.body = JSON.stringify({ url, ...(ca === undefined ? {} : { ca }) });
+): Promise<unknown> {
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', INVOKE_SCRIPT], {
     timeout: 30_000,
     env: {
       PATH: process.env.PATH ?? '',
       ...env,
       // Lambda sets it; the functions warm their probers during init only where it is set.
-      AWS_LAMBDA_FUNCTION_NAME: 'netprobe-bench-probe-api',
+      AWS_LAMBDA_FUNCTION_NAME: functionName,
       NODE_OPTIONS: '--enable-source-maps',
       BENCH_BUNDLE_URL: pathToFileURL(bundle).href,
       BENCH_EVENT: JSON.stringify(event),
     },
   });
-  const text = stdout.slice(stdout.lastIndexOf(BODY_MARK) + BODY_MARK.length);
-  const body = JSON.parse(text) as { finding?: Finding; error?: { message: string } };
-  if (!body.finding) throw new Error(`probe-api answered ${text.slice(0, 300)}`);
+  return JSON.parse(stdout.slice(stdout.lastIndexOf(BODY_MARK) + BODY_MARK.length));
+}
+
+/** probe-api's first invocation: POST /check <url>; the finding is in the answer. */
+async function apiFinding(bundle: string, url: string, ca: string | undefined, env: Record<string, string>) {
+  const event = JSON.parse(readFileSync(CHECK_EVENT, 'utf8')) as Record<string, unknown>;
+  event.body = JSON.stringify({ url, ...(ca === undefined ? {} : { ca }) });
+  const response = (await firstInvocation(bundle, event, 'netprobe-bench-probe-api', env)) as {
+    body: string;
+  };
+  const body = JSON.parse(response.body) as { finding?: Finding };
+  if (!body.finding) throw new Error(`probe-api answered ${response.body.slice(0, 300)}`);
   return body.finding;
+}
+
+/** probe-runner's first invocation: a shard of one monitor; the finding is the one it stored. */
+async function runnerFinding(
+  bundle: string,
+  monitorId: string,
+  aws: LoopbackAws,
+  env: Record<string, string>,
+) {
+  const event = JSON.parse(readFileSync(SHARD_EVENT, 'utf8')) as {
+    region: string;
+    time: string;
+    detail: object;
+  };
+  event.region = REGION;
+  event.time = new Date().toISOString();
+  event.detail = { intervalMinutes: 1, shard: { index: 0, count: 1 }, monitorIds: [monitorId] };
+  const summary = (await firstInvocation(bundle, event, 'netprobe-bench-probe-runner', env)) as {
+    stored?: number;
+  };
+  if (summary.stored !== 1) throw new Error(`probe-runner stored ${summary.stored} finding(s)`);
+  const store = new DynamoDbStore({
+    client: aws.dynamo.doc,
+    tableName: aws.dynamo.tableName,
+    findingsTtlDays: 1,
+  });
+  const latest = (await store.latestStatus(monitorId)).find((f) => f.location === REGION);
+  if (!latest) throw new Error(`probe-runner: no finding of ${monitorId} in the table`);
+  return latest;
 }
 
 async function cli(args: string[]): Promise<{ stdout: string; ms: number }> {
@@ -188,14 +258,16 @@ export async function measureFirstProbes(opts: {
     }
     return found;
   };
-  const runConfig = join(dir, 'first-probe-run.json');
+  // One config for `netprobe run` and both bundles: the three targets as monitors, loopback allowed.
+  const configFile = join(dir, 'first-probe-monitors.json');
   writeFileSync(
-    runConfig,
+    configFile,
     JSON.stringify({
-      homeRegion: 'us-east-1',
-      regions: ['us-east-1'],
+      homeRegion: REGION,
+      regions: [REGION],
+      allowPrivateTargets: ['127.0.0.1'],
       monitors: TARGETS.map(({ kind, delayMs }) => ({
-        id: `${kind}-${delayMs}`,
+        id: monitorIdOf(kind, delayMs),
         interval: '1m',
         timeout: '5s',
         ...(kind === 'https'
@@ -204,64 +276,81 @@ export async function measureFirstProbes(opts: {
       })),
     }),
   );
-  const bundle = await bundleProbeApi(dir);
+  // The runtime's SDK stand-in, as for section 4: the bundles' SDK imports resolve from here.
+  linkRuntimeModules(dir);
+  const apiBundle = await bundleFunction(dir, FUNCTION_ENTRIES.probeApi, 'first-probe-api', configFile);
+  const runnerBundle = await bundleFunction(
+    dir,
+    FUNCTION_ENTRIES.probeRunner,
+    'first-probe-runner',
+    configFile,
+  );
+  const aws = await startLoopbackAws();
+  const env = { ...opts.env, ...aws.env };
   const results: FirstProbeResults = { runs: opts.runs, cells, checkProcessMs: [], versionProcessMs: [] };
-
-  for (let i = 0; i < opts.runs; i++) {
-    // Start-up alone, for the record: a few samples are enough.
-    if (i < VERSION_SAMPLES) results.versionProcessMs.push((await cli(['--version'])).ms);
-    const fromRun = new Map<string, Finding>();
-    try {
-      const { stdout } = await cli(['run', '--config', runConfig, '--concurrency', '1', '--json']);
-      for (const line of stdout.trim().split('\n')) {
-        const f = JSON.parse(line) as Finding;
-        fromRun.set(f.monitorId, f);
-      }
-    } catch (err) {
-      cell('run', 'http', 50).failures.push(`run: ${(err as Error).message.split('\n')[0]}`);
-    }
-    for (const { kind, delayMs } of TARGETS) {
-      const url = urlOf(targets, kind, delayMs);
-      const reference = await referenceSample(opts, kind, url, delayMs, targets.caFile);
-      if (reference === undefined) continue;
-      const samples: [Runner, () => Promise<Finding | undefined>][] = [
-        [
-          'check',
-          async () => {
-            const ca = kind === 'https' ? ['--ca', targets.caFile] : [];
-            const out = await cli(['check', url, '--json', ...ca]);
-            results.checkProcessMs.push(out.ms);
-            return JSON.parse(out.stdout) as Finding;
-          },
-        ],
-        ['run', async () => fromRun.get(`${kind}-${delayMs}`)],
-        [
-          'probe-api',
-          () => firstInvocation(bundle, url, kind === 'https' ? targets.caPem : undefined, opts.env),
-        ],
-      ];
-      for (const [runner, sample] of samples) {
-        const c = cell(runner, kind, delayMs);
-        try {
-          const finding = await sample();
-          if (finding?.status !== 'up') {
-            c.failures.push(
-              `${runner}: ${finding ? `${finding.error?.code} ${finding.error?.message}` : 'no finding'}`,
-            );
-            continue;
-          }
-          push(c.netprobe, phasesOf(finding));
-          push(c.reference, reference.second);
-          if (reference.first) push(c.referenceFirst, reference.first);
-        } catch (err) {
-          c.failures.push(`${runner}: ${(err as Error).message.split('\n')[0]}`);
-        }
-      }
-    }
-    opts.log(`  fresh processes: round ${i + 1}/${opts.runs}`);
+  try {
+    await sampleRounds();
+  } finally {
+    await aws.close();
   }
   return results;
+
+  async function sampleRounds(): Promise<void> {
+    for (let i = 0; i < opts.runs; i++) {
+      // Start-up alone, for the record: a few samples are enough.
+      if (i < VERSION_SAMPLES) results.versionProcessMs.push((await cli(['--version'])).ms);
+      const fromRun = new Map<string, Finding>();
+      try {
+        const { stdout } = await cli(['run', '--config', configFile, '--concurrency', '1', '--json']);
+        for (const line of stdout.trim().split('\n')) {
+          const f = JSON.parse(line) as Finding;
+          fromRun.set(f.monitorId, f);
+        }
+      } catch (err) {
+        cell('run', 'http', 50).failures.push(`run: ${(err as Error).message.split('\n')[0]}`);
+      }
+      for (const { kind, delayMs } of TARGETS) {
+        const url = urlOf(targets, kind, delayMs);
+        const reference = await referenceSample(opts, kind, url, delayMs, targets.caFile);
+        if (reference === undefined) continue;
+        const samples: [Runner, () => Promise<Finding | undefined>][] = [
+          [
+            'check',
+            async () => {
+              const ca = kind === 'https' ? ['--ca', targets.caFile] : [];
+              const out = await cli(['check', url, '--json', ...ca]);
+              results.checkProcessMs.push(out.ms);
+              return JSON.parse(out.stdout) as Finding;
+            },
+          ],
+          ['run', async () => fromRun.get(monitorIdOf(kind, delayMs))],
+          ['probe-api', () => apiFinding(apiBundle, url, kind === 'https' ? targets.caPem : undefined, env)],
+          ['probe-runner', () => runnerFinding(runnerBundle, monitorIdOf(kind, delayMs), aws, env)],
+        ];
+        for (const [runner, sample] of samples) {
+          const c = cell(runner, kind, delayMs);
+          try {
+            const finding = await sample();
+            if (finding?.status !== 'up') {
+              c.failures.push(
+                `${runner}: ${finding ? `${finding.error?.code} ${finding.error?.message}` : 'no finding'}`,
+              );
+              continue;
+            }
+            push(c.netprobe, phasesOf(finding));
+            push(c.reference, reference.second);
+            if (reference.first) push(c.referenceFirst, reference.first);
+          } catch (err) {
+            c.failures.push(`${runner}: ${(err as Error).message.split('\n')[0]}`);
+          }
+        }
+      }
+      opts.log(`  fresh processes: round ${i + 1}/${opts.runs}`);
+    }
+  }
 }
+
+const monitorIdOf = (kind: Kind, delayMs: number) => `${kind}-${delayMs}`;
 
 type Reference = { second: Partial<Record<HttpPhase, number>>; first?: Partial<Record<HttpPhase, number>> };
 
@@ -342,7 +431,7 @@ export function firstProbeGoalRows(results: FirstProbeResults) {
   const worst = rows.reduce((a, b) => (b.medianAbs - b.goal > a.medianAbs - a.goal ? b : a));
   return [
     {
-      goal: `first probe of a fresh process (check, run, probe-api first invocation): every phase within ${FIRST_PROBE_GOALS.httpPhaseMs} ms of curl, DNS within ${FIRST_PROBE_GOALS.dnsMs} ms of dig + 0.5 (median of ${results.runs})`,
+      goal: `first probe of a fresh process (check, run, the first invocation of probe-api and probe-runner): every phase within ${FIRST_PROBE_GOALS.httpPhaseMs} ms of curl, DNS within ${FIRST_PROBE_GOALS.dnsMs} ms of dig + 0.5 (median of ${results.runs})`,
       actual:
         `worst median |Δ| ${fmt(worst.medianAbs)} ms (${worst.phase}, ${label(worst.cell)}); ${rows.length - over.length}/${rows.length} cells within` +
         (over.length
