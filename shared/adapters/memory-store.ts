@@ -6,7 +6,7 @@
  * order per monitor, so a time-range query costs a binary search and its own results, however long
  * the history: a week-long replay stays linear (and, with findingsWindowMs, flat in memory).
  */
-import type { Finding, IssueType } from '../domain/finding.ts';
+import { type Finding, type IssueType, startedAtMs } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
 import type { Silence } from '../domain/maintenance.ts';
 import { isPagingFailure } from '../domain/route.ts';
@@ -96,7 +96,7 @@ export class MemoryStore implements Store {
       const startedAt = canonicalTime(f.startedAt);
       return {
         sk: keys.finding(f.monitorId, f.location, startedAt).sk,
-        ms: Date.parse(startedAt),
+        ms: startedAtMs(f),
         gsi1pk: keys.findingLocation(f.monitorId, f.location),
         gsi1sk: startedAt,
         finding: frozenCopy({ ...f, startedAt }),
@@ -126,24 +126,33 @@ export class MemoryStore implements Store {
   async queryFindings(monitorId: string, query: FindingQuery = {}): Promise<Page<Finding>> {
     const limit = checkPageSize(query.limit);
     const { from, to } = query;
+    const { location } = query;
     const all = this.#findings.get(monitorId) ?? [];
     // The table's key range [FINDING#<from>, FINDING#<to>), as the DynamoDB store's Query reads it.
     const lo = from ? firstAtOrAfter(all, from.getTime()) : 0;
     const hi = to ? firstAtOrAfter(all, to.getTime()) : all.length;
     let rows = all.slice(lo, Math.max(lo, hi));
     let sortAttr: 'sk' | 'gsi1sk' = 'sk';
-    let shape = cursorShapes.findings(monitorId, { from, to });
-    if (query.location !== undefined) {
-      shape = cursorShapes.findingsIn(monitorId, query.location, { from, to });
-      rows = rows.filter((r) => r.gsi1pk === shape.partition.value);
+    if (location !== undefined) {
+      const partition = keys.findingLocation(monitorId, location);
+      rows = rows.filter((r) => r.gsi1pk === partition);
       sortAttr = 'gsi1sk';
     }
-    const start = query.cursor ? decodeCursor(query.cursor, shape) : undefined;
-    const pk = keys.monitor(monitorId);
-    const lastKey = (r: FindingRow) =>
-      Object.fromEntries(
-        shape.attributes.map((name) => [name, name === 'pk' ? pk : (r[name as keyof FindingRow] as string)]),
+    // The cursor's shape only when a cursor is read or written (most queries of a replay fit one page).
+    const shape = () =>
+      location === undefined
+        ? cursorShapes.findings(monitorId, { from, to })
+        : cursorShapes.findingsIn(monitorId, location, { from, to });
+    const start = query.cursor ? decodeCursor(query.cursor, shape()) : undefined;
+    const lastKey = (r: FindingRow) => {
+      const pk = keys.monitor(monitorId);
+      return Object.fromEntries(
+        shape().attributes.map((name) => [
+          name,
+          name === 'pk' ? pk : (r[name as keyof FindingRow] as string),
+        ]),
       );
+    };
     // Already in sk order, which is startedAt order within one location too.
     if (query.order !== 'asc') rows.reverse();
     const page = pageOf(rows, (r) => r[sortAttr], query.order === 'asc', limit, start?.[sortAttr], lastKey);

@@ -3,7 +3,7 @@
  * (table-design.ts), written once so their semantics agree by construction: the key each paged query
  * hands out as its cursor (and the checks a cursor passes before it is used), and which finding of a batch a location's latest status moves to.
  */
-import type { Finding } from '../domain/finding.ts';
+import { type Finding, startedAtMs } from '../domain/finding.ts';
 import type { Silence } from '../domain/maintenance.ts';
 import { InvalidCursorError } from '../ports/store.ts';
 import { ACTIVE_INCIDENTS_PK, keys } from './table-design.ts';
@@ -131,7 +131,7 @@ export function newestPerLocation(findings: readonly Finding[]): Finding[] {
   for (const f of findings) {
     const group = `${f.monitorId}\u0000${f.location}`;
     const seen = newest.get(group);
-    if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) newest.set(group, f);
+    if (!seen || startedAtMs(seen) <= startedAtMs(f)) newest.set(group, f);
   }
   return [...newest.values()];
 }

@@ -48,10 +48,14 @@ const enc = encodeURIComponent;
 
 /** Findings' startedAt in one canonical, lexically sortable form ("…T12:00:00Z" → "…T12:00:00.000Z"). */
 export function canonicalTime(startedAt: string): string {
+  // A canonical time is its own: a finding's key is built from the time just made canonical.
+  if (startedAt === lastCanonical) return startedAt;
   const ms = Date.parse(startedAt);
   if (!Number.isFinite(ms)) throw new RangeError(`startedAt: not a timestamp: ${JSON.stringify(startedAt)}`);
-  return new Date(ms).toISOString();
+  lastCanonical = new Date(ms).toISOString();
+  return lastCanonical;
 }
+let lastCanonical = '';
 
 export const ACTIVE_INCIDENTS_PK = 'INCIDENTS#ACTIVE';
 

@@ -4,7 +4,7 @@
  */
 import type { ErrorCode } from '../probes/types.ts';
 import type { EscalationTable } from './escalation-table.ts';
-import { type Finding, ISSUE_TYPES, type IssueType } from './finding.ts';
+import { type Finding, ISSUE_TYPES, type IssueType, startedAtMs } from './finding.ts';
 import type { MaintenanceWindow } from './maintenance.ts';
 import {
   type ClassificationRule,
@@ -82,7 +82,7 @@ export function lookbackMs(monitor: MonitorPolicy, rule: ConfirmationRule): numb
   return (runs + 2) * monitor.intervalMinutes * 60_000;
 }
 
-const time = (f: Finding) => Date.parse(f.startedAt);
+const time = startedAtMs;
 
 /**
  * @param findings this monitor's findings in (now - lookback, now], any order, duplicates allowed.

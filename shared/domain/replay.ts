@@ -14,7 +14,7 @@ import type {
 } from '../ports/notifier.ts';
 import type { Store } from '../ports/store.ts';
 import { EscalationEngine } from './escalation.ts';
-import type { Finding, IssueType } from './finding.ts';
+import { type Finding, type IssueType, startedAtMs } from './finding.ts';
 import { type EscalationConfig, lookbackMs } from './incident-assess.ts';
 import type { IncidentScope } from './policy.ts';
 import { compareTimeline, TimelineScan } from './timeline.ts';
@@ -148,7 +148,7 @@ export async function replayTimeline(
 
   for await (const chunk of timeline)
     for (const f of chunk) {
-      const at = Date.parse(f.startedAt);
+      const at = startedAtMs(f);
       if (!clock) {
         firstAt = at;
         clock = new ManualClock(new Date(at));

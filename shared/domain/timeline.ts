@@ -4,14 +4,14 @@
  * sorted stream into that order with bounded memory, and one pass that learns what replay needs
  * before it starts (span, order, the intervals of monitors the config does not list).
  */
-import type { Finding } from './finding.ts';
+import { type Finding, startedAtMs } from './finding.ts';
 import type { MonitorPolicy } from './incident-assess.ts';
 
 const MINUTE_MS = 60_000;
 
 /** Replay's order: by startedAt, then location; equal ones keep their order (a stable sort). */
 export function compareTimeline(a: Finding, b: Finding): number {
-  return compareAt(Date.parse(a.startedAt), a, Date.parse(b.startedAt), b);
+  return compareAt(startedAtMs(a), a, startedAtMs(b), b);
 }
 
 /** compareTimeline with each startedAt already parsed (`at`, epoch ms). */
@@ -45,7 +45,7 @@ export class SortingWindow {
 
   /** Takes a finding; returns the findings that can no longer be overtaken, in order, or false. */
   push(finding: Finding): Finding[] | false {
-    const at = Date.parse(finding.startedAt);
+    const at = startedAtMs(finding);
     if (at <= this.#released) return false;
     const pending = this.#pending;
     // Nearly sorted input: the place is at or near the end.
@@ -105,7 +105,7 @@ export class TimelineScan {
 
   /** The next finding, in replay order. */
   add(f: Finding): void {
-    const t = Date.parse(f.startedAt);
+    const t = startedAtMs(f);
     this.count++;
     this.first ??= t;
     this.last = t;

@@ -3,7 +3,7 @@
  * the fault is the region, not the targets. Pure rules here; the decision table is in
  * docs/escalation.md ("A sick probe region").
  */
-import type { Finding } from './finding.ts';
+import { type Finding, startedAtMs } from './finding.ts';
 import { isPagingFailure } from './route.ts';
 
 /** config `vantage`: when a region counts as impaired for a run. */
@@ -31,7 +31,7 @@ export function runOf(finding: Pick<Finding, 'startedAt'>): string {
 
 /** runOf in epoch ms: the engine keys its runs by number (no Date built per finding). */
 function runMsOf(finding: Pick<Finding, 'startedAt'>): number {
-  const ms = Math.floor(Date.parse(finding.startedAt) / RUN_MS) * RUN_MS;
+  const ms = Math.floor(startedAtMs(finding) / RUN_MS) * RUN_MS;
   if (!Number.isFinite(ms)) throw new RangeError(`not a time: ${finding.startedAt}`);
   return ms;
 }
