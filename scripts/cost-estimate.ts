@@ -292,12 +292,13 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     `(${s.monitors.map((g) => `${g.count} × (${alarmTerms(g)})`).join(' + ')}) alarms (availability + latency thresholds + certificate) × ${s.regions} region metrics each = ${n(monitorAlarmMetrics)} alarm metrics × $${p.alarmMetricPerMonth}`,
     monitorAlarmMetrics * p.alarmMetricPerMonth,
   );
-  // runs-arriving: ≤ 10 metrics per region; runner health: 2 per region; escalator: 2 + 1 (dead letters)
-  const watchdogMetrics = s.regions * Math.min(10, monitors) + s.regions * 2 + 3;
+  // runs-arriving: ≤ 10 metrics per region; runner health: 2 per region; lost shards: 1 per region;
+  // escalator: 2 + 1 (dead letters)
+  const watchdogMetrics = s.regions * Math.min(10, monitors) + s.regions * 2 + s.regions + 3;
   add(
     'CloudWatch',
     'watchdog alarms',
-    `${s.regions} × ${Math.min(10, monitors)} (runs arriving) + ${s.regions} × 2 (runner) + 3 (escalator) = ${watchdogMetrics} alarm metrics × $${p.alarmMetricPerMonth}`,
+    `${s.regions} × ${Math.min(10, monitors)} (runs arriving) + ${s.regions} × 2 (runner) + ${s.regions} × 1 (lost shards) + 3 (escalator) = ${watchdogMetrics} alarm metrics × $${p.alarmMetricPerMonth}`,
     watchdogMetrics * p.alarmMetricPerMonth,
   );
   const dashboards = 1 + s.monitorDashboards;
