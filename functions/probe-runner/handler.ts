@@ -20,6 +20,7 @@ import { metricDatums } from '../../shared/domain/metric-data.ts';
 import { runMonitors } from '../../shared/engine/run-monitors.ts';
 import { systemClock } from '../../shared/ports/clock.ts';
 import type { ErrorCode, Status } from '../../shared/probes/types.ts';
+import { lambdaCpuShare } from '../shared/cpu-share.ts';
 import { flushReserveMs, logInvocation, persistBudget, probeDeadline } from '../shared/invocation.ts';
 import { type DepsSource, type HandlerOptions, handlerSetup } from '../shared/lazy.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -80,6 +81,7 @@ export async function runScheduled(
   const { findings, skipped } = await runMonitors(monitors, {
     location: region,
     concurrency: config.concurrency,
+    cpuShare: lambdaCpuShare(),
     deadline,
     ...(signal ? { signal } : {}),
     now: () => clock.now(),

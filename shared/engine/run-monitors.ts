@@ -17,7 +17,7 @@ import type { ProbeSpec } from '../probes/spec.ts';
 import type { ProbeResult, TriageStep } from '../probes/types.ts';
 import { prepareSecureContext } from '../probes/warm-up.ts';
 import { betweenClocks } from './between-clocks.ts';
-import { createPacer } from './pace.ts';
+import { createPacer, PACE_UTILIZATION } from './pace.ts';
 import { MIN_TRIAGE_MS, type TriageOptions, triage } from './triage.ts';
 
 /** What triage may be tuned with; its signal and deadline always come from the run. */
@@ -46,6 +46,11 @@ export interface RunOptions {
 export interface RunMonitorsOptions extends RunOptions {
   /** Probes in flight at once (config.concurrency), a whole number ≥ 1. */
   concurrency: number;
+  /**
+   * The share of one core this process runs on, in (0, 1] (default 1): starts are spread in
+   * proportion (pace.ts). A Lambda function passes its memory ÷ 1,769 MB.
+   */
+  cpuShare?: number;
   /**
    * Called with each finding (progress), at a moment no probe is being timed: at once when no other
    * probe runs, else when the last one in flight stops (between-clocks.ts). What it writes never
@@ -79,7 +84,7 @@ export async function runMonitors(
 
   const limit = pLimit(opts.concurrency);
   // Within the limit, starts are spread so the probes in flight do not reach each phase at once.
-  const pace = createPacer();
+  const pace = createPacer(PACE_UTILIZATION, opts.cpuShare ?? 1);
   const clocks = betweenClocks<Finding>((finding) => opts.onFinding?.(finding));
   const skipped: string[] = [];
   const outcomes = await Promise.all(

@@ -31,6 +31,20 @@ describe('createPacer', () => {
     expect(elapsed).toBeGreaterThanOrEqual(19 * (START_COST_MS.https / PACE_UTILIZATION) - 1);
   });
 
+  it('spaces starts in proportion to the share of a core the process gets, and refuses a share outside (0, 1]', async () => {
+    const pace = createPacer(PACE_UTILIZATION, 0.25);
+    const spec = dnsSpec({ host: '127.0.0.1', port: 53 });
+    const t0 = performance.now();
+    for (let i = 0; i < 10; i++) await pace(spec);
+    // 9 gaps of 0.3 / (0.5 × 0.25) = 2.4 ms, where a whole core has 0.6 ms.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(
+      9 * (START_COST_MS.dns / (PACE_UTILIZATION * 0.25)) - 1,
+    );
+    expect(() => createPacer(PACE_UTILIZATION, 0)).toThrow('pacer: cpuShare must be in (0, 1], got 0');
+    expect(() => createPacer(PACE_UTILIZATION, 1.5)).toThrow(RangeError);
+    expect(() => createPacer(PACE_UTILIZATION, Number.NaN)).toThrow(RangeError);
+  });
+
   it('does not delay probes that arrive slower than the pace', async () => {
     const pace = createPacer();
     const spec = dnsSpec({ host: '127.0.0.1', port: 53 });

@@ -5,11 +5,15 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
+import { once } from 'node:events';
+import { type AddressInfo, createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, type ProbeRunnerDeps } from '../../functions/probe-runner/handler.ts';
+import { MB_PER_VCPU } from '../../functions/shared/cpu-share.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { MonitorInput } from '../../shared/config/schema.ts';
 import type { NetprobeConfig } from '../../shared/config/types.ts';
+import { PACE_UTILIZATION, START_COST_MS } from '../../shared/engine/pace.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import { useDynalite } from '../fixtures/dynalite.ts';
 import { mockedCloudWatchPublisher } from '../fixtures/mocked-aws.ts';
@@ -241,6 +245,47 @@ describe('probe-runner', () => {
       /^event\.detail\.intervalMinutes: .+; the schedule must send \{"detail": \{"intervalMinutes": <whole minutes ≥ 1>\}\}/,
     );
     expect(cw).not.toReceiveCommand(PutMetricDataCommand);
+  });
+
+  it('spreads its starts by the CPU its memory buys: at 128 MB about 7% of a vCPU, so a start every ~17 ms for HTTP', async () => {
+    // Records when each connection arrives (same clock as the runner: it runs in this process).
+    const accepted: number[] = [];
+    const server = createServer((socket) => {
+      accepted.push(performance.now());
+      socket.on('error', () => {});
+      socket.once('data', () =>
+        socket.end('HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n'),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const count = 6;
+    const d = await deps(
+      Array.from({ length: count }, (_, i) => ({
+        id: `web-${i}`,
+        interval: '1m',
+        timeout: '2s',
+        url: `http://127.0.0.1:${port}/${i}`,
+      })),
+    );
+    const before = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+    process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = '128';
+    try {
+      const summary = await createHandler(d, { logger: captureLogger() })(
+        loadEvent('eventbridge/scheduled-1m'),
+        lambdaContext(),
+      );
+      expect(summary.results.map((r) => r.status)).toEqual(Array(count).fill('up'));
+    } finally {
+      if (before === undefined) delete process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+      else process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE = before;
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // cost 0.6 ms ÷ (0.5 utilization × 128/1769) ≈ 16.6 ms between starts; on a whole core it was 1.2 ms.
+    const gap = START_COST_MS.http / (PACE_UTILIZATION * (128 / MB_PER_VCPU));
+    expect(accepted).toHaveLength(count);
+    expect(Math.max(...accepted) - Math.min(...accepted)).toBeGreaterThanOrEqual((count - 1) * gap - 2);
   });
 
   it('logs and returns nothing to do for a schedule with no monitors in this region', async () => {
