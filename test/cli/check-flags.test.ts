@@ -15,23 +15,12 @@ import { ConfigError } from '../../shared/config/errors.ts';
 import type { NetprobeError } from '../../shared/errors.ts';
 import { createCa } from '../../shared/lab/certs.ts';
 import type { HttpSpec } from '../../shared/probes/spec.ts';
+import { checkFlags } from './fixtures/check-flags.ts';
 
 const HTTP = 'https://127.0.0.1:8443/health';
 const DNS = 'dns://127.0.0.1:5300/www.example.test?type=A';
 const TCP = 'tcp://127.0.0.1:5432';
 const TLS = 'tls://127.0.0.1:8443';
-
-function flags(partial: Partial<CheckFlags> = {}): CheckFlags {
-  return {
-    maxLatency: [],
-    header: [],
-    expectBody: [],
-    expectHeader: [],
-    expectJson: [],
-    expectAnswer: [],
-    ...partial,
-  };
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -45,7 +34,7 @@ describe('checkSpec', () => {
   it('maps HTTP flags onto the spec', async () => {
     const spec = await checkSpec(
       HTTP,
-      flags({
+      checkFlags({
         timeout: '1500ms',
         maxLatency: ['300ms', 'ttfb=200ms'],
         header: ['Authorization: Bearer abc', 'Accept: application/json'],
@@ -79,7 +68,7 @@ describe('checkSpec', () => {
     const ca = await createCa();
     const path = join(dir, 'ca.pem');
     await writeFile(path, ca.certPem);
-    const spec = (await checkSpec(HTTP, flags({ ca: path }))) as HttpSpec;
+    const spec = (await checkSpec(HTTP, checkFlags({ ca: path }))) as HttpSpec;
     expect(spec.tls.ca).toBe(ca.certPem);
   });
 
@@ -88,13 +77,13 @@ describe('checkSpec', () => {
     ['not PEM', 'junk.pem', /^--ca: expected PEM text/],
   ])('refuses a bad --ca (%s), naming the flag', async (_case, name, message) => {
     await writeFile(join(dir, 'junk.pem'), 'hello');
-    await expect(checkSpec(HTTP, flags({ ca: join(dir, name) }))).rejects.toThrow(message);
+    await expect(checkSpec(HTTP, checkFlags({ ca: join(dir, name) }))).rejects.toThrow(message);
   });
 
   it('maps DNS flags', async () => {
     const spec = await checkSpec(
       DNS,
-      flags({ expectAnswer: ['127.0.0.1', '/^10\\./'], expectRcode: 'nxdomain', minTtl: '60' }),
+      checkFlags({ expectAnswer: ['127.0.0.1', '/^10\\./'], expectRcode: 'nxdomain', minTtl: '60' }),
     );
     expect(spec).toMatchObject({
       kind: 'dns',
@@ -104,13 +93,16 @@ describe('checkSpec', () => {
   });
 
   it('maps TCP flags, and TLS flags only with tls://', async () => {
-    const spec = await checkSpec(TCP, flags({ send: 'PING\r\n', expectBanner: 'PONG', allAddresses: true }));
+    const spec = await checkSpec(
+      TCP,
+      checkFlags({ send: 'PING\r\n', expectBanner: 'PONG', allAddresses: true }),
+    );
     expect(spec).toMatchObject({ send: 'PING\r\n', expect: { contains: 'PONG' }, allAddresses: true });
     expect(spec).not.toHaveProperty('tls');
-    await expect(checkSpec(TCP, flags({ insecure: true }))).rejects.toThrow(
+    await expect(checkSpec(TCP, checkFlags({ insecure: true }))).rejects.toThrow(
       '--insecure applies to tls://, http://, https:// targets, not tcp://',
     );
-    expect(await checkSpec(TLS, flags({ insecure: true, timeout: '2s' }))).toMatchObject({
+    expect(await checkSpec(TLS, checkFlags({ insecure: true, timeout: '2s' }))).toMatchObject({
       kind: 'tcp',
       timeoutMs: 2000,
       tls: { insecure: true },
@@ -118,30 +110,30 @@ describe('checkSpec', () => {
   });
 
   it('--all-addresses and --partial apply to http(s) as to tcp; --partial takes down or degraded', async () => {
-    expect(await checkSpec(HTTP, flags({ allAddresses: true, partial: 'degraded' }))).toMatchObject({
+    expect(await checkSpec(HTTP, checkFlags({ allAddresses: true, partial: 'degraded' }))).toMatchObject({
       kind: 'http',
       allAddresses: true,
       partial: 'degraded',
     });
-    expect(await checkSpec(TLS, flags({ allAddresses: true, partial: 'degraded' }))).toMatchObject({
+    expect(await checkSpec(TLS, checkFlags({ allAddresses: true, partial: 'degraded' }))).toMatchObject({
       kind: 'tcp',
       allAddresses: true,
       partial: 'degraded',
     });
-    await expect(checkSpec(HTTP, flags({ partial: 'sometimes' }))).rejects.toThrow(
+    await expect(checkSpec(HTTP, checkFlags({ partial: 'sometimes' }))).rejects.toThrow(
       '--partial: expected one of down, degraded (got "sometimes")',
     );
   });
 
   it('--family takes auto, 4, 6 or both on every scheme', async () => {
-    expect(await checkSpec(HTTP, flags({ family: '6' }))).toMatchObject({ family: 6 });
-    expect(await checkSpec(TCP, flags({ family: 'both', partial: 'degraded' }))).toMatchObject({
+    expect(await checkSpec(HTTP, checkFlags({ family: '6' }))).toMatchObject({ family: 6 });
+    expect(await checkSpec(TCP, checkFlags({ family: 'both', partial: 'degraded' }))).toMatchObject({
       family: 'both',
       partial: 'degraded',
     });
-    expect(await checkSpec(DNS, flags({ family: '4' }))).toMatchObject({ kind: 'dns', family: 4 });
-    expect(await checkSpec(HTTP, flags({ family: 'auto' }))).not.toHaveProperty('family');
-    await expect(checkSpec(HTTP, flags({ family: '5' }))).rejects.toThrow(
+    expect(await checkSpec(DNS, checkFlags({ family: '4' }))).toMatchObject({ kind: 'dns', family: 4 });
+    expect(await checkSpec(HTTP, checkFlags({ family: 'auto' }))).not.toHaveProperty('family');
+    await expect(checkSpec(HTTP, checkFlags({ family: '5' }))).rejects.toThrow(
       "--family: expected 'auto', 4, 6 or 'both'",
     );
   });
@@ -155,7 +147,7 @@ describe('checkSpec', () => {
   ] as [string, Partial<CheckFlags>, string][])(
     'refuses a flag that does not apply: %#',
     async (url, partial, message) => {
-      const err = await checkSpec(url, flags(partial)).catch((e: unknown) => e);
+      const err = await checkSpec(url, checkFlags(partial)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UsageError);
       expect((err as Error).message).toContain(message);
     },
@@ -177,21 +169,21 @@ describe('checkSpec', () => {
   ] as [Partial<CheckFlags>, typeof NetprobeError, string][])(
     'refuses bad values with the flag named: %#',
     async (partial, type, message) => {
-      const err = await checkSpec(HTTP, flags(partial)).catch((e: unknown) => e);
+      const err = await checkSpec(HTTP, checkFlags(partial)).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(type);
       expect((err as Error).message).toContain(message);
     },
   );
 
   it('reports a bad URL at path url', async () => {
-    await expect(checkSpec('ftp://x', flags())).rejects.toThrow('url: unknown scheme "ftp:"');
-    await expect(checkSpec('dns://127.0.0.1/www.example.test?type=BOGUS', flags())).rejects.toThrow(
+    await expect(checkSpec('ftp://x', checkFlags())).rejects.toThrow('url: unknown scheme "ftp:"');
+    await expect(checkSpec('dns://127.0.0.1/www.example.test?type=BOGUS', checkFlags())).rejects.toThrow(
       'url: unknown record type "BOGUS"',
     );
   });
 
   it('reports a bad regex answer matcher under its flag', async () => {
-    await expect(checkSpec(DNS, flags({ expectAnswer: ['/(/'] }))).rejects.toThrow(
+    await expect(checkSpec(DNS, checkFlags({ expectAnswer: ['/(/'] }))).rejects.toThrow(
       /^--expect-answer: regex "\(" does not compile/,
     );
   });

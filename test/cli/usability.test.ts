@@ -17,6 +17,7 @@ import { checkCommand } from '../../cli/commands/check.ts';
 import { createOutput } from '../../cli/output.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
 import { closedPort } from '../fixtures/net-servers.ts';
+import { checkFlags } from './fixtures/check-flags.ts';
 import { REPO, runCli } from './run-cli.ts';
 
 const run = promisify(execFile);
@@ -197,16 +198,8 @@ describe('progress', () => {
       false,
       true,
     );
-    const flags = {
-      maxLatency: [],
-      header: [],
-      expectBody: [],
-      expectHeader: [],
-      expectJson: [],
-      expectAnswer: [],
-    };
     try {
-      expect(await checkCommand(url, { ...flags, triage: true }, output)).toBe(0);
+      expect(await checkCommand(url, { ...checkFlags(), triage: true }, output)).toBe(0);
     } finally {
       await new Promise((resolve) => held.close(resolve));
     }
