@@ -16,17 +16,10 @@ import { findingDatums } from '../../shared/domain/metric-data.ts';
 import { dnsProbe } from '../../shared/probes/dns.ts';
 import type { DnsSpec } from '../../shared/probes/spec.ts';
 import type { DnsDetails, ProbeResult } from '../../shared/probes/types.ts';
+import { checkFlags } from '../cli/fixtures/check-flags.ts';
 import { command, type Requirement, skipUnless } from '../fixtures/requirements.ts';
 import { dnsSpec } from '../fixtures/specs.ts';
 
-const NO_FLAGS = {
-  maxLatency: [],
-  header: [],
-  expectBody: [],
-  expectHeader: [],
-  expectJson: [],
-  expectAnswer: [],
-};
 const ZONES = { a13: 'p13', b15: 'p15', c8: 'p8', short: 'short', plain: '' } as const;
 let knot: Requirement = { met: false, reason: '' };
 let dir = '';
@@ -161,7 +154,7 @@ describe('how dnssec is asked for', () => {
     expect(() => parseTargetUrl('dns://127.0.0.1/www.example.test?dnssec=yes')).toThrow(
       'url: dnssec must be 1 or 0 (got "yes")',
     );
-    expect(await checkSpec('dns://127.0.0.1/www.example.test', { ...NO_FLAGS, dnssec: true })).toMatchObject({
+    expect(await checkSpec('dns://127.0.0.1/www.example.test', checkFlags({ dnssec: true }))).toMatchObject({
       dnssec: true,
     });
     const config = parseConfig(
