@@ -140,6 +140,13 @@ async function onStream(
   return { batchItemFailures };
 }
 
+/**
+ * Within one invocation (a stream batch evaluates its monitors one by one), a run not decided yet is
+ * read from the index once, not once per monitor: the cost of the sick-region rule stays per
+ * invocation (docs/escalation.md, "What it costs").
+ */
+export const VANTAGE_REFRESH_MS = 5_000;
+
 export async function escalate(
   event: unknown,
   deps: EscalatorDeps,
@@ -151,6 +158,7 @@ export async function escalate(
     ...(deps.notices ? { notices: deps.notices } : {}),
     clock: deps.clock ?? systemClock,
     config: deps.config,
+    vantageRefreshMs: VANTAGE_REFRESH_MS,
   });
   if (isStream(event)) return onStream(event, engine, logger);
   if (isSchedule(event)) {

@@ -27,6 +27,7 @@ import type { Logger } from '../shared/logger.ts';
 import { flushMetrics, metricsOf } from '../shared/metrics.ts';
 import { persistFindings } from '../shared/persist-findings.ts';
 import { type ProbingDeps, probingDeps } from '../shared/probing-deps.ts';
+import { recordRun } from '../shared/record-run.ts';
 import { parseScheduledEvent, type ScheduledRunEvent } from '../shared/scheduled-event.ts';
 import { warmUpOnLambda } from '../shared/warm-up.ts';
 
@@ -47,6 +48,8 @@ export interface RunSummary {
   spilled: number;
   /** Datums handed to the metrics publisher (published after the handler returns). */
   datums: number;
+  /** Run reports recorded for the sick-region rule (one per location and run of the shard; normally 1). */
+  reports: number;
 }
 
 export async function runScheduled(
@@ -105,6 +108,12 @@ export async function runScheduled(
     },
     persistBudget(context),
   );
+  const reports = await recordRun(
+    findings,
+    detail.shard ? `shard-${detail.shard.index}` : 'all',
+    deps.store,
+    logger,
+  );
   return {
     region,
     intervalMinutes: interval,
@@ -119,6 +128,7 @@ export async function runScheduled(
     stored,
     spilled,
     datums: datums.length,
+    reports,
   };
 }
 

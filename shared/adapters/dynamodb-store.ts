@@ -20,7 +20,8 @@ import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident } from '../domain/incident.ts';
 import type { Silence } from '../domain/maintenance.ts';
 import { isPagingFailure } from '../domain/route.ts';
-import type { Notification, NotificationKind } from '../ports/notifier.ts';
+import type { LocationFailures, RunReport } from '../domain/vantage.ts';
+import type { Notification, NotificationKind, VantageNotice } from '../ports/notifier.ts';
 import {
   type CloseRequest,
   checkPageSize,
@@ -29,9 +30,13 @@ import {
   type OpenResult,
   type Page,
   type PageRequest,
+  type RunDecision,
   type Store,
+  type VantageState,
   type WriteOptions,
 } from '../ports/store.ts';
+import { plain, queryAll, unlessConditionFails } from './dynamodb-common.ts';
+import { DynamoVantage } from './dynamodb-vantage.ts';
 import {
   bySilenceStart,
   type CursorShape,
@@ -85,24 +90,6 @@ function itemToIncident(item: Record<string, unknown>): Incident {
   return incident as unknown as Incident;
 }
 
-/** Drops undefined fields and non-finite numbers the way JSON does; DynamoDB accepts neither. */
-function plain<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/**
- * A conditional write's output, or undefined when its condition failed: a lost race or a state that
- * moved on, which the Store reports as an outcome, never as an error. Any other error is thrown.
- */
-async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
-  try {
-    return await write;
-  } catch (error) {
-    if ((error as { name?: string } | null)?.name === 'ConditionalCheckFailedException') return undefined;
-    throw error;
-  }
-}
-
 /** Waits `ms`, or less if `signal` aborts first (the caller then sees it aborted and stops). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -123,6 +110,7 @@ export class DynamoDbStore implements Store {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #ttlSeconds: number;
+  readonly #vantage: DynamoVantage;
 
   constructor(options: DynamoDbStoreOptions) {
     if (!(options.findingsTtlDays > 0))
@@ -130,6 +118,11 @@ export class DynamoDbStore implements Store {
     this.#db = options.client;
     this.#table = options.tableName;
     this.#ttlSeconds = Math.round(options.findingsTtlDays * 86_400);
+    this.#vantage = new DynamoVantage({
+      client: this.#db,
+      tableName: this.#table,
+      decisionTtlSeconds: this.#ttlSeconds,
+    });
   }
 
   // ------------------------------------------------------------------ findings
@@ -557,9 +550,49 @@ export class DynamoDbStore implements Store {
     });
   }
 
-  // ------------------------------------------------------------------ helpers
+  // ------------------------------------------------------------------ a sick probe region (dynamodb-vantage.ts)
 
-  /** A conditional update: its output, or undefined when its condition failed. */
+  recordRunReport(report: RunReport): Promise<void> {
+    return this.#vantage.record(report);
+  }
+
+  readRunFailures(run: string): Promise<Map<string, LocationFailures>> {
+    return this.#vantage.failures(run);
+  }
+
+  readRunHealthy(run: string): Promise<Map<string, Set<string>>> {
+    return this.#vantage.healthy(run);
+  }
+
+  getVantageState(): Promise<VantageState | null> {
+    return this.#vantage.state();
+  }
+
+  advanceVantage(
+    seenDecidedUpTo: string | null,
+    next: Pick<VantageState, 'decidedUpTo' | 'impaired'>,
+    notices: readonly VantageNotice[],
+    claimedAt: string,
+  ): Promise<boolean> {
+    return this.#vantage.advance(seenDecidedUpTo, next, notices, claimedAt);
+  }
+
+  decideRun(decision: RunDecision): Promise<RunDecision> {
+    return this.#vantage.decide(decision);
+  }
+
+  listImpairedRuns(from: string, to: string): Promise<Map<string, string[]>> {
+    return this.#vantage.impairedRuns(from, to);
+  }
+
+  claimNotice(dedupKey: string, seenClaimedAt: string, claimedAt: string): Promise<boolean> {
+    return this.#vantage.claim(dedupKey, seenClaimedAt, claimedAt);
+  }
+
+  markNoticeDelivered(dedupKey: string): Promise<void> {
+    return this.#vantage.delivered(dedupKey);
+  }
+
   // ------------------------------------------------------------------ silences
 
   /** The item expires (table TTL) a day after the silence ends; listSilences filters on `to` meanwhile. */
@@ -600,6 +633,9 @@ export class DynamoDbStore implements Store {
     return deleted !== undefined;
   }
 
+  // ------------------------------------------------------------------ helpers
+
+  /** A conditional update: its output, or undefined when its condition failed. */
   #update(input: Omit<UpdateCommandInput, 'TableName'>): Promise<UpdateCommandOutput | undefined> {
     return unlessConditionFails(this.#db.send(new UpdateCommand({ TableName: this.#table, ...input })));
   }
@@ -625,21 +661,9 @@ export class DynamoDbStore implements Store {
     });
   }
 
-  /** For the small collections (a monitor's locations or open pointers, failing locations); bounded all the same. */
-  async #queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    for (let n = 0; n < 100; n++) {
-      const out = await this.#db.send(
-        new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }),
-      );
-      items.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-      if (!start) return items;
-    }
-    throw new Error(
-      `query on ${String(input.ExpressionAttributeValues?.[':pk'])} did not end after 100 pages`,
-    );
+  /** For the small collections (a monitor's locations or open pointers, failing locations, silences). */
+  #queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    return queryAll(this.#db, input);
   }
 }
 

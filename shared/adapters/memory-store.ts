@@ -10,7 +10,8 @@ import { type Finding, type IssueType, startedAtMs } from '../domain/finding.ts'
 import type { Incident } from '../domain/incident.ts';
 import type { Silence } from '../domain/maintenance.ts';
 import { isPagingFailure } from '../domain/route.ts';
-import type { Notification, NotificationKind } from '../ports/notifier.ts';
+import { type LocationFailures, RUN_MS, type RunReport } from '../domain/vantage.ts';
+import type { Notification, NotificationKind, VantageNotice } from '../ports/notifier.ts';
 import {
   type CloseRequest,
   checkPageSize,
@@ -18,8 +19,11 @@ import {
   type OpenResult,
   type Page,
   type PageRequest,
+  type RunDecision,
   type Store,
+  type VantageState,
 } from '../ports/store.ts';
+import { MemoryVantage } from './memory-vantage.ts';
 import {
   bySilenceStart,
   cursorShapes,
@@ -83,6 +87,7 @@ export class MemoryStore implements Store {
   readonly #open = new Map<string, Map<IssueType, string>>();
   readonly #windowMs: number | undefined;
   readonly #silences = new Map<string, Silence>();
+  readonly #vantage = new MemoryVantage();
   /** startedAt (ms) of the newest finding written. */
   #newest = Number.NEGATIVE_INFINITY;
 
@@ -291,6 +296,52 @@ export class MemoryStore implements Store {
     row.incident.delivered[kind] = deliveredAt;
     if (row.incident.status !== 'open' && Object.keys(row.incident.outbox).length === 0)
       this.#deactivate(row);
+  }
+
+  async recordRunReport(report: RunReport): Promise<void> {
+    this.#vantage.record(report);
+    // With a findings window, runs older than the findings kept are of no use either.
+    if (this.#windowMs !== undefined && Number.isFinite(this.#newest)) {
+      const oldest = Math.floor((this.#newest - this.#windowMs) / RUN_MS) * RUN_MS - RUN_MS;
+      this.#vantage.forgetBefore(new Date(oldest).toISOString());
+    }
+  }
+
+  async readRunFailures(run: string): Promise<Map<string, LocationFailures>> {
+    return this.#vantage.failures(run);
+  }
+
+  async readRunHealthy(run: string): Promise<Map<string, Set<string>>> {
+    return this.#vantage.healthy(run);
+  }
+
+  async getVantageState(): Promise<VantageState | null> {
+    return this.#vantage.state();
+  }
+
+  async advanceVantage(
+    seenDecidedUpTo: string | null,
+    next: Pick<VantageState, 'decidedUpTo' | 'impaired'>,
+    notices: readonly VantageNotice[],
+    claimedAt: string,
+  ): Promise<boolean> {
+    return this.#vantage.advance(seenDecidedUpTo, next, notices, claimedAt);
+  }
+
+  async decideRun(decision: RunDecision): Promise<RunDecision> {
+    return this.#vantage.decide(decision);
+  }
+
+  async listImpairedRuns(from: string, to: string): Promise<Map<string, string[]>> {
+    return this.#vantage.impairedRuns(from, to);
+  }
+
+  async claimNotice(dedupKey: string, seenClaimedAt: string, claimedAt: string): Promise<boolean> {
+    return this.#vantage.claim(dedupKey, seenClaimedAt, claimedAt);
+  }
+
+  async markNoticeDelivered(dedupKey: string): Promise<void> {
+    this.#vantage.delivered(dedupKey);
   }
 
   async putSilence(silence: Silence): Promise<void> {

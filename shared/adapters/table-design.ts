@@ -8,7 +8,7 @@ export const TABLE_DESIGN = {
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   billingMode: 'PAY_PER_REQUEST',
-  /** Epoch seconds; set on findings and latest-status items, never on incidents. */
+  /** Epoch seconds; set on findings, latest-status, silence and run items, never on incidents. */
   timeToLiveAttribute: 'expiresAt',
   /** The escalator consumes the stream; it only needs the new images of FINDING# items. */
   stream: { viewType: 'NEW_IMAGE', findingSortKeyPrefix: 'FINDING#' },
@@ -105,6 +105,23 @@ export const keys = {
   /** The failingLocations partition of a monitor's latest-status items. */
   failingPartitionOf: (monitorId: string) => keys.failingPartition(fnv1a(monitorId) % FAILING_SHARDS),
   failingLocation: (monitorId: string, location: string) => `${enc(monitorId)}#${enc(location)}`,
+  /**
+   * One location's report of a run, in two items of the run's partition: its count and failing
+   * monitors (F#, read at every decision: small) and its healthy ones (H#, read only when a location
+   * may be impaired).
+   */
+  run: (run: string) => `RUN#${run}`,
+  runFailures: (run: string, location: string, key: string) => ({
+    pk: keys.run(run),
+    sk: `F#${enc(location)}#${enc(key)}`,
+  }),
+  runHealthy: (run: string, location: string, key: string) => ({
+    pk: keys.run(run),
+    sk: `H#${enc(location)}#${enc(key)}`,
+  }),
+  /** The vantage state and each run's decision share one small partition. */
+  vantageState: () => ({ pk: VANTAGE_PK, sk: 'STATE' }),
+  runDecision: (run: string) => ({ pk: VANTAGE_PK, sk: `RUN#${run}` }),
   /** Every silence in one small partition: read whole by the API and the escalator. */
   silence: (id: string) => ({ pk: SILENCES_PK, sk: `SILENCE#${enc(id)}` }),
   /** The alarm gate's ledger: one item per paging alarm in ALARM, in one small partition. */
@@ -113,6 +130,7 @@ export const keys = {
 
 export const SILENCES_PK = 'SILENCES';
 export const GATED_ALARMS_PK = 'GATED_ALARMS';
+export const VANTAGE_PK = 'VANTAGE';
 
 /** The monitor id back from a MONITOR#… partition key (keys.monitor). */
 export function monitorIdOf(pk: string): string {

@@ -29,13 +29,8 @@ import { buildNotification } from './incident-notification.ts';
 import { inMaintenance } from './maintenance.ts';
 import type { IncidentScope } from './policy.ts';
 import { isPagingFailure, routeFor } from './route.ts';
-import {
-  DEFAULT_OPERATORS_TEAM,
-  DEFAULT_VANTAGE_RULE,
-  type VantageChange,
-  VantageWatch,
-  vantageDedupKey,
-} from './vantage.ts';
+import { DEFAULT_OPERATORS_TEAM, DEFAULT_VANTAGE_RULE } from './vantage.ts';
+import { VantageTracker } from './vantage-tracker.ts';
 
 export type { EscalationConfig, MonitorPolicy } from './incident-assess.ts';
 
@@ -209,6 +204,11 @@ export interface EscalationDeps {
   config: EscalationConfig;
   /** Where impaired/recovered notices go; absent: they are only reported. */
   notices?: NoticeNotifier;
+  /**
+   * How long a run not decided yet keeps its impairment as read from the store (VantageTracker's
+   * refreshMs). Default 0: read at every call, as replay needs; the escalator reuses it within an invocation.
+   */
+  vantageRefreshMs?: number;
 }
 
 export class EscalationEngine {
@@ -218,11 +218,17 @@ export class EscalationEngine {
   readonly #config: EscalationConfig;
   readonly #monitors: Map<string, MonitorPolicy>;
   readonly #noticeNotifier: NoticeNotifier | undefined;
-  readonly #vantage: VantageWatch;
+  readonly #vantage: VantageTracker;
 
   constructor(deps: EscalationDeps) {
     this.#noticeNotifier = deps.notices;
-    this.#vantage = new VantageWatch(deps.config.vantage ?? DEFAULT_VANTAGE_RULE);
+    this.#vantage = new VantageTracker({
+      store: deps.store,
+      rule: deps.config.vantage ?? DEFAULT_VANTAGE_RULE,
+      operatorsTeam: deps.config.operatorsTeam ?? DEFAULT_OPERATORS_TEAM,
+      leaseMs: DELIVERY_LEASE_MS,
+      refreshMs: deps.vantageRefreshMs ?? 0,
+    });
     this.#store = deps.store;
     this.#notifier = deps.notifier;
     this.#clock = deps.clock;
@@ -238,8 +244,7 @@ export class EscalationEngine {
   async processFindings(findings: readonly Finding[]): Promise<EngineReport> {
     const now = this.#clock.now();
     const report = emptyReport();
-    this.#vantage.add(findings);
-    await this.#announce(this.#vantage.decide(now), now, report);
+    await this.#decideRuns(now, false, report);
     const config = await this.#withSilences(now, report);
     for (const monitorId of new Set(findings.map((f) => f.monitorId))) {
       const monitor = this.#monitors.get(monitorId);
@@ -260,7 +265,7 @@ export class EscalationEngine {
   async tick(): Promise<EngineReport> {
     const now = this.#clock.now();
     const report = emptyReport();
-    await this.#announce(this.#vantage.decide(now), now, report);
+    await this.#decideRuns(now, true, report);
     // Each step on its own: one monitor whose store call fails must not cost the others their tick.
     const [active, failing] = await Promise.all([
       isolated(report, 'list-active', null, () =>
@@ -315,10 +320,12 @@ export class EscalationEngine {
         ),
         this.#store.getOpenIncidents(monitor.id),
       ]);
-      // An impaired region's findings count for no incident: the fault is the vantage point.
-      const findings = all.filter((f) => !this.#vantage.isImpaired(f));
       // Nothing open and nothing failing in the window: assess would say clear or unknown, and
-      // decide would do nothing. Most evaluations of a healthy fleet end here.
+      // decide would do nothing. Most evaluations of a healthy fleet end here, before any read of
+      // the runs' impairment (leaving findings out cannot make one fail).
+      if (open.length === 0 && !all.some(isPagingFailure)) return;
+      // An impaired region's findings count for no incident: the fault is the vantage point.
+      const findings = await this.#vantage.counted(all, from, now);
       if (open.length === 0 && !findings.some(isPagingFailure)) return;
       open.sort((x, y) => x.openedAt.localeCompare(y.openedAt));
       const assessment = assess(findings, monitor, this.#config, open[0]?.issueType);
@@ -397,33 +404,34 @@ export class EscalationEngine {
     return true;
   }
 
-  /** One notice per change to the operators' team; a publish that throws is reported, not retried. */
-  async #announce(changes: readonly VantageChange[], now: Date, report: EngineReport): Promise<void> {
-    const team = this.#config.operatorsTeam ?? DEFAULT_OPERATORS_TEAM;
-    for (const change of changes) {
-      const notice: VantageNotice = {
-        kind: change.kind,
-        at: now.toISOString(),
-        team,
-        location: change.location,
-        since: change.since,
-        dedupKey: vantageDedupKey(change),
-        subject:
-          change.kind === 'impaired'
-            ? `[impaired] probe region ${change.location}: its failures are not paged`
-            : `[recovered] probe region ${change.location} counts again`,
-      };
-      try {
-        await this.#noticeNotifier?.publishNotice(notice);
-        report.notices.push(notice);
-      } catch (error) {
-        report.errors.push({
-          stage: 'notice',
-          monitorId: null,
-          error: String((error as Error)?.message ?? error),
-        });
-      }
+  /**
+   * Decides the runs that are over and publishes the notices this call put in the outbox; the tick
+   * (`fresh`) also re-sends those whose publish failed or was cut off. One step of its own: a store
+   * that fails here costs the notices a tick, not the incidents their evaluation.
+   */
+  async #decideRuns(now: Date, fresh: boolean, report: EngineReport): Promise<void> {
+    await isolated(report, 'notice', null, async () => {
+      const decided = await this.#vantage.decide(now, fresh);
+      const stale = fresh ? await this.#vantage.claimStale(now) : [];
+      for (const notice of [...stale, ...decided]) await this.#announce(notice, report);
+    });
+  }
+
+  /** One notice to the operators' team; one whose publish throws is released for the next tick. */
+  async #announce(notice: VantageNotice, report: EngineReport): Promise<void> {
+    try {
+      await this.#noticeNotifier?.publishNotice(notice);
+    } catch (error) {
+      report.errors.push({
+        stage: 'notice',
+        monitorId: null,
+        error: String((error as Error)?.message ?? error),
+      });
+      await this.#vantage.release(notice);
+      return;
     }
+    report.notices.push(notice);
+    await this.#vantage.delivered(notice);
   }
 
   async #redeliver(incident: Incident, now: Date, report: EngineReport): Promise<void> {

@@ -18,6 +18,7 @@ import { type Finding, type IssueType, startedAtMs } from './finding.ts';
 import { type EscalationConfig, lookbackMs } from './incident-assess.ts';
 import type { IncidentScope } from './policy.ts';
 import { compareTimeline, TimelineScan } from './timeline.ts';
+import { runReports } from './vantage.ts';
 
 /** One notification the policy would send. `locations` are the failing ones. */
 export interface ReplayLine {
@@ -142,6 +143,9 @@ export async function replayTimeline(
     }
     clock.set(new Date(batchAt));
     await store.putFindings(batch);
+    // As the runner does after storing its shard's findings: the run index the engine decides
+    // impairment from. One report per monitor (the key), so a later finding of it in the run replaces it.
+    for (const report of runReports(batch, (f) => f.monitorId)) await store.recordRunReport(report);
     await engine.processFindings(batch);
     batch = [];
   };

@@ -19,7 +19,8 @@ export const DEFAULT_VANTAGE_RULE: VantageRule = { minMonitors: 3, failingShare:
 /** config `operatorsTeam` when not set: who hears about a sick probe region. */
 export const DEFAULT_OPERATORS_TEAM = 'infrastructure-team';
 
-const RUN_MS = 60_000;
+/** A run is one minute. */
+export const RUN_MS = 60_000;
 
 /**
  * The run a finding belongs to: the UTC minute its probe started in (every region's scheduler fires
@@ -29,7 +30,7 @@ export function runOf(finding: Pick<Finding, 'startedAt'>): string {
   return new Date(runMsOf(finding)).toISOString();
 }
 
-/** runOf in epoch ms: the engine keys its runs by number (no Date built per finding). */
+/** runOf in epoch ms. */
 function runMsOf(finding: Pick<Finding, 'startedAt'>): number {
   const ms = Math.floor(startedAtMs(finding) / RUN_MS) * RUN_MS;
   if (!Number.isFinite(ms)) throw new RangeError(`not a time: ${finding.startedAt}`);
@@ -37,61 +38,108 @@ function runMsOf(finding: Pick<Finding, 'startedAt'>): number {
 }
 
 /**
- * The locations impaired in one run, from every finding of that run (all monitors, all locations).
- * A monitor reported twice by one location counts once, by its latest finding.
+ * What one location reported in one run, as one writer saw it: a runner shard's findings (or, in
+ * replay, one monitor's). The store keeps one report per (run, location, key): a retry with the same
+ * key replaces it, unless it is older (`at`). Reports of one location with different keys name
+ * different monitors (a monitor is in one shard of a run), so the store adds them up.
  */
-export function impairedLocations(runFindings: readonly Finding[], rule: VantageRule): Set<string> {
-  const tally = new RunTally();
-  for (const f of runFindings) tally.add(f);
-  return tally.impaired(rule);
+export interface RunReport {
+  /** runOf of its findings. */
+  run: string;
+  location: string;
+  /** Names the writer: `shard-3`, `all`, a monitor id. */
+  key: string;
+  /** The newest startedAt of its findings (epoch ms): an older copy of the report does not replace a newer one. */
+  at: number;
+  /** Monitors whose latest finding of the run failed (isPagingFailure)… */
+  failing: string[];
+  /** …and those whose latest finding passed. */
+  healthy: string[];
 }
 
-interface Reported {
-  at: string;
-  failing: boolean;
+/** One location's part of a run, added up over its reports: enough to rule out impairment cheaply. */
+export interface LocationFailures {
+  /** Monitors it reported. */
+  reported: number;
+  /** Those that failed. */
+  failing: ReadonlySet<string>;
+}
+
+/** A report holds at most this many monitors (a DynamoDB item stays far below its 400 KB). */
+export const MAX_REPORT_MONITORS = 1000;
+
+/**
+ * The reports of a batch of findings, one per (run, location, key) (chunks of MAX_REPORT_MONITORS
+ * get `#<n>` after the key): each monitor by its latest finding, a later one winning a tie.
+ */
+export function runReports(findings: readonly Finding[], keyOf: (f: Finding) => string): RunReport[] {
+  const groups = new Map<
+    string,
+    { run: string; location: string; key: string; latest: Map<string, Finding> }
+  >();
+  for (const f of findings) {
+    const run = runOf(f);
+    const key = keyOf(f);
+    const id = `${run}\u0000${f.location}\u0000${key}`;
+    let group = groups.get(id);
+    if (!group) {
+      group = { run, location: f.location, key, latest: new Map() };
+      groups.set(id, group);
+    }
+    const seen = group.latest.get(f.monitorId);
+    if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) group.latest.set(f.monitorId, f);
+  }
+  return [...groups.values()].flatMap(({ run, location, key, latest }) => {
+    const all = [...latest.values()];
+    const chunks = Math.ceil(all.length / MAX_REPORT_MONITORS);
+    return Array.from({ length: chunks }, (_, n) => {
+      const chunk = all.slice(n * MAX_REPORT_MONITORS, (n + 1) * MAX_REPORT_MONITORS);
+      return {
+        run,
+        location,
+        key: chunks > 1 ? `${key}#${n}` : key,
+        at: Math.max(...chunk.map((f) => Date.parse(f.startedAt))),
+        failing: chunk.filter(isPagingFailure).map((f) => f.monitorId),
+        healthy: chunk.filter((f) => !isPagingFailure(f)).map((f) => f.monitorId),
+      };
+    });
+  });
 }
 
 /**
- * One run's findings as impairment reads them, kept up to date finding by finding: per location,
- * each monitor's latest state and how many of them fail. A finding costs O(1) and a decision
- * O(locations) unless a location fails enough to be checked monitor by monitor, so a run of
- * thousands of findings arriving one by one (a replay) stays linear.
+ * The locations that may be impaired in a run, from counts and failing monitors only: enough
+ * monitors reported, and enough of them failing. Usually none, and then nobody needs the healthy ones.
  */
-export class RunTally {
-  /** location -> monitorId -> latest state (latest finding wins). */
-  readonly #byLocation = new Map<string, Map<string, Reported>>();
-  readonly #failing = new Map<string, number>();
+export function impairmentCandidates(
+  failures: ReadonlyMap<string, LocationFailures>,
+  rule: VantageRule,
+): string[] {
+  return [...failures]
+    .filter(
+      ([, l]) =>
+        l.reported >= rule.minMonitors &&
+        l.failing.size > 0 &&
+        l.failing.size >= rule.failingShare * l.reported,
+    )
+    .map(([location]) => location);
+}
 
-  add(f: Finding): void {
-    let monitors = this.#byLocation.get(f.location);
-    if (!monitors) {
-      monitors = new Map();
-      this.#byLocation.set(f.location, monitors);
-      this.#failing.set(f.location, 0);
-    }
-    const seen = monitors.get(f.monitorId);
-    if (seen && seen.at > f.startedAt) return;
-    const failing = isPagingFailure(f);
-    const delta = (failing ? 1 : 0) - (seen?.failing ? 1 : 0);
-    if (delta !== 0) this.#failing.set(f.location, (this.#failing.get(f.location) ?? 0) + delta);
-    monitors.set(f.monitorId, { at: f.startedAt, failing });
+/**
+ * Of the candidates, the locations impaired: each failing monitor was reported healthy by another location.
+ * @param healthy location -> monitors it reported healthy in the run.
+ */
+export function impairedAmong(
+  candidates: readonly string[],
+  failures: ReadonlyMap<string, LocationFailures>,
+  healthy: ReadonlyMap<string, ReadonlySet<string>>,
+): Set<string> {
+  const impaired = new Set<string>();
+  for (const location of candidates) {
+    const seenHealthyElsewhere = (monitorId: string) =>
+      [...healthy].some(([other, ids]) => other !== location && ids.has(monitorId));
+    if ([...(failures.get(location)?.failing ?? [])].every(seenHealthyElsewhere)) impaired.add(location);
   }
-
-  impaired(rule: VantageRule): Set<string> {
-    const impaired = new Set<string>();
-    for (const [location, monitors] of this.#byLocation) {
-      if (monitors.size < rule.minMonitors) continue;
-      const failingCount = this.#failing.get(location) ?? 0;
-      if (failingCount === 0 || failingCount < rule.failingShare * monitors.size) continue;
-      const failing = [...monitors].filter(([, m]) => m.failing).map(([id]) => id);
-      const seenHealthyElsewhere = (monitorId: string) =>
-        [...this.#byLocation].some(
-          ([other, ms]) => other !== location && ms.get(monitorId)?.failing === false,
-        );
-      if (failing.every(seenHealthyElsewhere)) impaired.add(location);
-    }
-    return impaired;
-  }
+  return impaired;
 }
 
 /** One change of a region's state: `impaired` at the first impaired run, `recovered` at the first run after. */
@@ -135,82 +183,10 @@ export function nextVantageState(
 
 /** A run is decided once every region's findings of it are in: this long after its minute ends. */
 export const RUN_GRACE_MS = 30_000;
-/** Runs of findings kept for impairment: the engine's longest lookback needs no more. */
-export const MAX_RUNS_KEPT = 240;
-
 /**
- * The engine's view of every region's runs, fed with every finding it processes: which (location,
- * run) pairs are impaired (their findings count for no incident), and the impaired/recovered changes
- * of runs that are over. In memory and bounded by MAX_RUNS_KEPT runs. Runs are keyed by their start
- * in epoch ms (runOf as a number).
+ * Runs decided per engine call at most: the escalator catches up after an outage of its own a few
+ * runs a tick, and never looks further back than MAX_RUNS_BEHIND (older runs can no longer matter
+ * to an open incident's lookback, and their notices would be stale).
  */
-export class VantageWatch {
-  readonly #rule: VantageRule;
-  readonly #runs = new Map<number, RunTally>();
-  readonly #impaired = new Map<number, Set<string>>();
-  /** Runs kept whose impaired set is not empty: none (the usual case) answers isImpaired at once. */
-  #impairedRuns = 0;
-  #state = new Map<string, string>();
-  #decidedUpTo = Number.NEGATIVE_INFINITY;
-
-  constructor(rule: VantageRule) {
-    this.#rule = rule;
-  }
-
-  add(findings: readonly Finding[]): void {
-    const touched = new Set<number>();
-    for (const f of findings) {
-      const run = runMsOf(f);
-      // A run already decided keeps its decision: a very late finding cannot re-send notifications.
-      if (run <= this.#decidedUpTo) continue;
-      let tally = this.#runs.get(run);
-      if (!tally) {
-        tally = new RunTally();
-        this.#runs.set(run, tally);
-      }
-      tally.add(f);
-      touched.add(run);
-    }
-    for (const run of touched) this.#setImpaired(run, this.#runs.get(run)?.impaired(this.#rule) ?? new Set());
-    if (this.#impaired.size > MAX_RUNS_KEPT) {
-      const oldest = [...this.#impaired.keys()].sort((a, b) => a - b);
-      for (const run of oldest.slice(0, this.#impaired.size - MAX_RUNS_KEPT)) {
-        this.#setImpaired(run, undefined);
-        this.#runs.delete(run);
-      }
-    }
-  }
-
-  /** Whether this location's findings of this run count for no incident. */
-  isImpaired(finding: Pick<Finding, 'location' | 'startedAt'>): boolean {
-    if (this.#impairedRuns === 0) return false;
-    return this.#impaired.get(runMsOf(finding))?.has(finding.location) ?? false;
-  }
-
-  /** Decides the runs over by `now` (RUN_GRACE_MS after their minute), oldest first. */
-  decide(now: Date): VantageChange[] {
-    const changes: VantageChange[] = [];
-    for (const run of [...this.#runs.keys()].sort((a, b) => a - b)) {
-      if (run + RUN_MS + RUN_GRACE_MS > now.getTime()) break;
-      const next = nextVantageState(
-        this.#state,
-        new Date(run).toISOString(),
-        this.#impaired.get(run) ?? new Set(),
-      );
-      this.#state = next.state;
-      changes.push(...next.changes);
-      this.#decidedUpTo = run;
-      // Its findings are no longer needed; its impaired set stays for the exclusion.
-      this.#runs.delete(run);
-    }
-    return changes;
-  }
-
-  /** Sets (or, undefined, forgets) a run's impaired set, keeping #impairedRuns true. */
-  #setImpaired(run: number, impaired: Set<string> | undefined): void {
-    if (this.#impaired.get(run)?.size) this.#impairedRuns--;
-    if (impaired === undefined) this.#impaired.delete(run);
-    else this.#impaired.set(run, impaired);
-    if (impaired?.size) this.#impairedRuns++;
-  }
-}
+export const MAX_RUNS_PER_CALL = 10;
+export const MAX_RUNS_BEHIND = 240;

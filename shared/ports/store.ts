@@ -1,8 +1,9 @@
 import type { Finding, IssueType } from '../domain/finding.ts';
 import type { Incident, IncidentStatus } from '../domain/incident.ts';
 import type { Silence } from '../domain/maintenance.ts';
+import type { LocationFailures, RunReport } from '../domain/vantage.ts';
 import { NetprobeError } from '../errors.ts';
-import type { CloseReason, Notification, NotificationKind } from './notifier.ts';
+import type { CloseReason, Notification, NotificationKind, VantageNotice } from './notifier.ts';
 
 /** Page sizes the adapters accept; the API maps a bad `limit` to 400 before it gets here. */
 export const MAX_PAGE_SIZE = 1000;
@@ -53,6 +54,28 @@ export class FindingsNotStoredError extends NetprobeError {
     this.unwritten = unwritten;
     this.total = total;
   }
+}
+
+/**
+ * Which probe regions are impaired, as of the last run decided (docs/escalation.md, "A sick probe
+ * region"): one record, moved run by run with conditional writes, so exactly one escalator decides
+ * each run and puts its notices in the outbox.
+ */
+export interface VantageState {
+  /** The last run decided (ISO-8601, runOf). */
+  decidedUpTo: string;
+  /** location -> first impaired run, for the regions impaired in that run. */
+  impaired: Record<string, string>;
+  /** Notices decided and not yet confirmed published, by dedupKey (claimed as incidents' notifications are). */
+  outbox: Record<string, { claimedAt: string; notice: VantageNotice }>;
+}
+
+/** One run's decision, written once (the first decider's stands): the locations whose findings of it count for nothing. */
+export interface RunDecision {
+  run: string;
+  /** false: nobody reported anything in the run; it changes no region's state. */
+  reported: boolean;
+  impaired: string[];
 }
 
 export type OpenResult = { opened: true } | { opened: false; existing: Incident | null };
@@ -131,6 +154,36 @@ export interface Store {
     kind: NotificationKind,
     deliveredAt: string,
   ): Promise<void>;
+
+  /**
+   * Records one location's report of a run (RunReport). Idempotent on (run, location, key); a report
+   * older than the stored one of its key (`at`) changes nothing.
+   */
+  recordRunReport(report: RunReport): Promise<void>;
+  /** Per location of the run: its reports added up (how many monitors, which failed). */
+  readRunFailures(run: string): Promise<Map<string, LocationFailures>>;
+  /** Per location of the run: the monitors it reported healthy (read only when a location may be impaired). */
+  readRunHealthy(run: string): Promise<Map<string, Set<string>>>;
+  /** The vantage state, or null before the first run was decided. */
+  getVantageState(): Promise<VantageState | null>;
+  /**
+   * Moves the state on from `seenDecidedUpTo` (null: creates it), adding the notices to the outbox,
+   * claimed at `claimedAt`. false when the state is no longer the one the caller read.
+   */
+  advanceVantage(
+    seenDecidedUpTo: string | null,
+    next: Pick<VantageState, 'decidedUpTo' | 'impaired'>,
+    notices: readonly VantageNotice[],
+    claimedAt: string,
+  ): Promise<boolean>;
+  /** Writes a run's decision unless one is stored; returns the one that stands. */
+  decideRun(decision: RunDecision): Promise<RunDecision>;
+  /** Decided runs in [from, to] (ISO runs) with impaired locations: run -> locations. */
+  listImpairedRuns(from: string, to: string): Promise<Map<string, string[]>>;
+  /** Takes over an outbox notice's claim: only if it is still the one the caller read. */
+  claimNotice(dedupKey: string, seenClaimedAt: string, claimedAt: string): Promise<boolean>;
+  /** The notice was published: clear it from the outbox (idempotent). */
+  markNoticeDelivered(dedupKey: string): Promise<void>;
 
   /** Stores a silence (POST /silences); its id is new (the API makes it). */
   putSilence(silence: Silence): Promise<void>;

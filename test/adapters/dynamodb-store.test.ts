@@ -369,6 +369,103 @@ describe.each<[string, () => Promise<Store>]>([
     });
   });
 
+  it('adds up the run reports of a location, replaces one on a retry of its key, and ignores an older copy', async () => {
+    const run = '2026-11-24T12:00:00.000Z';
+    const report = (location: string, key: string, at: number, failing: string[], healthy: string[]) => ({
+      run,
+      location,
+      key,
+      at: Date.parse(run) + at,
+      failing,
+      healthy,
+    });
+    await store.recordRunReport(report('eu-west-1', 'shard-0', 100, ['a'], ['b', 'c']));
+    await store.recordRunReport(report('eu-west-1', 'shard-1', 200, ['d'], []));
+    await store.recordRunReport(report('us-east-1', 'shard-0', 300, [], ['a', 'd']));
+    // The retry of shard-1 (a later copy) replaces it; an older copy of shard-0 changes nothing.
+    await store.recordRunReport(report('eu-west-1', 'shard-1', 250, [], ['d']));
+    await store.recordRunReport(report('eu-west-1', 'shard-0', 50, ['a', 'b', 'c'], []));
+    expect(await store.readRunFailures(run)).toEqual(
+      new Map([
+        ['eu-west-1', { reported: 4, failing: new Set(['a']) }],
+        ['us-east-1', { reported: 2, failing: new Set() }],
+      ]),
+    );
+    expect(await store.readRunHealthy(run)).toEqual(
+      new Map([
+        ['eu-west-1', new Set(['b', 'c', 'd'])],
+        ['us-east-1', new Set(['a', 'd'])],
+      ]),
+    );
+    expect(await store.readRunFailures('2026-11-24T12:01:00.000Z')).toEqual(new Map());
+  });
+
+  it('moves the vantage state only from the state the caller read, with its notices in the outbox', async () => {
+    const notice = {
+      kind: 'impaired' as const,
+      at: '2026-11-24T12:03:00.000Z',
+      team: 'infrastructure-team',
+      location: 'eu-west-1',
+      since: '2026-11-24T12:01:00.000Z',
+      dedupKey: 'eu-west-1:impaired:2026-11-24T12:01:00.000Z',
+      subject: '[impaired] probe region eu-west-1: its failures are not paged',
+    };
+    expect(await store.getVantageState()).toBeNull();
+    const start = { decidedUpTo: '2026-11-24T12:00:00.000Z', impaired: {} };
+    expect(await store.advanceVantage(null, start, [], notice.at)).toBe(true);
+    // A second escalator starting at the same moment loses: one state.
+    expect(await store.advanceVantage(null, start, [], notice.at)).toBe(false);
+    const next = { decidedUpTo: '2026-11-24T12:01:00.000Z', impaired: { 'eu-west-1': notice.since } };
+    const moves = await Promise.all(
+      [0, 1, 2].map(() => store.advanceVantage(start.decidedUpTo, next, [notice], notice.at)),
+    );
+    expect(moves.filter(Boolean)).toHaveLength(1);
+    expect(await store.getVantageState()).toEqual({
+      ...next,
+      outbox: { [notice.dedupKey]: { claimedAt: notice.at, notice } },
+    });
+    // A claim is taken over only from the claim the caller read.
+    expect(
+      await store.claimNotice(notice.dedupKey, '2026-11-24T11:00:00.000Z', '2026-11-24T12:05:00.000Z'),
+    ).toBe(false);
+    expect(await store.claimNotice(notice.dedupKey, notice.at, '2026-11-24T12:05:00.000Z')).toBe(true);
+    expect((await store.getVantageState())?.outbox[notice.dedupKey]?.claimedAt).toBe(
+      '2026-11-24T12:05:00.000Z',
+    );
+    await store.markNoticeDelivered(notice.dedupKey);
+    await store.markNoticeDelivered(notice.dedupKey);
+    expect((await store.getVantageState())?.outbox).toEqual({});
+    expect(
+      await store.claimNotice(notice.dedupKey, '2026-11-24T12:05:00.000Z', '2026-11-24T12:06:00.000Z'),
+    ).toBe(false);
+  });
+
+  it("keeps a run's first decision and lists the decided runs with impaired locations in a range", async () => {
+    const run = (m: number) => new Date(T0 + m * MIN).toISOString();
+    expect(await store.decideRun({ run: run(1), reported: true, impaired: ['eu-west-1'] })).toEqual({
+      run: run(1),
+      reported: true,
+      impaired: ['eu-west-1'],
+    });
+    // A second decider with another view of the run adopts the first decision.
+    expect(await store.decideRun({ run: run(1), reported: true, impaired: [] })).toEqual({
+      run: run(1),
+      reported: true,
+      impaired: ['eu-west-1'],
+    });
+    await store.decideRun({ run: run(2), reported: true, impaired: [] });
+    await store.decideRun({ run: run(3), reported: false, impaired: [] });
+    await store.decideRun({ run: run(4), reported: true, impaired: ['us-east-1', 'eu-west-1'] });
+    await store.decideRun({ run: run(9), reported: true, impaired: ['eu-west-1'] });
+    expect(await store.listImpairedRuns(run(0), run(4))).toEqual(
+      new Map([
+        [run(1), ['eu-west-1']],
+        [run(4), ['us-east-1', 'eu-west-1']],
+      ]),
+    );
+    expect(await store.listImpairedRuns(run(2), run(3))).toEqual(new Map());
+  });
+
   it('stores silences, lists the active and future ones by start, and deletes each once', async () => {
     const silence = (id: string, from: string, to: string) => ({
       id,

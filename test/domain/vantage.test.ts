@@ -7,72 +7,17 @@ import type { EscalationConfig } from '../../shared/domain/incident-assess.ts';
 import { replay, type VantageLine } from '../../shared/domain/replay.ts';
 import {
   DEFAULT_VANTAGE_RULE,
-  impairedLocations,
+  impairedAmong,
+  impairmentCandidates,
+  type LocationFailures,
   nextVantageState,
-  RunTally,
   runOf,
+  runReports,
   type VantageRule,
   vantageDedupKey,
 } from '../../shared/domain/vantage.ts';
 import { SnsShapedPages } from '../../shared/lab/pages.ts';
-
-const RUN = '2026-12-02T07:00:00.000Z';
-const MONITORS = ['api', 'www', 'shop', 'auth'];
-const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-1'];
-
-function finding(monitorId: string, location: string, up: boolean, offsetMs = 1_234, minute = 0): Finding {
-  const startedAt = new Date(Date.parse(RUN) + minute * 60_000 + offsetMs).toISOString();
-  const target = `https://${monitorId}.example.com/`;
-  return up
-    ? {
-        monitorId,
-        location,
-        startedAt,
-        probe: 'tcp',
-        target,
-        status: 'up',
-        timings: { dns: 4.1, connect: 12.3, total: 16.4 },
-        error: null,
-        layer: null,
-        details: {
-          kind: 'tcp',
-          host: `${monitorId}.example.com`,
-          port: 443,
-          addresses: ['192.0.2.20'],
-          attempts: [],
-        },
-        issueType: null,
-        diagnosis: null,
-      }
-    : ({
-        monitorId,
-        location,
-        startedAt,
-        probe: 'tcp',
-        target,
-        status: 'down',
-        timings: { dns: 4.1, connect: 5000.2, total: 5004.3 },
-        error: { code: 'TCP_TIMEOUT', message: 'no TCP handshake with 192.0.2.20:443 within 5000 ms' },
-        layer: 'transport',
-        details: {
-          kind: 'tcp',
-          host: `${monitorId}.example.com`,
-          port: 443,
-          addresses: ['192.0.2.20'],
-          attempts: [],
-        },
-        issueType: 'tcp',
-        diagnosis: 'Transport: 192.0.2.20:443 accepts no connections (timeout).',
-      } as Finding);
-}
-
-/** Every monitor from every region; `failing` lists [location, monitorId] pairs that fail. */
-function run(failing: [string, string][], monitors = MONITORS, regions = REGIONS, minute = 0): Finding[] {
-  const fails = new Set(failing.map(([l, m]) => `${l}/${m}`));
-  return regions.flatMap((l, i) =>
-    monitors.map((m) => finding(m, l, !fails.has(`${l}/${m}`), 400 + 700 * i, minute)),
-  );
-}
+import { finding, MONITORS, REGIONS, RUN, run } from '../fixtures/vantage-runs.ts';
 
 const CONFIG: EscalationConfig = {
   escalation: DEFAULT_ESCALATION_TABLE,
@@ -89,6 +34,20 @@ async function replayHour(failing: [string, string][], from: number, to: number)
   const notices: VantageLine[] = [];
   const pages = await replay(findings.flat(), CONFIG, { store: new MemoryStore(), notices });
   return { pages, notices };
+}
+
+/**
+ * The rule over one run's findings, through the parts the engine reads: one report per location
+ * (each monitor by its latest finding), the failures added up, the healthy monitors.
+ */
+function impairedLocations(findings: readonly Finding[], rule: VantageRule): Set<string> {
+  const failures = new Map<string, LocationFailures>();
+  const healthy = new Map<string, Set<string>>();
+  for (const r of runReports(findings, () => 'all')) {
+    failures.set(r.location, { reported: r.failing.length + r.healthy.length, failing: new Set(r.failing) });
+    healthy.set(r.location, new Set(r.healthy));
+  }
+  return impairedAmong(impairmentCandidates(failures, rule), failures, healthy);
 }
 
 const at = (minute: number, seconds = 0) =>
@@ -157,8 +116,8 @@ describe('vantage impairment per (location, run)', () => {
     expect([...impairedLocations(findings, DEFAULT_VANTAGE_RULE)]).toEqual(['eu-west-1']);
   });
 
-  it('a run tallied finding by finding decides as the rule read from all its findings at once', () => {
-    // The rule as docs/escalation.md states it, recomputed from scratch: the oracle for RunTally.
+  it("a store's run index fed report by report decides as the rule read from all the run's findings at once", async () => {
+    // The rule as docs/escalation.md states it, recomputed from scratch: the oracle for the index.
     const oracle = (findings: readonly Finding[], rule: VantageRule): string[] => {
       const latest = new Map<string, Finding>();
       for (const f of findings) {
@@ -194,15 +153,22 @@ describe('vantage impairment per (location, run)', () => {
       minMonitors: fc.integer({ min: 1, max: 4 }),
       failingShare: fc.constantFrom(0.25, 0.5, 0.75, 1),
     });
-    fc.assert(
-      fc.property(reports, rules, (list, rule) => {
-        const tally = new RunTally();
+    await fc.assert(
+      fc.asyncProperty(reports, rules, async (list, rule) => {
+        // As replay records them: one report per monitor (its key), each as its finding arrives.
+        const store = new MemoryStore();
         const seen: Finding[] = [];
         for (const r of list) {
           const f = finding(r.monitor, r.location, r.up, r.offsetMs);
-          tally.add(f);
+          for (const report of runReports([f], (x) => x.monitorId)) await store.recordRunReport(report);
           seen.push(f);
-          expect([...tally.impaired(rule)].sort()).toEqual(oracle(seen, rule).sort());
+          const failures = await store.readRunFailures(RUN);
+          const impaired = impairedAmong(
+            impairmentCandidates(failures, rule),
+            failures,
+            await store.readRunHealthy(RUN),
+          );
+          expect([...impaired].sort()).toEqual(oracle(seen, rule).sort());
         }
       }),
       { numRuns: 300 },

@@ -81,6 +81,13 @@ describe('probe-runner', () => {
     );
     expect(summary.results.map((r) => r.monitorId)).toEqual(['web', 'port']);
     expect(summary.stored).toBe(2);
+    // One report of the shard for the sick-region rule, keyed by it: a retry replaces it.
+    expect(summary.reports).toBe(1);
+    const run = CLOCK_START.toISOString();
+    expect(await d.store.readRunFailures(run)).toEqual(
+      new Map([['eu-west-1', { reported: 2, failing: new Set() }]]),
+    );
+    expect(await d.store.readRunHealthy(run)).toEqual(new Map([['eu-west-1', new Set(['web', 'port'])]]));
     expect(logger.lines).toContainEqual(
       expect.objectContaining({
         message: 'shard names monitors this runner does not schedule here',
