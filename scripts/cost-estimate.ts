@@ -202,6 +202,10 @@ export function phaseLatencyLabel(phases: readonly LatencyPhase[]): string {
   return `[${phases.map((phase) => `'${phase}'`).join(', ')}]`;
 }
 
+/** A monitor id in a run report's list (~24 characters) and an item's keys and attributes. */
+const REPORT_BYTES_PER_MONITOR = 26;
+const REPORT_ITEM_BYTES = 100;
+
 export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLine[] {
   const lines: CostLine[] = [];
   const add = (component: string, item: string, arithmetic: string, value: number) =>
@@ -344,6 +348,17 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     'point-in-time recovery',
     `${n(storedGb)} GB × $${p.dynamoPitrPerGbMonth}`,
     storedGb * p.dynamoPitrPerGbMonth,
+  );
+  // The sick-probe-region rule's run index: each shard records one report per region and run, two
+  // items (docs/escalation.md, "What it costs"): failing ids and count (1 WRU), healthy ids.
+  const reports = invocations;
+  const healthyKb = (Math.min(s.shardSize, monitors) * REPORT_BYTES_PER_MONITOR + REPORT_ITEM_BYTES) / 1024;
+  const wruPerReport = 1 + Math.ceil(healthyKb);
+  add(
+    'DynamoDB',
+    'run reports (a sick probe region)',
+    `${n(reports)} reports (one per shard run) × ${wruPerReport} WRU (failures item + ${n(healthyKb)} KB healthy item) × $${p.dynamoPerMillionWriteUnits}/M`,
+    ((reports * wruPerReport) / 1e6) * p.dynamoPerMillionWriteUnits,
   );
   add('DynamoDB', 'stream', 'read by the Lambda trigger: no charge', 0);
 

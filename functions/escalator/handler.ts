@@ -141,25 +141,42 @@ async function onStream(
 }
 
 /**
- * Within one invocation (a stream batch evaluates its monitors one by one), a run not decided yet is
- * read from the index once, not once per monitor: the cost of the sick-region rule stays per
- * invocation (docs/escalation.md, "What it costs").
+ * How long a container reuses a run not decided yet as read from the run index: a stream batch
+ * evaluates its monitors one by one, and a busy container takes a batch every few hundred ms, so the
+ * sick-region rule reads a live run a few times a minute per container, not once per monitor
+ * (docs/escalation.md, "What it costs").
  */
 export const VANTAGE_REFRESH_MS = 5_000;
+
+/**
+ * One engine per container (per deps object): what it caches of the sick-region rule (decided runs,
+ * which never change; live runs for VANTAGE_REFRESH_MS; the state until a run is due) outlives the
+ * invocation. Everything else it decides from the store at every call.
+ */
+const engines = new WeakMap<EscalatorDeps, EscalationEngine>();
+
+function engineFor(deps: EscalatorDeps): EscalationEngine {
+  let engine = engines.get(deps);
+  if (!engine) {
+    engine = new EscalationEngine({
+      store: deps.store,
+      notifier: deps.notifier,
+      ...(deps.notices ? { notices: deps.notices } : {}),
+      clock: deps.clock ?? systemClock,
+      config: deps.config,
+      vantageRefreshMs: VANTAGE_REFRESH_MS,
+    });
+    engines.set(deps, engine);
+  }
+  return engine;
+}
 
 export async function escalate(
   event: unknown,
   deps: EscalatorDeps,
   logger: Logger,
 ): Promise<DynamoDBBatchResponse | TickSummary> {
-  const engine = new EscalationEngine({
-    store: deps.store,
-    notifier: deps.notifier,
-    ...(deps.notices ? { notices: deps.notices } : {}),
-    clock: deps.clock ?? systemClock,
-    config: deps.config,
-    vantageRefreshMs: VANTAGE_REFRESH_MS,
-  });
+  const engine = engineFor(deps);
   if (isStream(event)) return onStream(event, engine, logger);
   if (isSchedule(event)) {
     const report = await engine.tick();
