@@ -98,6 +98,7 @@ export async function runScheduled(
   metricsOf(context).add(datums);
   // What the table does not take in time goes to the spill queue; only if that fails too does the
   // invocation fail (the runner-errors alarm), with the findings in the log (FindingsLost).
+  const budget = persistBudget(context);
   const { stored, spilled } = await persistFindings(
     findings,
     {
@@ -106,14 +107,10 @@ export async function runScheduled(
       logger,
       metrics: { namespace: config.namespace, functionName: 'probe-runner' },
     },
-    persistBudget(context),
+    budget,
   );
-  const reports = await recordRun(
-    findings,
-    detail.shard ? `shard-${detail.shard.index}` : 'all',
-    deps.store,
-    logger,
-  );
+  const key = detail.shard ? `shard-${detail.shard.index}` : 'all';
+  const reports = await recordRun(findings, key, { store: deps.store, logger }, budget.writes);
   return {
     region,
     intervalMinutes: interval,

@@ -9,16 +9,25 @@ import { runReports } from '../../shared/domain/vantage.ts';
 import type { Store } from '../../shared/ports/store.ts';
 import type { Logger } from './logger.ts';
 
-/** The number of reports recorded; 0 (and the error logged) when the store refused them. */
+/**
+ * The number of reports recorded; 0 (and why logged) when the store refused them or `signal` (the
+ * writes' budget) ran out.
+ */
 export async function recordRun(
   findings: readonly Finding[],
   key: string,
-  store: Store,
-  logger: Logger,
+  deps: { store: Store; logger: Logger },
+  signal: AbortSignal,
 ): Promise<number> {
+  const { store, logger } = deps;
   const reports = runReports(findings, () => key);
+  if (reports.length > 0 && signal.aborted) {
+    // The findings took the writes' whole budget (they went to the spill queue): the invocation must end.
+    logger.warn('run report not recorded: no time left after the findings', { key });
+    return 0;
+  }
   try {
-    await Promise.all(reports.map((report) => store.recordRunReport(report)));
+    await Promise.all(reports.map((report) => store.recordRunReport(report, { signal })));
     return reports.length;
   } catch (error) {
     // The findings are stored: only the impairment rule misses this shard's monitors for the run.

@@ -552,8 +552,8 @@ export class DynamoDbStore implements Store {
 
   // ------------------------------------------------------------------ a sick probe region (dynamodb-vantage.ts)
 
-  recordRunReport(report: RunReport): Promise<void> {
-    return this.#vantage.record(report);
+  recordRunReport(report: RunReport, options: WriteOptions = {}): Promise<void> {
+    return this.#vantage.record(report, options.signal);
   }
 
   readRunFailures(run: string): Promise<Map<string, LocationFailures>> {

@@ -34,7 +34,7 @@ export class DynamoVantage {
   }
 
   /** Both items conditional on `at`, so an older copy of the report never replaces a newer one. */
-  async record(report: RunReport): Promise<void> {
+  async record(report: RunReport, signal?: AbortSignal): Promise<void> {
     const expiresAt = Math.floor(Date.parse(report.run) / 1000) + REPORT_TTL_SECONDS;
     const common = { location: report.location, at: report.at, expiresAt };
     const put = (key: { pk: string; sk: string }, item: Record<string, unknown>) =>
@@ -47,6 +47,7 @@ export class DynamoVantage {
             ExpressionAttributeNames: { '#at': 'at' },
             ExpressionAttributeValues: { ':at': report.at },
           }),
+          signal ? { abortSignal: signal } : {},
         ),
       );
     await Promise.all([

@@ -22,6 +22,7 @@ import {
   type RunDecision,
   type Store,
   type VantageState,
+  type WriteOptions,
 } from '../ports/store.ts';
 import { MemoryVantage } from './memory-vantage.ts';
 import {
@@ -298,7 +299,7 @@ export class MemoryStore implements Store {
       this.#deactivate(row);
   }
 
-  async recordRunReport(report: RunReport): Promise<void> {
+  async recordRunReport(report: RunReport, _options?: WriteOptions): Promise<void> {
     this.#vantage.record(report);
     // With a findings window, runs older than the findings kept are of no use either.
     if (this.#windowMs !== undefined && Number.isFinite(this.#newest)) {

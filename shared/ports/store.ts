@@ -159,7 +159,7 @@ export interface Store {
    * Records one location's report of a run (RunReport). Idempotent on (run, location, key); a report
    * older than the stored one of its key (`at`) changes nothing.
    */
-  recordRunReport(report: RunReport): Promise<void>;
+  recordRunReport(report: RunReport, options?: WriteOptions): Promise<void>;
   /** Per location of the run: its reports added up (how many monitors, which failed). */
   readRunFailures(run: string): Promise<Map<string, LocationFailures>>;
   /** Per location of the run: the monitors it reported healthy (read only when a location may be impaired). */
