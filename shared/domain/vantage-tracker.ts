@@ -40,6 +40,9 @@ export interface VantageTrackerOptions {
 /** A released claim: the next call may take the notice at once (a publish that failed, not one cut off). */
 const RELEASED = new Date(0).toISOString();
 
+/** Decided runs with impaired locations kept in memory at most; past that the cache starts over (one Query). */
+const MAX_DECIDED_CACHED = 4 * MAX_RUNS_BEHIND;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 /** The start of the run `now` is in (epoch ms). */
 const minuteOf = (now: Date) => Math.floor(now.getTime() / RUN_MS) * RUN_MS;
@@ -188,6 +191,7 @@ export class VantageTracker {
 
   /** A decision this tracker made or adopted: the cache covers it when it follows the covered runs. */
   #remember(decision: RunDecision): void {
+    if (this.#decided.size >= MAX_DECIDED_CACHED) this.#forgetDecided();
     if (decision.impaired.length > 0) this.#decided.set(decision.run, new Set(decision.impaired));
     const follows = this.#coveredTo && Date.parse(decision.run) <= Date.parse(this.#coveredTo) + RUN_MS;
     if (follows && decision.run > this.#coveredTo) this.#coveredTo = decision.run;
@@ -196,11 +200,18 @@ export class VantageTracker {
   /** Makes the cache complete over [fromRun, toRun]: one Query for what it does not cover yet. */
   async #cover(fromRun: string, toRun: string): Promise<void> {
     if (this.#coveredTo && this.#coveredFrom <= fromRun && toRun <= this.#coveredTo) return;
+    if (this.#decided.size >= MAX_DECIDED_CACHED) this.#forgetDecided();
     for (const [run, locations] of await this.#store.listImpairedRuns(fromRun, toRun))
       this.#decided.set(run, new Set(locations));
     const overlaps = this.#coveredTo && fromRun <= this.#coveredTo && toRun >= this.#coveredFrom;
     this.#coveredFrom = overlaps && this.#coveredFrom < fromRun ? this.#coveredFrom : fromRun;
     this.#coveredTo = overlaps && this.#coveredTo > toRun ? this.#coveredTo : toRun;
+  }
+
+  #forgetDecided(): void {
+    this.#decided.clear();
+    this.#coveredFrom = '';
+    this.#coveredTo = '';
   }
 
   #notice(change: VantageChange, now: Date): VantageNotice {

@@ -119,6 +119,19 @@ describe.each<[string, () => Promise<Store>]>([
     expect((await store.listOpenIncidents()).items).toEqual([]);
   }, 60_000);
 
+  it('an escalator back after hours decides at most 10 runs a call, from 240 runs back at most', async () => {
+    await store.advanceVantage(
+      null,
+      { decidedUpTo: minute(0).toISOString(), impaired: {} },
+      [],
+      minute(0).toISOString(),
+    );
+    clock.set(minute(600));
+    await container().engine.tick();
+    // 600 runs behind: it starts 240 runs back (360) and decides 10 of them.
+    expect((await store.getVantageState())?.decidedUpTo).toBe(minute(369).toISOString());
+  });
+
   it('a notice whose publish throws stays in the outbox and is sent by the next tick, once', async () => {
     const failing = container(1);
     await minutes([failing], 0, 8, 5, 30);
