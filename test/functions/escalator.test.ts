@@ -13,11 +13,18 @@ import { itemToFinding } from '../../shared/adapters/dynamodb-store.ts';
 import { keys } from '../../shared/adapters/table-design.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { Finding } from '../../shared/domain/finding.ts';
+import { runReports } from '../../shared/domain/vantage.ts';
 import { ManualClock } from '../../shared/ports/clock.ts';
 import type { Store } from '../../shared/ports/store.ts';
 import { useDynalite } from '../fixtures/dynalite.ts';
 import { dynamoFault, type FaultyDynamo, startFaultyDynamo } from '../fixtures/dynamo-faults.ts';
 import { mockedSnsNotifier } from '../fixtures/mocked-aws.ts';
+import {
+  MONITORS as VANTAGE_MONITORS,
+  REGIONS as VANTAGE_REGIONS,
+  RUN as VANTAGE_RUN,
+  run as vantageRun,
+} from '../fixtures/vantage-runs.ts';
 import { captureLogger, lambdaContext, loadEvent } from './helpers.ts';
 
 const sns = mockClient(SNSClient);
@@ -411,4 +418,59 @@ describe('escalator', () => {
       'not a DynamoDB stream batch (Records[]) nor a scheduled event (source "aws.events"); see events/dynamodb-stream/ and events/eventbridge/escalator-tick.json',
     );
   });
+});
+
+describe('escalator: a sick probe region across containers', () => {
+  const fleet = parseConfig({
+    homeRegion: 'us-east-1',
+    regions: VANTAGE_REGIONS,
+    monitors: VANTAGE_MONITORS.map((id) => ({
+      id,
+      interval: '1m',
+      timeout: '2s',
+      tcp: { host: `${id}.example.com`, port: 443 },
+    })),
+  });
+
+  it("two containers, each handed half of every run's records, send one impaired notice to the operators' topic", async () => {
+    const store = await dynalite.freshStore();
+    const clock = new ManualClock(new Date(VANTAGE_RUN));
+    const notifier = mockedSnsNotifier(Object.fromEntries(TEAMS.map((team) => [team, topic(team)])));
+    // Two deps objects: two containers, each with its own engine, on one table.
+    const containers = [0, 1].map(() =>
+      createHandler(
+        { config: fleet, store, clock, notifier, notices: notifier },
+        { logger: captureLogger() },
+      ),
+    );
+    let sequence = 0;
+    for (let m = 0; m < 9; m++) {
+      clock.set(new Date(Date.parse(VANTAGE_RUN) + m * MIN));
+      for (const handler of containers) await handler(tick(), lambdaContext());
+      const sick = m >= 2 ? VANTAGE_MONITORS.map((id) => ['ap-southeast-1', id] as [string, string]) : [];
+      const findings = vantageRun(sick, VANTAGE_MONITORS, VANTAGE_REGIONS, m);
+      clock.set(new Date(Date.parse(VANTAGE_RUN) + m * MIN + 2_000));
+      // What the runners do: store the findings, then record each region's report of the run.
+      await store.putFindings(findings);
+      for (const report of runReports(findings, () => 'shard-0')) await store.recordRunReport(report);
+      for (const [k, handler] of containers.entries()) {
+        const mine = findings.filter((f) => VANTAGE_MONITORS.indexOf(f.monitorId) % 2 === k);
+        const event = { Records: mine.map((f) => streamRecord(f, String(++sequence))) };
+        expect(await handler(event, lambdaContext())).toEqual({ batchItemFailures: [] });
+      }
+    }
+    expect(published()).toEqual([
+      expect.objectContaining({
+        TopicArn: topic('infrastructure-team'),
+        MessageAttributes: expect.objectContaining({
+          kind: { DataType: 'String', StringValue: 'impaired' },
+          location: { DataType: 'String', StringValue: 'ap-southeast-1' },
+          dedupKey: {
+            DataType: 'String',
+            StringValue: `ap-southeast-1:impaired:${new Date(Date.parse(VANTAGE_RUN) + 2 * MIN).toISOString()}`,
+          },
+        }),
+      }),
+    ]);
+  }, 120_000);
 });
