@@ -175,6 +175,34 @@ describe('vantage impairment per (location, run)', () => {
     );
   });
 
+  it('runReports: one report per run, location and key, each monitor by its latest finding; big ones in chunks', () => {
+    const reports = runReports(
+      [
+        finding('api', 'eu-west-1', false, 1_000),
+        finding('api', 'eu-west-1', true, 2_000),
+        finding('www', 'eu-west-1', false),
+      ],
+      () => 'shard-0',
+    );
+    expect(reports).toEqual([
+      {
+        run: RUN,
+        location: 'eu-west-1',
+        key: 'shard-0',
+        at: Date.parse(RUN) + 2_000,
+        failing: ['www'],
+        healthy: ['api'],
+      },
+    ]);
+    const many = Array.from({ length: 2_500 }, (_, i) => finding(`m${i}`, 'us-east-1', i % 2 === 0));
+    const chunks = runReports(many, () => 'all');
+    expect(chunks.map((r) => [r.key, r.failing.length + r.healthy.length])).toEqual([
+      ['all#0', 1000],
+      ['all#1', 1000],
+      ['all#2', 500],
+    ]);
+  });
+
   it('runOf is the UTC minute the probe started in', () => {
     expect(runOf({ startedAt: '2026-12-02T07:00:59.999Z' })).toBe(RUN);
     expect(runOf({ startedAt: '2026-12-02T07:01:00.000Z' })).toBe('2026-12-02T07:01:00.000Z');
