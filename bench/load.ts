@@ -20,8 +20,9 @@ export interface LoadCell {
   /**
    * The runner's shape: the N probes cut into shards of this size by the dispatcher's own planShards,
    * each run as a probe-runner invocation runs it (its own process, the warm-up first, every probe of
-   * the shard through the limit and the pacer), one after the other as separate Lambda sandboxes do
-   * not share a CPU. `result` pools the shards (mergeShards).
+   * the shard through the limit and the pacer; `warmup` rounds before, as a container reused from the
+   * previous interval has run), one after the other as separate Lambda sandboxes do not share a CPU.
+   * `result` pools the shards (mergeShards).
    */
   shardSize?: number;
   result: CellResult;
