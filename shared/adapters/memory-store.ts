@@ -91,6 +91,8 @@ export class MemoryStore implements Store {
   readonly #vantage = new MemoryVantage();
   /** startedAt (ms) of the newest finding written. */
   #newest = Number.NEGATIVE_INFINITY;
+  /** The run (ms) the vantage reports were last trimmed to. */
+  #forgotBefore = Number.NaN;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#windowMs = options.findingsWindowMs;
@@ -304,7 +306,9 @@ export class MemoryStore implements Store {
     // With a findings window, runs older than the findings kept are of no use either.
     if (this.#windowMs !== undefined && Number.isFinite(this.#newest)) {
       const oldest = Math.floor((this.#newest - this.#windowMs) / RUN_MS) * RUN_MS - RUN_MS;
-      this.#vantage.forgetBefore(new Date(oldest).toISOString());
+      // Moves once a minute: the reports of a run in between forget nothing more.
+      if (oldest !== this.#forgotBefore) this.#vantage.forgetBefore(new Date(oldest).toISOString());
+      this.#forgotBefore = oldest;
     }
   }
 

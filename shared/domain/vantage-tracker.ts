@@ -135,7 +135,7 @@ export class VantageTracker {
     const state = this.#state;
     if (!state || findings.length === 0) return findings;
     const impaired = new Map<string, ReadonlySet<string>>();
-    const fromRun = runOf({ startedAt: from.toISOString() });
+    const fromRun = iso(minuteOf(from));
     if (fromRun <= state.decidedUpTo) {
       await this.#cover(fromRun, state.decidedUpTo);
       for (const [run, locations] of this.#decided)

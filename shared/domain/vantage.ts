@@ -27,8 +27,12 @@ export const RUN_MS = 60_000;
  * on the minute, so one run of every region shares it). ISO-8601, e.g. `2026-12-02T07:00:00.000Z`.
  */
 export function runOf(finding: Pick<Finding, 'startedAt'>): string {
-  return new Date(runMsOf(finding)).toISOString();
+  const ms = runMsOf(finding);
+  if (ms !== lastRun.ms) lastRun = { ms, iso: new Date(ms).toISOString() };
+  return lastRun.iso;
 }
+/** The run runOf last formatted: findings come a run at a time, so it is nearly always the one asked. */
+let lastRun = { ms: Number.NaN, iso: '' };
 
 /** runOf in epoch ms. */
 function runMsOf(finding: Pick<Finding, 'startedAt'>): number {
@@ -87,23 +91,30 @@ export function runReports(findings: readonly Finding[], keyOf: (f: Finding) => 
       groups.set(id, group);
     }
     const seen = group.latest.get(f.monitorId);
-    if (!seen || Date.parse(seen.startedAt) <= Date.parse(f.startedAt)) group.latest.set(f.monitorId, f);
+    if (!seen || startedAtMs(seen) <= startedAtMs(f)) group.latest.set(f.monitorId, f);
   }
-  return [...groups.values()].flatMap(({ run, location, key, latest }) => {
+  // Replay reports every finding on its own: one pass over each chunk, no intermediate arrays.
+  const reports: RunReport[] = [];
+  for (const { run, location, key, latest } of groups.values()) {
     const all = [...latest.values()];
     const chunks = Math.ceil(all.length / MAX_REPORT_MONITORS);
-    return Array.from({ length: chunks }, (_, n) => {
-      const chunk = all.slice(n * MAX_REPORT_MONITORS, (n + 1) * MAX_REPORT_MONITORS);
-      return {
+    for (let n = 0; n < chunks; n++) {
+      const report: RunReport = {
         run,
         location,
         key: chunks > 1 ? `${key}#${n}` : key,
-        at: Math.max(...chunk.map((f) => Date.parse(f.startedAt))),
-        failing: chunk.filter(isPagingFailure).map((f) => f.monitorId),
-        healthy: chunk.filter((f) => !isPagingFailure(f)).map((f) => f.monitorId),
+        at: Number.NEGATIVE_INFINITY,
+        failing: [],
+        healthy: [],
       };
-    });
-  });
+      for (const f of all.slice(n * MAX_REPORT_MONITORS, (n + 1) * MAX_REPORT_MONITORS)) {
+        report.at = Math.max(report.at, startedAtMs(f));
+        (isPagingFailure(f) ? report.failing : report.healthy).push(f.monitorId);
+      }
+      reports.push(report);
+    }
+  }
+  return reports;
 }
 
 /**
