@@ -65,13 +65,23 @@ export async function* readFindingsFile(path: string, opts: ReadOptions): AsyncG
   let rest = '';
   try {
     for await (const chunk of input as AsyncIterable<string>) {
+      // Still inside one long line: add the chunk, do not re-read what came before.
+      if (!LINE_END.test(chunk)) {
+        rest += chunk;
+        continue;
+      }
       const text = rest + chunk;
       const cut = text.endsWith('\r') ? text.length - 1 : text.length;
       const lines = text.slice(0, cut).split(LINE_END);
       rest = (lines.pop() as string) + text.slice(cut);
       yield parse(lines);
     }
-    if (rest !== '') yield parse([rest.endsWith('\r') ? rest.slice(0, -1) : rest]);
+    if (rest !== '') {
+      // The last line has no end, or ends in \r (which may also end lines before it).
+      const lines = rest.split(LINE_END);
+      if (lines[lines.length - 1] === '') lines.pop();
+      yield parse(lines);
+    }
     bad.check();
   } catch (err) {
     if (err instanceof FindingsFileError) throw new UsageError(`--findings ${path}: ${err.message}`);

@@ -126,8 +126,13 @@ describe('replay --findings streamed in one pass', () => {
 
 describe('readFindingsFile in chunks', () => {
   it('splits lines as readline does (\\n, \\r\\n, a lone \\r), at every chunk boundary, numbering bad lines alike', async () => {
-    const good = runAt('api', 0);
-    const text = `${good[0]}\r\n\r\n${good[1]}\rnot json\n\n${good[2]}\r\n{"monitorId":"x"}\r\n${good[0]}`;
+    // Characters of 2 and 4 bytes in UTF-8 (split across chunks too), and a line longer than a chunk.
+    const good = [
+      ...runAt('api', 0),
+      ...runAt('caf\u00e9-\u{1F600}', 1),
+      ...runAt(`api-${'x'.repeat(5000)}`, 2),
+    ];
+    const text = `${good[0]}\r\n\r\n${good[3]}\rnot json\n\n${good[6]}\r\n{"monitorId":"x"}\r\n${good[4]}\r${good[5]}`;
     const path = join(dir, 'line-ends.ndjson');
     await writeFile(path, text);
     // readline with crlfDelay: Infinity, as the reader was before it read in chunks.
