@@ -21,18 +21,23 @@ export interface Finding extends ProbeResult {
   diagnosis: string | null;
 }
 
-/** Each finding object's startedAt as parsed, with the text it was parsed from. */
-const parsedStarts = new WeakMap<object, { text: string; ms: number }>();
+/** startedAt texts parsed lately, and their time: a replay reads each one many times. */
+const parsedStarts = new Map<string, number>();
+/** Far more than the findings of the engine's longest lookback; past it the memo starts over. */
+const MAX_PARSED_STARTS = 100_000;
 
 /**
- * Date.parse(finding.startedAt), parsed once per finding object: the engine reads a stored finding in
- * every evaluation of its monitor's lookback (and replay sorts, scans and tallies each one), and a
- * parse costs ~15 lookups. A finding whose startedAt was changed since is parsed again.
+ * Date.parse(finding.startedAt), remembered by the text: the engine reads a stored finding in every
+ * evaluation of its monitor's lookback (and replay sorts, scans and tallies each one), and a parse
+ * costs ~15 lookups.
  */
 export function startedAtMs(finding: Pick<Finding, 'startedAt'>): number {
-  const seen = parsedStarts.get(finding);
-  if (seen !== undefined && seen.text === finding.startedAt) return seen.ms;
-  const ms = Date.parse(finding.startedAt);
-  parsedStarts.set(finding, { text: finding.startedAt, ms });
+  const text = finding.startedAt;
+  let ms = parsedStarts.get(text);
+  if (ms === undefined) {
+    ms = Date.parse(text);
+    if (parsedStarts.size >= MAX_PARSED_STARTS) parsedStarts.clear();
+    parsedStarts.set(text, ms);
+  }
   return ms;
 }
