@@ -25,6 +25,9 @@ export const ROUNDS: Record<number, { warmup: number; rounds: number; repeats: n
   1000: { warmup: 1, rounds: 1, repeats: 1 },
 };
 
+/** The HTTPS variant that offers blackbox_exporter's key-exchange groups: the HTTPS goal cells (report.ts). */
+export const CLASSICAL_GROUPS = 'classical TLS groups';
+
 export interface CostCell {
   kind: Kind;
   n: number;

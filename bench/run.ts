@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { BLACKBOX_BIN, BLACKBOX_PACKAGE } from './blackbox.ts';
 import { bundleCell, runCell } from './cell-runner.ts';
 import { measureColdStart, measureInitParts } from './coldstart.ts';
-import { measureCost } from './cost.ts';
+import { CLASSICAL_GROUPS, measureCost } from './cost.ts';
 import { dnsFidelity, httpFidelity } from './fidelity.ts';
 import { writeFindings } from './findings.ts';
 import { measureFirstProbes } from './first-probe.ts';
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
     ...(tools.blackbox.path ? { blackboxBin: tools.blackbox.path } : {}),
     dir,
     ticksPerSecond: machine.ticksPerSecond,
-    variants: [{ name: 'classical TLS groups', kind: 'https', nodeArgs: [`--openssl-config=${classicTls}`] }],
+    variants: [{ name: CLASSICAL_GROUPS, kind: 'https', nodeArgs: [`--openssl-config=${classicTls}`] }],
     log,
   });
 
