@@ -72,6 +72,19 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
   };
 }
 
+/**
+ * Creates a table and returns once it is ACTIVE. dynalite answers CreateTable with the table
+ * CREATING and marks it ACTIVE on a timer (with a path, after a disk write): a request that arrives
+ * first fails with ResourceNotFoundException. Bounded: a few 50 ms polls in practice.
+ */
+export async function createTable(client: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
+  await client.send(new CreateTableCommand(input));
+  await waitUntilTableExists(
+    { client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
+    { TableName: input.TableName },
+  );
+}
+
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
   const server = dynalite({
@@ -107,13 +120,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   };
   const tableName = options.tableName ?? LOCAL_TABLE_NAME;
   try {
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
-    // With a path, dynalite marks the table ACTIVE only after a disk write: a write sent before
-    // then fails with ResourceNotFoundException. Wait for it (bounded: a few 50 ms polls in practice).
-    await waitUntilTableExists(
-      { client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
-      { TableName: tableName },
-    );
+    await createTable(client, createTableInput(tableName));
   } catch (error) {
     // A persisted demo table already exists from an earlier run: reuse it.
     if ((error as { name?: string }).name !== 'ResourceInUseException') {

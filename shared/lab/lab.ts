@@ -18,9 +18,13 @@
 import { createSocket } from 'node:dgram';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbStore } from '../adapters/dynamodb-store.ts';
-import { createTableInput, type LocalDynamo, startLocalDynamo } from '../adapters/local-dynamo.ts';
+import {
+  createTable,
+  createTableInput,
+  type LocalDynamo,
+  startLocalDynamo,
+} from '../adapters/local-dynamo.ts';
 import { loadConfig } from '../config/load.ts';
 import type { NetprobeConfig } from '../config/types.ts';
 import type { Finding } from '../domain/finding.ts';
@@ -263,7 +267,7 @@ async function startStore(): Promise<LocalDynamo & { replayTableName: string }> 
   const db = await startLocalDynamo();
   const replayTableName = `${db.tableName}-replay`;
   try {
-    await db.client.send(new CreateTableCommand(createTableInput(replayTableName)));
+    await createTable(db.client, createTableInput(replayTableName));
   } catch (err) {
     await db.close();
     throw err;
