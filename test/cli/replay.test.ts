@@ -78,6 +78,29 @@ interface Line {
   locations: string[];
 }
 
+const WWW_DNS = { id: 'www-dns', interval: '1m', url: 'dns://127.0.0.1/www.example.test?type=A' };
+
+/** A --config file in `dir`: the timeline's locations and www-dns, with `fields` over them. */
+async function writeConfig(name: string, fields: Record<string, unknown>): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(
+    path,
+    JSON.stringify({ homeRegion: 'eu-west-1', regions: LOCATIONS, monitors: [WWW_DNS], ...fields }),
+  );
+  return path;
+}
+
+/**
+ * `replay --json` in this process (a spawn per case is seconds on a loaded machine): the exit code
+ * must be 0; returns the printed lines.
+ */
+async function replayInProcess(findings: string, config: string): Promise<string[]> {
+  const out: string[] = [];
+  const output = { out: (l: string) => void out.push(l), err: () => {}, paint: plain, addSecrets: () => {} };
+  expect(await replayCommand({ findings, config, json: true }, output)).toBe(0);
+  return out;
+}
+
 describe('netprobe replay', () => {
   it('--json: one escalation to network-team ten minutes in, then one resolution', async () => {
     // cwd without a monitors.config.ts: the built-in defaults (the guide's table) apply.
@@ -112,16 +135,9 @@ describe('netprobe replay', () => {
   });
 
   it('uses the escalation table of --config', async () => {
-    const config = join(dir, 'fast-dns.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        homeRegion: 'eu-west-1',
-        regions: LOCATIONS,
-        escalation: { dns: { escalateAfterMinutes: 3, team: 'dns-oncall' } },
-        monitors: [{ id: 'www-dns', interval: '1m', url: 'dns://127.0.0.1/www.example.test?type=A' }],
-      }),
-    );
+    const config = await writeConfig('fast-dns.json', {
+      escalation: { dns: { escalateAfterMinutes: 3, team: 'dns-oncall' } },
+    });
     const r = await runCli(['replay', '--findings', timeline, '--config', config, '--json'], { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -144,25 +160,10 @@ describe('netprobe replay', () => {
       ['escalate@2026-11-24T10:13:00.000Z', 'resolve'],
     ],
   ])('--config with %s', async (_name, when, expected) => {
-    const config = join(dir, 'maintenance.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        homeRegion: 'eu-west-1',
-        regions: LOCATIONS,
-        maintenance: [{ monitors: ['www-dns'], reason: 'resolver upgrade', ...(when as object) }],
-        monitors: [{ id: 'www-dns', interval: '1m', url: 'dns://127.0.0.1/www.example.test?type=A' }],
-      }),
-    );
-    const out: string[] = [];
-    const output = {
-      out: (l: string) => void out.push(l),
-      err: () => {},
-      paint: plain,
-      addSecrets: () => {},
-    };
-    expect(await replayCommand({ findings: timeline, config, json: true }, output)).toBe(0);
-    const lines = out.map((l) => JSON.parse(l) as Line);
+    const config = await writeConfig('maintenance.json', {
+      maintenance: [{ monitors: ['www-dns'], reason: 'resolver upgrade', ...(when as object) }],
+    });
+    const lines = (await replayInProcess(timeline, config)).map((l) => JSON.parse(l) as Line);
     expect(lines.map((l) => (l.kind === 'escalate' ? `escalate@${l.at}` : l.kind))).toEqual(expected);
   });
 
@@ -181,30 +182,17 @@ describe('netprobe replay', () => {
       ),
     ).flat();
     await writeFile(findings, `${lines.join('\n')}\n`);
-    const config = join(dir, 'cdn.json');
-    await writeFile(
-      config,
-      JSON.stringify({
-        homeRegion: 'eu-west-1',
-        regions: LOCATIONS,
-        monitors: [{ id: 'edge', interval: '1m', url: 'https://edge.example.test/', cdn: true }],
-      }),
-    );
-    const out: string[] = [];
-    const output = {
-      out: (l: string) => void out.push(l),
-      err: () => {},
-      paint: plain,
-      addSecrets: () => {},
-    };
-    expect(await replayCommand({ findings, config, json: true }, output)).toBe(0);
-    expect(out.map((l) => JSON.parse(l) as Line).map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual([
+    const config = await writeConfig('cdn.json', {
+      monitors: [{ id: 'edge', interval: '1m', url: 'https://edge.example.test/', cdn: true }],
+    });
+    const pages = (await replayInProcess(findings, config)).map((l) => JSON.parse(l) as Line);
+    expect(pages.map((l) => `${l.kind}:${l.team}:${l.issueType}`)).toEqual([
       'escalate:cdn-team:cdn',
       'resolve:cdn-team:cdn',
     ]);
   });
 
-  // The file is streamed in two passes: the lines must be exactly those of the engine's golden files.
+  // The file is streamed (one pass, docs/cli.md): the lines must be exactly those of the engine's golden files.
   it('streams a recorded timeline to exactly its golden lines', async () => {
     const path = fileURLToPath(new URL('../fixtures/timelines/dns-outage-12min.ndjson', import.meta.url));
     const r = await runCli(['replay', '--findings', path, '--json'], { cwd: dir });
@@ -229,15 +217,8 @@ describe('netprobe replay', () => {
       for (const [variant, content] of Object.entries(variants)) {
         const file = join(dir, `${name}-${variant}.ndjson`);
         await writeFile(file, `${content.join('\n')}\n`);
-        const out: string[] = [];
-        const output = {
-          out: (l: string) => void out.push(l),
-          err: () => {},
-          paint: plain,
-          addSecrets: () => {},
-        };
-        // In process (a spawn per variant is seconds on a loaded machine); --config: the built-in defaults.
-        expect(await replayCommand({ findings: file, config: defaultsConfig, json: true }, output)).toBe(0);
+        // --config: the built-in defaults.
+        const out = await replayInProcess(file, defaultsConfig);
         expect(out.map((l) => `${l}\n`).join('')).toBe(await golden(name));
       }
     },
