@@ -540,6 +540,26 @@ describe('/silences', () => {
       'body.monitors.0: unknown monitor "nope"',
     ],
     [
+      'a monitor listed twice',
+      {
+        monitors: ['api-health', 'api-health'],
+        from: '2026-03-01T12:00:00Z',
+        to: '2026-03-01T13:00:00Z',
+        reason: 'x',
+      },
+      'body.monitors.1: "api-health" is listed twice',
+    ],
+    [
+      'more monitors than one silence holds',
+      {
+        monitors: Array.from({ length: 1001 }, () => 'api-health'),
+        from: '2026-03-01T12:00:00Z',
+        to: '2026-03-01T13:00:00Z',
+        reason: 'x',
+      },
+      'body.monitors: ',
+    ],
+    [
       'to before from',
       { monitors: '*', from: '2026-03-01T14:00:00Z', to: '2026-03-01T13:00:00Z', reason: 'x' },
       'body.to: 2026-03-01T13:00:00Z is not after from (2026-03-01T14:00:00Z)',

@@ -25,8 +25,14 @@ const utcTime = z.string().superRefine((text, ctx) => {
   if (error) ctx.addIssue({ code: 'custom', message: error });
 });
 
+/**
+ * Ids one silence may name ('*' covers any fleet): the item stays far under DynamoDB's 400 KB, and the
+ * silences every escalator evaluation reads stay small.
+ */
+const MAX_SILENCE_MONITORS = 1000;
+
 const silenceBody = z.strictObject({
-  monitors: z.union([z.literal('*'), z.array(z.string().min(1)).min(1)]),
+  monitors: z.union([z.literal('*'), z.array(z.string().min(1)).min(1).max(MAX_SILENCE_MONITORS)]),
   from: utcTime,
   to: utcTime,
   reason: z.string().min(1).max(500),
@@ -53,6 +59,9 @@ export async function createSilenceRoute(req: RouteRequest<ProbeApiDeps>): Promi
     const unknown = monitors.findIndex((id) => !known.has(id));
     if (unknown >= 0)
       throw badRequest(`body.monitors.${unknown}: unknown monitor ${JSON.stringify(monitors[unknown])}`);
+    const repeated = monitors.findIndex((id, i) => monitors.indexOf(id) !== i);
+    if (repeated >= 0)
+      throw badRequest(`body.monitors.${repeated}: ${JSON.stringify(monitors[repeated])} is listed twice`);
   }
   const silence: Silence = { id: randomUUID(), monitors, from, to, reason, createdBy: callerOf(req.event) };
   await req.deps.store.putSilence(silence);
