@@ -9,7 +9,7 @@ const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/
 /** Distinct bundles remembered: a config rarely holds more than a few. */
 const CACHE_SIZE = 16;
 
-export type PemBundle = { ok: true; certificates: string[] } | { ok: false; reason: string };
+export type PemBundle = { ok: true; certificates: X509Certificate[] } | { ok: false; reason: string };
 
 /** The certificates of a PEM bundle, or the reason it is unusable (without a path: callers say where). */
 export function parsePemBundle(text: string): PemBundle {
@@ -29,13 +29,14 @@ function parse(text: string): PemBundle {
   const blocks = text.match(PEM_BLOCK);
   if (!blocks)
     return { ok: false, reason: 'expected PEM text (-----BEGIN CERTIFICATE----- …), not a file name' };
+  const certificates: X509Certificate[] = [];
   for (const [index, block] of blocks.entries()) {
     try {
-      new X509Certificate(block);
+      certificates.push(new X509Certificate(block));
     } catch (err) {
       const which = blocks.length > 1 ? `certificate ${index + 1} of ${blocks.length}` : 'certificate';
       return { ok: false, reason: `${which} does not parse: ${(err as Error).message}` };
     }
   }
-  return { ok: true, certificates: blocks };
+  return { ok: true, certificates };
 }

@@ -65,7 +65,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
   const serverName = opts.tls.serverName ?? opts.host;
   const secureContext =
     opts.tls.ca === undefined
-      ? { ok: true as const, context: defaultSecureContext() }
+      ? { ok: true as const, context: defaultSecureContext(), extraCa: [] }
       : secureContextWithExtraCa(opts.tls.ca);
   if (!secureContext.ok) {
     socket.destroy();
@@ -88,7 +88,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
     const onSecure = () => {
       const completedAt = performance.now();
       cleanup();
-      const info = describeSession(secure, serverName, peer);
+      const info = describeSession(secure, serverName, secureContext.extraCa);
       resolve({
         ok: true,
         socket: secure,
@@ -99,6 +99,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
       });
     };
     const cleanup = () => {
+      restoreChainDecode();
       opts.signal.removeEventListener('abort', onAbort);
       secure.off('error', onError);
       secure.off('secureConnect', onSecure);
@@ -106,24 +107,18 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
       secure.on('error', () => {});
     };
 
-    // The peer certificate as Node decoded it for checkServerIdentity (called only when the chain verified).
-    let peer: tls.DetailedPeerCertificate | undefined;
     const secure = tls.connect({
       socket,
       // SNI must be a DNS name (RFC 6066); Node warns when given an IP literal.
       servername: isIP(serverName) === 0 ? serverName : undefined,
       rejectUnauthorized: false,
       // Node would check the name against `host`/'localhost' (we hand it a socket, not a host) and fold the
-      // result into authorizationError; describeSession checks the right name itself. Node builds the
-      // certificate object for this call whatever we do (~0.2 ms): keep it rather than decode it again.
-      checkServerIdentity: (_host, cert) => {
-        // Node hands over getPeerCertificate(true): the issuers come with it.
-        peer = cert as tls.DetailedPeerCertificate;
-        return undefined;
-      },
+      // result into authorizationError; describeSession checks the right name itself.
+      checkServerIdentity: () => undefined,
       ALPNProtocols: opts.alpn,
       secureContext: secureContext.context,
     });
+    const restoreChainDecode = skipNodesChainDecode(secure);
     secure.once('secureConnect', onSecure);
     secure.once('error', onError);
     if (opts.signal.aborted) onAbort();
@@ -132,17 +127,38 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
 }
 
 /**
+ * Node's tls.connect decodes the server's whole chain (getPeerCertificate(true): every field and three
+ * fingerprints per certificate, ~0.1 ms of CPU, a tenth of an HTTPS probe's) only to hand it to
+ * checkServerIdentity, which tlsHandshake replaces with a no-op. Until the returned function is called
+ * (the handshake settled), this socket answers that call with an empty object; describeSession reads only
+ * the fields a finding keeps, from X509Certificate, which decodes each on demand. After, the socket's
+ * owner gets Node's method. (A Node that stopped making the call would only lose the saving.) The stand-in
+ * stays in place rather than being deleted: a delete would turn the socket into a slow dictionary object.
+ */
+function skipNodesChainDecode(secure: tls.TLSSocket): () => void {
+  let handshaking = true;
+  const nodes = tls.TLSSocket.prototype.getPeerCertificate;
+  secure.getPeerCertificate = function (this: tls.TLSSocket, detailed?: boolean) {
+    return handshaking ? ({} as tls.PeerCertificate) : nodes.call(this, detailed as true);
+  } as typeof nodes;
+  return () => {
+    handshaking = false;
+  };
+}
+
+/**
  * What the session negotiated and whom it talks to; `authorized` also requires the name to match.
- * `peer` is the certificate object, with its issuers, that Node already built during the handshake when
- * it did (a verified chain); otherwise it is read from the socket here. Either way the chain is decoded once.
+ * The certificates are read from X509Certificate (each field decoded on demand, nothing more), once:
+ * a client's getPeerX509Certificate takes them out of the session (nodejs/node#65579), and a second
+ * call gets nothing. `extraCa` is the configured `ca` bundle, where an issuer the server left out may be.
  */
 export function describeSession(
   secure: tls.TLSSocket,
   serverName: string,
-  peer: tls.DetailedPeerCertificate = secure.getPeerCertificate(true),
+  extraCa: readonly X509Certificate[] = [],
 ): TlsInfo {
-  const hasCert = peer !== null && typeof peer === 'object' && 'raw' in peer && peer.raw !== undefined;
-  const nameError = hasCert ? tls.checkServerIdentity(serverName, peer) : undefined;
+  const leaf = secure.getPeerX509Certificate();
+  const nameError = leaf ? serverIdentityError(serverName, leaf) : undefined;
   const chainError = secure.authorizationError ? String(secure.authorizationError) : undefined;
   const validationError = chainError ?? (nameError ? 'ERR_TLS_CERT_ALTNAME_INVALID' : undefined);
   const alpn = secure.alpnProtocol;
@@ -152,29 +168,48 @@ export function describeSession(
     alpn: typeof alpn === 'string' ? alpn : undefined,
     authorized: secure.authorized && nameError === undefined,
     validationError,
-    certificate: hasCert ? certificateInfo(peer) : undefined,
+    certificate: leaf ? certificateInfo(leaf) : undefined,
   };
-  const intermediates = hasCert ? issuersOf(peer) : [];
+  const intermediates = leaf ? issuersOf(leaf, extraCa) : [];
   if (intermediates.length > 0) info.intermediates = intermediates;
   return info;
+}
+
+/**
+ * tls.checkServerIdentity (Node's rules), handed only what they read. They fall back to the subject's CN
+ * only for a host name (not an IP address, trailing dot dropped as Node drops it) checked against a
+ * certificate without DNS names: only then is the subject decoded.
+ */
+function serverIdentityError(serverName: string, leaf: X509Certificate): Error | undefined {
+  const subjectaltname = leaf.subjectAltName;
+  const readsSubject =
+    isIP(serverName.replace(/\.$/, '')) === 0 &&
+    !subjectAltNameEntries(subjectaltname).some((entry) => entry.type === 'DNS');
+  const identity = readsSubject ? leaf.toLegacyObject() : ({ subjectaltname } as tls.PeerCertificate);
+  return tls.checkServerIdentity(serverName, identity);
 }
 
 /** Chains longer than this are cut: no real chain comes close, and a finding must stay small. */
 const MAX_INTERMEDIATES = 8;
 
 /**
- * The issuers above the leaf, in order, as Node links them from the certificates the server sent (and,
- * past those, from the trust store). A self-signed certificate ends the walk and is left out: it is a
- * root, which a client takes from its own trust store whatever the server sends.
+ * The issuers above the leaf, in order, linked as OpenSSL (and Node's getPeerCertificate) links them:
+ * each one's issuer is looked for among the certificates the server sent, then in the configured `ca`
+ * bundle. A self-signed certificate ends the walk and is left out: it is a root, which a client takes
+ * from its own trust store whatever the server sends.
  */
-function issuersOf(leaf: tls.DetailedPeerCertificate): CertificateInfo[] {
+function issuersOf(leaf: X509Certificate, extraCa: readonly X509Certificate[]): CertificateInfo[] {
+  const candidates: X509Certificate[] = [];
+  for (let sent = leaf.issuerCertificate; sent !== undefined; sent = sent.issuerCertificate) {
+    candidates.push(sent);
+  }
+  candidates.push(...extraCa);
   const issuers: CertificateInfo[] = [];
   let cert = leaf;
   while (issuers.length < MAX_INTERMEDIATES) {
-    const issuer = cert.issuerCertificate;
-    // Node points a self-signed certificate's issuerCertificate at itself.
-    if (issuer === undefined || issuer === null || issuer === cert || issuer.issuerCertificate === issuer)
-      break;
+    const issued = cert;
+    const issuer = candidates.find((candidate) => issued.checkIssued(candidate));
+    if (issuer === undefined || issuer.checkIssued(issuer)) break;
     issuers.push(certificateInfo(issuer));
     cert = issuer;
   }
@@ -183,25 +218,28 @@ function issuersOf(leaf: tls.DetailedPeerCertificate): CertificateInfo[] {
 
 /** Subject, issuer, names, validity and fingerprint of a DER (or PEM) certificate. */
 export function inspectCertificate(certificate: Buffer | string, now = Date.now()): CertificateInfo {
-  return certificateInfo(new X509Certificate(certificate).toLegacyObject(), now);
+  return certificateInfo(new X509Certificate(certificate), now);
 }
 
-/**
- * CertificateInfo from Node's certificate object (getPeerCertificate's shape): no second decode. Its
- * subjectaltname, validity and fingerprint strings are the ones X509Certificate prints; names come as
- * objects and are printed as X509Certificate would (see distinguishedName).
- */
-function certificateInfo(cert: tls.PeerCertificate, now = Date.now()): CertificateInfo {
-  const notAfter = new Date(cert.valid_to).toISOString();
+function certificateInfo(cert: X509Certificate, now = Date.now()): CertificateInfo {
+  const notAfter = new Date(cert.validTo).toISOString();
   return {
-    subject: distinguishedName(cert.subject),
-    issuer: distinguishedName(cert.issuer),
-    sans: parseSubjectAltName(cert.subjectaltname),
-    notBefore: new Date(cert.valid_from).toISOString(),
+    subject: oneLine(cert.subject),
+    issuer: oneLine(cert.issuer),
+    sans: parseSubjectAltName(cert.subjectAltName),
+    notBefore: new Date(cert.validFrom).toISOString(),
     notAfter,
     daysLeft: daysLeftAt(notAfter, now),
     fingerprint256: cert.fingerprint256,
   };
+}
+
+/**
+ * "C=US, O=Acme\, Inc., CN=a.example". X509Certificate prints a name an attribute per line, values
+ * escaped as RFC 2253 says, control characters included: no line break sits inside a value.
+ */
+function oneLine(name: string): string {
+  return name.replaceAll('\n', ', ');
 }
 
 /**
@@ -240,43 +278,55 @@ export function defaultSecureContext(): tls.SecureContext {
 }
 let defaultContext: tls.SecureContext | undefined;
 
+/** A secure context trusting the default roots plus a `ca` bundle, and that bundle's certificates. */
+interface ExtraCaContext {
+  context: tls.SecureContext;
+  extraCa: readonly X509Certificate[];
+}
+
 /**
  * A secure context trusting Node's default roots (bundled, system when enabled, NODE_EXTRA_CA_CERTS) plus
  * `ca`, or the reason `ca` is unusable (read by pem.ts, the same reader and words as the config checks).
  */
 export function secureContextWithExtraCa(
   ca: string,
-): { ok: true; context: tls.SecureContext } | { ok: false; reason: string } {
+): ({ ok: true } & ExtraCaContext) | { ok: false; reason: string } {
   const cached = contexts.get(ca);
-  if (cached) return { ok: true, context: cached };
+  if (cached) return { ok: true, ...cached };
   const bundle = parsePemBundle(ca);
   if (!bundle.ok) return bundle;
   const context = tls.createSecureContext({
-    ca: [...tls.getCACertificates('default'), ...bundle.certificates],
+    ca: [...tls.getCACertificates('default'), ...bundle.certificates.map((c) => c.toString())],
   });
   if (contexts.size >= SECURE_CONTEXT_CACHE_SIZE) {
     const oldest = contexts.keys().next().value;
     if (oldest !== undefined) contexts.delete(oldest);
   }
-  contexts.set(ca, context);
-  return { ok: true, context };
+  const entry = { context, extraCa: bundle.certificates };
+  contexts.set(ca, entry);
+  return { ok: true, ...entry };
 }
-const contexts = new Map<string, tls.SecureContext>();
+const contexts = new Map<string, ExtraCaContext>();
 
 /**
  * Node prints SANs as `DNS:a, IP Address:1.2.3.4`, JSON-quoting values that contain separators.
  * DNS and IP entries become bare names (what people compare against); other kinds keep their type.
  */
 export function parseSubjectAltName(altNames: string | undefined): string[] {
+  return subjectAltNameEntries(altNames).map(({ type, value }) =>
+    type === 'DNS' || type === 'IP Address' ? value : `${type}:${value}`,
+  );
+}
+
+/** The entries of Node's SAN string, quoted values unquoted (as tls.checkServerIdentity splits them). */
+function subjectAltNameEntries(altNames: string | undefined): { type: string; value: string }[] {
   if (!altNames) return [];
-  const names: string[] = [];
+  const entries: { type: string; value: string }[] = [];
   for (const m of altNames.matchAll(/([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g)) {
-    const type = m[1] ?? '';
     const raw = m[2] ?? '';
-    const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
-    names.push(type === 'DNS' || type === 'IP Address' ? value : `${type}:${value}`);
+    entries.push({ type: m[1] ?? '', value: raw.startsWith('"') ? (JSON.parse(raw) as string) : raw });
   }
-  return names;
+  return entries;
 }
 
 function expiringFailure(
@@ -312,39 +362,4 @@ function withExpiryDate(
   if (soonest.depth === 0 || daysLeftAt(notAfter, now) >= 0)
     return { ...failure, message: `${failure.message} on ${notAfter}` };
   return { ...failure, message: `${certificateWords(soonest, address)} expired on ${notAfter}` };
-}
-
-/**
- * "C=US, O=Acme\, Inc., CN=a.example": X509Certificate#subject on one line (OpenSSL's RFC 2253 escaping).
- * Node's object groups a repeated attribute under one key, so the string is the same unless the name
- * interleaves repeats (OU=a, O=x, OU=b prints OU=a, OU=b, O=x) or has a multi-valued RDN (CN=a + O=b
- * prints CN=a, O=b): rare in server certificates, and every value is still there.
- */
-function distinguishedName(name: tls.Certificate | undefined): string {
-  if (name === undefined) return '';
-  const parts: string[] = [];
-  for (const [attribute, values] of Object.entries(name as Record<string, string | string[]>)) {
-    for (const value of Array.isArray(values) ? values : [values]) {
-      parts.push(`${attribute}=${escapeDnValue(value)}`);
-    }
-  }
-  return parts.join(', ');
-}
-
-/** RFC 2253 specials, a leading '#' or space and a trailing space get a backslash; control characters \XX. */
-function escapeDnValue(value: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charAt(i);
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) out += `\\${code.toString(16).toUpperCase().padStart(2, '0')}`;
-    else if (
-      ',+"\\<>;'.includes(c) ||
-      (i === 0 && (c === '#' || c === ' ')) ||
-      (i === value.length - 1 && c === ' ')
-    )
-      out += `\\${c}`;
-    else out += c;
-  }
-  return out;
 }
