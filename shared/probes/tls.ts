@@ -3,7 +3,7 @@
  * HTTP probers. The handshake always runs with `rejectUnauthorized: false` and the certificate is
  * judged here, so a failing (or insecure) probe still reports which certificate it was shown.
  */
-import { X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
 import tls from 'node:tls';
 import {
@@ -15,10 +15,11 @@ import {
   expiryLevel,
   soonestExpiring,
 } from './cert-expiry.ts';
+import { describeServed } from './certificate.ts';
 import { certificateFailure, classifyNetError, type NetFailure, timeoutFailure } from './net-errors.ts';
 import { parsePemBundle } from './pem.ts';
 import type { TlsOptions } from './spec.ts';
-import type { CertificateInfo, Status, TlsInfo } from './types.ts';
+import type { Status, TlsInfo } from './types.ts';
 
 /** Distinct `ca` bundles kept as ready secure contexts: building one over ~270 roots costs ~20 ms. */
 const SECURE_CONTEXT_CACHE_SIZE = 16;
@@ -148,9 +149,9 @@ function skipNodesChainDecode(secure: tls.TLSSocket): () => void {
 
 /**
  * What the session negotiated and whom it talks to; `authorized` also requires the name to match.
- * The certificates are read from X509Certificate (each field decoded on demand, nothing more), once:
- * a client's getPeerX509Certificate takes them out of the session (nodejs/node#65579), and a second
- * call gets nothing. `extraCa` is the configured `ca` bundle, where an issuer the server left out may be.
+ * The certificates are read once (certificate.ts): a client's getPeerX509Certificate takes them out of
+ * the session (nodejs/node#65579), and a second call gets nothing. `extraCa` is the configured `ca`
+ * bundle, where an issuer the server left out may be found.
  */
 export function describeSession(
   secure: tls.TLSSocket,
@@ -158,88 +159,21 @@ export function describeSession(
   extraCa: readonly X509Certificate[] = [],
 ): TlsInfo {
   const leaf = secure.getPeerX509Certificate();
-  const nameError = leaf ? serverIdentityError(serverName, leaf) : undefined;
+  const served = leaf ? describeServed(leaf, serverName, extraCa) : undefined;
+  const nameMismatch = served !== undefined && !served.nameMatches;
   const chainError = secure.authorizationError ? String(secure.authorizationError) : undefined;
-  const validationError = chainError ?? (nameError ? 'ERR_TLS_CERT_ALTNAME_INVALID' : undefined);
+  const validationError = chainError ?? (nameMismatch ? 'ERR_TLS_CERT_ALTNAME_INVALID' : undefined);
   const alpn = secure.alpnProtocol;
   const info: TlsInfo = {
     protocol: secure.getProtocol() ?? undefined,
     cipher: secure.getCipher()?.name,
     alpn: typeof alpn === 'string' ? alpn : undefined,
-    authorized: secure.authorized && nameError === undefined,
+    authorized: secure.authorized && !nameMismatch,
     validationError,
-    certificate: leaf ? certificateInfo(leaf) : undefined,
+    certificate: served?.certificate,
   };
-  const intermediates = leaf ? issuersOf(leaf, extraCa) : [];
-  if (intermediates.length > 0) info.intermediates = intermediates;
+  if (served && served.intermediates.length > 0) info.intermediates = served.intermediates;
   return info;
-}
-
-/**
- * tls.checkServerIdentity (Node's rules), handed only what they read. They fall back to the subject's CN
- * only for a host name (not an IP address, trailing dot dropped as Node drops it) checked against a
- * certificate without DNS names: only then is the subject decoded.
- */
-function serverIdentityError(serverName: string, leaf: X509Certificate): Error | undefined {
-  const subjectaltname = leaf.subjectAltName;
-  const readsSubject =
-    isIP(serverName.replace(/\.$/, '')) === 0 &&
-    !subjectAltNameEntries(subjectaltname).some((entry) => entry.type === 'DNS');
-  const identity = readsSubject ? leaf.toLegacyObject() : ({ subjectaltname } as tls.PeerCertificate);
-  return tls.checkServerIdentity(serverName, identity);
-}
-
-/** Chains longer than this are cut: no real chain comes close, and a finding must stay small. */
-const MAX_INTERMEDIATES = 8;
-
-/**
- * The issuers above the leaf, in order, linked as OpenSSL (and Node's getPeerCertificate) links them:
- * each one's issuer is looked for among the certificates the server sent, then in the configured `ca`
- * bundle. A self-signed certificate ends the walk and is left out: it is a root, which a client takes
- * from its own trust store whatever the server sends.
- */
-function issuersOf(leaf: X509Certificate, extraCa: readonly X509Certificate[]): CertificateInfo[] {
-  const candidates: X509Certificate[] = [];
-  for (let sent = leaf.issuerCertificate; sent !== undefined; sent = sent.issuerCertificate) {
-    candidates.push(sent);
-  }
-  candidates.push(...extraCa);
-  const issuers: CertificateInfo[] = [];
-  let cert = leaf;
-  while (issuers.length < MAX_INTERMEDIATES) {
-    const issued = cert;
-    const issuer = candidates.find((candidate) => issued.checkIssued(candidate));
-    if (issuer === undefined || issuer.checkIssued(issuer)) break;
-    issuers.push(certificateInfo(issuer));
-    cert = issuer;
-  }
-  return issuers;
-}
-
-/** Subject, issuer, names, validity and fingerprint of a DER (or PEM) certificate. */
-export function inspectCertificate(certificate: Buffer | string, now = Date.now()): CertificateInfo {
-  return certificateInfo(new X509Certificate(certificate), now);
-}
-
-function certificateInfo(cert: X509Certificate, now = Date.now()): CertificateInfo {
-  const notAfter = new Date(cert.validTo).toISOString();
-  return {
-    subject: oneLine(cert.subject),
-    issuer: oneLine(cert.issuer),
-    sans: parseSubjectAltName(cert.subjectAltName),
-    notBefore: new Date(cert.validFrom).toISOString(),
-    notAfter,
-    daysLeft: daysLeftAt(notAfter, now),
-    fingerprint256: cert.fingerprint256,
-  };
-}
-
-/**
- * "C=US, O=Acme\, Inc., CN=a.example". X509Certificate prints a name an attribute per line, values
- * escaped as RFC 2253 says, control characters included: no line break sits inside a value.
- */
-function oneLine(name: string): string {
-  return name.replaceAll('\n', ', ');
 }
 
 /**
@@ -307,27 +241,6 @@ export function secureContextWithExtraCa(
   return { ok: true, ...entry };
 }
 const contexts = new Map<string, ExtraCaContext>();
-
-/**
- * Node prints SANs as `DNS:a, IP Address:1.2.3.4`, JSON-quoting values that contain separators.
- * DNS and IP entries become bare names (what people compare against); other kinds keep their type.
- */
-export function parseSubjectAltName(altNames: string | undefined): string[] {
-  return subjectAltNameEntries(altNames).map(({ type, value }) =>
-    type === 'DNS' || type === 'IP Address' ? value : `${type}:${value}`,
-  );
-}
-
-/** The entries of Node's SAN string, quoted values unquoted (as tls.checkServerIdentity splits them). */
-function subjectAltNameEntries(altNames: string | undefined): { type: string; value: string }[] {
-  if (!altNames) return [];
-  const entries: { type: string; value: string }[] = [];
-  for (const m of altNames.matchAll(/([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g)) {
-    const raw = m[2] ?? '';
-    entries.push({ type: m[1] ?? '', value: raw.startsWith('"') ? (JSON.parse(raw) as string) : raw });
-  }
-  return entries;
-}
 
 function expiringFailure(
   address: string,

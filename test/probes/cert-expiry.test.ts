@@ -13,7 +13,8 @@ import {
   expiryLevel,
   expiryWords,
 } from '../../shared/probes/cert-expiry.ts';
-import { inspectCertificate, judgeCertificate } from '../../shared/probes/tls.ts';
+import { inspectCertificate } from '../../shared/probes/certificate.ts';
+import { judgeCertificate } from '../../shared/probes/tls.ts';
 import type { ProbeResult, TlsInfo } from '../../shared/probes/types.ts';
 import { tcpSpec, tlsOptions } from '../fixtures/specs.ts';
 

@@ -1,21 +1,13 @@
-// Before @peculiar/x509 (used here for names the lab's certificates do not have): it needs the Reflect API.
-import 'reflect-metadata';
-import { webcrypto, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
-import * as x509 from '@peculiar/x509';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { pemBundleError } from '../../shared/config/validate.ts';
 import { type Ca, createCa, daysFromNow, issueCert, selfSigned } from '../../shared/lab/certs.ts';
+import { inspectCertificate } from '../../shared/probes/certificate.ts';
 import type { TlsOptions } from '../../shared/probes/spec.ts';
 import { connectTcp } from '../../shared/probes/tcp.ts';
-import {
-  inspectCertificate,
-  judgeCertificate,
-  parseSubjectAltName,
-  type TlsHandshakeResult,
-  tlsHandshake,
-} from '../../shared/probes/tls.ts';
+import { judgeCertificate, type TlsHandshakeResult, tlsHandshake } from '../../shared/probes/tls.ts';
 import type { TlsInfo } from '../../shared/probes/types.ts';
 import { deferred } from '../fixtures/deferred.ts';
 import { trackServers } from '../fixtures/net-servers.ts';
@@ -429,78 +421,3 @@ describe('judgeCertificate', () => {
     expect(insecure.error?.message).toContain('expired on 2026-05-20T00:00:00.000Z, critical');
   });
 });
-
-describe('certificate parsing', () => {
-  it('reads subject, issuer, SANs and validity from PEM', async () => {
-    const ca = await createCa({ commonName: 'Parse CA' });
-    const leaf = await issueCert(ca, {
-      hosts: ['a.example', '10.0.0.1', '::1'],
-      notAfter: daysFromNow(10.5),
-    });
-
-    const cert = inspectCertificate(leaf.certPem);
-
-    expect(cert).toMatchObject({
-      subject: 'CN=a.example',
-      issuer: 'CN=Parse CA',
-      sans: ['a.example', '10.0.0.1', '0:0:0:0:0:0:0:1'],
-      daysLeft: 10,
-    });
-  });
-
-  it('prints subject and issuer as X509Certificate does, RFC 2253 escapes included', async () => {
-    const leaf = await issueCert(await createCa({ commonName: 'Names CA' }), { hosts: ['a.example'] });
-    const special = await certificateNamed([
-      { CN: [' Acme, Inc. <x>; a+b tab\t\u0001 ünï ✓ '] },
-      { L: ['a"quote'] },
-    ]);
-    const named = await certificateNamed('C=US, O=Acme\\, Inc., OU=ops, OU=web, L=\\#1, CN=svc.example');
-    const oneLine = (name: string) => name.split('\n').join(', ');
-
-    for (const pem of [leaf.certPem, special, named]) {
-      const reference = new X509Certificate(pem);
-      const cert = inspectCertificate(pem);
-      expect(cert.subject).toBe(oneLine(reference.subject));
-      expect(cert.issuer).toBe(oneLine(reference.issuer));
-    }
-    expect(inspectCertificate(leaf.certPem)).toMatchObject({
-      subject: 'CN=a.example',
-      issuer: 'CN=Names CA',
-    });
-    expect(inspectCertificate(special).subject).toBe(
-      'CN=\\ Acme\\, Inc. \\<x\\>\\; a\\+b tab\\09\\01 ünï ✓\\ , L=a\\"quote',
-    );
-    expect(inspectCertificate(named).subject).toBe(
-      'C=US, O=Acme\\, Inc., OU=ops, OU=web, L=\\#1, CN=svc.example',
-    );
-  });
-
-  it('keeps a name that interleaves a repeated attribute in its order', async () => {
-    const pem = await certificateNamed('OU=a, O=x, OU=b, CN=y');
-
-    expect(new X509Certificate(pem).subject).toBe('OU=a\nO=x\nOU=b\nCN=y');
-    expect(inspectCertificate(pem).subject).toBe('OU=a, O=x, OU=b, CN=y');
-  });
-
-  it('parses Node subjectAltName strings, quoted values included', () => {
-    expect(parseSubjectAltName(undefined)).toEqual([]);
-    expect(parseSubjectAltName('DNS:a.example, DNS:*.b.example, IP Address:192.0.2.1')).toEqual([
-      'a.example',
-      '*.b.example',
-      '192.0.2.1',
-    ]);
-    expect(parseSubjectAltName('DNS:"x, y", URI:https://svc/, email:ops@example.com')).toEqual([
-      'x, y',
-      'URI:https://svc/',
-      'email:ops@example.com',
-    ]);
-  });
-});
-
-/** A self-signed certificate with the given subject, for names the lab does not mint. */
-async function certificateNamed(name: string | x509.JsonName): Promise<string> {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = await webcrypto.subtle.generateKey(alg, false, ['sign', 'verify']);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({ name, keys, signingAlgorithm: alg });
-  return cert.toString('pem');
-}
