@@ -4,7 +4,7 @@
  */
 import type { CellResult } from './cell.ts';
 import type { ColdStartRow, InitPart } from './coldstart.ts';
-import { CLASSICAL_GROUPS, type CostCell, coldCpuPerProbe, cpuPerProbe } from './cost.ts';
+import { CLASSICAL_GROUPS, type CostCell, coldCpuPerProbe, cpuPerProbe, roundsWords } from './cost.ts';
 import { type DnsFidelityCell, HTTP_PHASES, type HttpFidelityCell } from './fidelity.ts';
 import { type FirstProbeResults, firstProbeGoalRows, firstProbeSection } from './first-probe.ts';
 import type { LoadCell } from './load.ts';
@@ -441,7 +441,7 @@ function costSection(r: BenchResults): string {
     'ms CPU/probe',
   );
   return [
-    'Each cell: N probes at once, repeated for the measured rounds after warm-up rounds (N=1: 5 + 300, N=100: 1 + 3, N=1000: 1 + 1); ' +
+    `Each cell: N probes at once, repeated for the measured rounds after warm-up rounds (${roundsWords()}; the warm-up lets V8 finish compiling the hot code, as in a runner that has lived a few minutes); ` +
       'the N=1 and N=100 cells run three times, netprobe, exporter and variant back to back each time, and the rounds are pooled (the rounds column counts them). ' +
       'netprobe runs in a fresh `node` process per cell (the esbuild bundle of bench/cell.ts, as Lambda runs bundled JS), CPU from `process.cpuUsage()` (user + sys, all threads) around the rounds, ' +
       'peak RSS from `process.resourceUsage().maxRSS` (whole process life). blackbox_exporter is a fresh process per cell with the generated module config, driven through `/probe?module=…&target=…` ' +
