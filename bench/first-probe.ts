@@ -38,7 +38,13 @@ const CHECK_EVENT = fileURLToPath(new URL('../events/apigw/check.json', import.m
 const SHARD_EVENT = fileURLToPath(new URL('../events/eventbridge/shard-1m.json', import.meta.url));
 const REGION = 'us-east-1';
 
-export const FIRST_PROBE_GOALS = { httpPhaseMs: 1, dnsMs: 0.5 } as const;
+/**
+ * The issue's goal, to the letter: every phase's median over the fresh processes within 1 ms of curl's
+ * median, and the DNS query time's of dig's + 0.5 ms (dig prints whole milliseconds; on this kind of
+ * machine its clock also steps by the kernel tick, so one reading of a 20.0 ms answer is 19, 20 or 24).
+ * Medians on each side, as the issue's own table compares them; the paired median |Δ| is shown beside.
+ */
+export const FIRST_PROBE_GOAL_MS = 1;
 const VERSION_SAMPLES = 5;
 
 export type Runner = 'check' | 'run' | 'probe-api' | 'probe-runner';
@@ -388,8 +394,9 @@ interface PhaseRow {
   netprobe: number;
   reference: number;
   referenceFirst: number;
+  /** |median(netprobe) − median(reference)|: what the goal judges. */
+  delta: number;
   medianAbs: number;
-  goal: number;
 }
 
 function phaseRows(results: FirstProbeResults): PhaseRow[] {
@@ -406,8 +413,8 @@ function phaseRows(results: FirstProbeResults): PhaseRow[] {
           netprobe: median(np),
           reference: median(ref),
           referenceFirst: median(cell.referenceFirst[phase] ?? []),
+          delta: Math.abs(median(np) - median(ref)),
           medianAbs: median(pairedAbsDiffs(np, ref)),
-          goal: cell.kind === 'dns' ? FIRST_PROBE_GOALS.dnsMs : FIRST_PROBE_GOALS.httpPhaseMs,
         },
       ];
     }),
@@ -427,15 +434,15 @@ export function firstProbeGoalRows(results: FirstProbeResults) {
         pass: undefined,
       },
     ];
-  const over = rows.filter((r) => r.medianAbs > r.goal);
-  const worst = rows.reduce((a, b) => (b.medianAbs - b.goal > a.medianAbs - a.goal ? b : a));
+  const over = rows.filter((r) => r.delta > FIRST_PROBE_GOAL_MS);
+  const worst = rows.reduce((a, b) => (b.delta > a.delta ? b : a));
   return [
     {
-      goal: `first probe of a fresh process (check, run, the first invocation of probe-api and probe-runner): every phase within ${FIRST_PROBE_GOALS.httpPhaseMs} ms of curl, DNS within ${FIRST_PROBE_GOALS.dnsMs} ms of dig + 0.5 (median of ${results.runs})`,
+      goal: `first probe of a fresh process (check, run, the first invocation of probe-api and probe-runner): every phase within ${FIRST_PROBE_GOAL_MS} ms of curl, the DNS query time of dig + 0.5 (medians of ${results.runs} fresh processes each)`,
       actual:
-        `worst median |Δ| ${fmt(worst.medianAbs)} ms (${worst.phase}, ${label(worst.cell)}); ${rows.length - over.length}/${rows.length} cells within` +
+        `worst |Δ| of medians ${fmt(worst.delta)} ms (${worst.phase}, ${label(worst.cell)}); ${rows.length - over.length}/${rows.length} cells within` +
         (over.length
-          ? `; over: ${over.map((r) => `${r.phase} ${label(r.cell)} ${fmt(r.medianAbs)}`).join(', ')}`
+          ? `; over: ${over.map((r) => `${r.phase} ${label(r.cell)} ${fmt(r.delta)}`).join(', ')}`
           : ''),
       pass: over.length === 0,
     },
@@ -451,6 +458,7 @@ export function firstProbeSection(results: FirstProbeResults): string {
     'netprobe median ms',
     'curl 2nd transfer / dig + 0.5 median ms',
     'curl 1st transfer median ms',
+    '|Δ| of medians',
     'median abs Δ (paired)',
     'goal',
   ];
@@ -459,6 +467,7 @@ export function firstProbeSection(results: FirstProbeResults): string {
     `${results.runs} rounds; each round starts a fresh process per runner and target, interleaved with a one-shot curl (two transfers, as in section 1) or dig on the same target. ` +
       'netprobe’s phases are those of the first probe of its process (after the warm-up it runs before any clock starts, docs/timings.md); ' +
       'curl’s second transfer is compared because its first also loads the CA file inside `time_appconnect` (shown beside it); dig’s whole-millisecond reading + 0.5 ms. ' +
+      'The goal compares medians, each over the fresh processes, as the issue states it; the paired median |Δ| beside it also carries each pair’s own noise (dig’s clock steps by the kernel tick here: one reading of a server that answers 20.0 ms after the query is 19, 20 or 24). ' +
       `Start-up, for the record: \`netprobe --version\` median ${fmt(median(results.versionProcessMs), 0)} ms, a whole \`netprobe check\` process (start-up, warm-up, probe, output) ${fmt(median(results.checkProcessMs), 0)} ms.`,
     [
       line(header),
@@ -470,8 +479,11 @@ export function firstProbeSection(results: FirstProbeResults): string {
           fmt(r.netprobe),
           fmt(r.reference),
           r.cell.kind === 'dns' ? '' : fmt(r.referenceFirst),
+          fmt(r.delta),
           fmt(r.medianAbs),
-          r.medianAbs <= r.goal ? `pass (≤ ${r.goal})` : `**FAIL** (> ${r.goal})`,
+          r.delta <= FIRST_PROBE_GOAL_MS
+            ? `pass (≤ ${FIRST_PROBE_GOAL_MS})`
+            : `**FAIL** (> ${FIRST_PROBE_GOAL_MS})`,
         ]),
       ),
     ].join('\n'),

@@ -83,13 +83,14 @@ async function main(): Promise<void> {
   const targets = await startTargets({
     httpServers: [
       { delayMs: 0, shards: 4 },
-      { delayMs: 50, shards: 1 },
+      // The fidelity targets (sections 1 and 5), answered one query at a time: their delay kept exact.
+      { delayMs: 50, shards: 1, precise: true },
       { delayMs: LOAD_DELAY_MS, shards: 4 },
     ],
     tcpShards: 4,
     dnsServers: [
       { delayMs: 0, shards: 10 },
-      { delayMs: 20, shards: 1 },
+      { delayMs: 20, shards: 1, precise: true },
     ],
     caFile: join(dir, 'bench-ca.pem'),
   });

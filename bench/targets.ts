@@ -33,10 +33,10 @@ export type TargetsResponse =
 
 export interface TargetsConfig {
   /** `shards` HTTP and as many HTTPS servers per delay, so no server's accept queue overflows. */
-  httpServers: { delayMs: number; shards: number }[];
+  httpServers: { delayMs: number; shards: number; precise?: boolean }[];
   tcpShards: number;
   /** `shards` servers per delay: spread N concurrent queries so no server's UDP receive buffer overflows. */
-  dnsServers: { delayMs: number; shards: number }[];
+  dnsServers: { delayMs: number; shards: number; precise?: boolean }[];
   caFile: string;
 }
 
