@@ -153,7 +153,7 @@ function skipNodesChainDecode(secure: tls.TLSSocket): () => void {
  * the session (nodejs/node#65579), and a second call gets nothing. `extraCa` is the configured `ca`
  * bundle, where an issuer the server left out may be found.
  */
-export function describeSession(
+function describeSession(
   secure: tls.TLSSocket,
   serverName: string,
   extraCa: readonly X509Certificate[] = [],
