@@ -2,8 +2,9 @@
  * What a finding says of the certificates a server showed: the leaf and the issuers above it
  * (CertificateInfo), and whether the leaf names the host. Read from X509Certificate, which decodes each
  * field on demand, so only what a finding keeps is decoded. A monitor meets the same certificate run after
- * run, so what a certificate says (all but daysLeft) is kept by its SHA-256 fingerprint: a probe then
- * hashes each certificate and decodes nothing else.
+ * run, so what a certificate says (all but daysLeft) and its name checks are kept by its SHA-256
+ * fingerprint: a probe then hashes each certificate and decodes nothing else. The name check (namesHost)
+ * is the only part a probe needs before it sends its request; the rest waits until nothing is timed.
  */
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -14,7 +15,7 @@ import type { CertificateInfo } from './types.ts';
 /** Chains longer than this are cut: no real chain comes close, and a finding must stay small. */
 const MAX_INTERMEDIATES = 8;
 /** Certificates remembered: a runner's monitors, redirects included, with room to spare. */
-const FACTS_CACHE_SIZE = 1024;
+const CERTIFICATES_REMEMBERED = 1024;
 /** Host names remembered per certificate: a wildcard certificate may serve many. */
 const NAMES_PER_CERTIFICATE = 64;
 
@@ -22,70 +23,66 @@ export interface ServedCertificates {
   certificate: CertificateInfo;
   /** The issuers above the leaf, its own issuer first; empty when there are none. */
   intermediates: CertificateInfo[];
-  /** Whether the leaf names `serverName`, by Node's rules (tls.checkServerIdentity). */
-  nameMatches: boolean;
 }
 
 /**
  * The leaf a server showed (X509Certificate, with the certificates it sent after it as
- * issuerCertificate), judged for `serverName`; `extraCa` is the configured `ca` bundle, where an issuer
+ * issuerCertificate) and the issuers above it; `extraCa` is the configured `ca` bundle, where an issuer
  * the server left out may be found.
  */
 export function describeServed(
   leaf: X509Certificate,
-  serverName: string,
   extraCa: readonly X509Certificate[],
   now = Date.now(),
 ): ServedCertificates {
-  const facts = factsOf(leaf);
   return {
-    certificate: withDaysLeft(facts, now),
-    intermediates: issuersOf(leaf, extraCa).map((issuer) => withDaysLeft(factsOf(issuer), now)),
-    nameMatches: namesHost(facts, leaf, serverName),
+    certificate: withDaysLeft(infoOf(leaf), now),
+    intermediates: issuersOf(leaf, extraCa).map((issuer) => withDaysLeft(infoOf(issuer), now)),
   };
 }
 
 /** Subject, issuer, names, validity and fingerprint of a DER (or PEM) certificate. */
 export function inspectCertificate(certificate: Buffer | string, now = Date.now()): CertificateInfo {
-  return withDaysLeft(factsOf(new X509Certificate(certificate)), now);
+  return withDaysLeft(infoOf(new X509Certificate(certificate)), now);
 }
 
-/** What a certificate says, once decoded; `names` memoizes the name check per host name. */
-interface CertificateFacts {
-  info: Omit<CertificateInfo, 'daysLeft'>;
+/** A certificate met before: its SANs, its name checks per host name, and, once described, its info. */
+interface Remembered {
   subjectAltName: string | undefined;
   names: Map<string, boolean>;
+  info?: Omit<CertificateInfo, 'daysLeft'>;
 }
 
-const factsCache = new Map<string, CertificateFacts>();
+const remembered = new Map<string, Remembered>();
 
-function factsOf(cert: X509Certificate): CertificateFacts {
+function rememberedOf(cert: X509Certificate): Remembered {
   const fingerprint256 = cert.fingerprint256;
-  const cached = factsCache.get(fingerprint256);
-  if (cached) return cached;
-  const subjectAltName = cert.subjectAltName;
-  const facts: CertificateFacts = {
-    info: {
-      subject: oneLine(cert.subject),
-      issuer: oneLine(cert.issuer),
-      sans: parseSubjectAltName(subjectAltName),
-      notBefore: new Date(cert.validFrom).toISOString(),
-      notAfter: new Date(cert.validTo).toISOString(),
-      fingerprint256,
-    },
-    subjectAltName,
-    names: new Map(),
-  };
-  if (factsCache.size >= FACTS_CACHE_SIZE) {
-    const oldest = factsCache.keys().next().value;
-    if (oldest !== undefined) factsCache.delete(oldest);
+  const known = remembered.get(fingerprint256);
+  if (known) return known;
+  const entry: Remembered = { subjectAltName: cert.subjectAltName, names: new Map() };
+  if (remembered.size >= CERTIFICATES_REMEMBERED) {
+    const oldest = remembered.keys().next().value;
+    if (oldest !== undefined) remembered.delete(oldest);
   }
-  factsCache.set(fingerprint256, facts);
-  return facts;
+  remembered.set(fingerprint256, entry);
+  return entry;
+}
+
+function infoOf(cert: X509Certificate): Omit<CertificateInfo, 'daysLeft'> {
+  const entry = rememberedOf(cert);
+  entry.info ??= {
+    subject: oneLine(cert.subject),
+    issuer: oneLine(cert.issuer),
+    sans: parseSubjectAltName(entry.subjectAltName),
+    notBefore: new Date(cert.validFrom).toISOString(),
+    notAfter: new Date(cert.validTo).toISOString(),
+    fingerprint256: cert.fingerprint256,
+  };
+  return entry.info;
 }
 
 /** A fresh CertificateInfo (a finding owns its copy), in the field order findings have always had. */
-function withDaysLeft({ info }: CertificateFacts, now: number): CertificateInfo {
+function withDaysLeft(info: Omit<CertificateInfo, 'daysLeft'>, now: number): CertificateInfo {
   return {
     subject: info.subject,
     issuer: info.issuer,
@@ -98,20 +95,21 @@ function withDaysLeft({ info }: CertificateFacts, now: number): CertificateInfo 
 }
 
 /**
- * tls.checkServerIdentity (Node's rules), handed only what they read. They fall back to the subject's CN
- * only for a host name (not an IP address; trailing dot dropped, as Node drops it) checked against a
- * certificate without DNS names: only then is the subject decoded.
+ * Whether the leaf names `serverName`: tls.checkServerIdentity (Node's rules), handed only what they
+ * read. They fall back to the subject's CN only for a host name (not an IP address; trailing dot dropped,
+ * as Node drops it) checked against a certificate without DNS names: only then is the subject decoded.
  */
-function namesHost(facts: CertificateFacts, leaf: X509Certificate, serverName: string): boolean {
-  const known = facts.names.get(serverName);
+export function namesHost(leaf: X509Certificate, serverName: string): boolean {
+  const entry = rememberedOf(leaf);
+  const known = entry.names.get(serverName);
   if (known !== undefined) return known;
-  const subjectaltname = facts.subjectAltName;
+  const subjectaltname = entry.subjectAltName;
   const readsSubject =
     isIP(serverName.replace(/\.$/, '')) === 0 &&
     !subjectAltNameEntries(subjectaltname).some((entry) => entry.type === 'DNS');
   const identity = readsSubject ? leaf.toLegacyObject() : ({ subjectaltname } as tls.PeerCertificate);
   const matches = tls.checkServerIdentity(serverName, identity) === undefined;
-  if (facts.names.size < NAMES_PER_CERTIFICATE) facts.names.set(serverName, matches);
+  if (entry.names.size < NAMES_PER_CERTIFICATE) entry.names.set(serverName, matches);
   return matches;
 }
 

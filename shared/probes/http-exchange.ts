@@ -108,6 +108,8 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
   const marks: Marks = { start: lookedUp?.startedAt ?? performance.now() };
   const hop: Hop = { timings: { total: 0 }, startedAt: marks.start, endedAt: marks.start };
   let socket: net.Socket | undefined;
+  // Describing the certificate formats and decodes: it waits until the hop's clocks have stopped.
+  let describeTls: (() => { info: TlsInfo; verdict: TlsVerdict }) | undefined;
   try {
     const port = Number(req.url.port) || (req.url.protocol === 'https:' ? 443 : 80);
 
@@ -145,19 +147,15 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
       });
       if (!handshake.ok) return finish(hop, marks, handshake.failure);
       socket = handshake.socket;
-      // The handshake's own mark: describing and judging the certificate afterwards is not TLS time.
       marks.appconnect = handshake.completedAt;
-      hop.tls = handshake.info;
-      hop.tlsVerdict = handshake.verdict;
+      describeTls = handshake.describe;
       // Like curl, a certificate that fails verification ends the hop before any request is sent.
-      if (handshake.verdict.status === 'down' && handshake.verdict.error) {
-        return finish(hop, marks, handshake.verdict.error);
-      }
-      if (handshake.info.alpn === 'h2') {
+      if (handshake.refused) return finish(hop, marks, handshake.describe().verdict.error ?? undefined);
+      if (handshake.alpn === 'h2') {
         const failure = await requestH2(handshake.socket, req, opts, hop, marks, shown);
         return finish(hop, marks, failure);
       }
-      if (opts.httpVersion === '2') return finish(hop, marks, versionUnsupported(shown, handshake.info.alpn));
+      if (opts.httpVersion === '2') return finish(hop, marks, versionUnsupported(shown, handshake.alpn));
     }
 
     const failure = await request(socket, req, opts, hop, marks, shown);
@@ -168,6 +166,12 @@ export async function exchange(req: HopRequest, opts: HopOptions): Promise<Hop> 
     return finish(hop, marks, { code: 'HTTP_PROTOCOL_ERROR', layer: 'application', message });
   } finally {
     socket?.destroy();
+    // Runs before the caller sees the hop (the object `finish` returned), after every mark was taken.
+    if (describeTls) {
+      const { info, verdict } = describeTls();
+      hop.tls = info;
+      hop.tlsVerdict = verdict;
+    }
   }
 }
 

@@ -190,7 +190,14 @@ async function probeAddress(
   };
   if (!connected.ok) return end({ status: 'down', error: connected.failure });
   let stream: Socket = connected.socket;
-  let verdict: Verdict = { status: 'up', error: null };
+  // The certificate is described once the exchange's clocks have stopped (it decodes and formats).
+  let describeTls: (() => { info: TlsInfo; verdict: Verdict }) | undefined;
+  const describe = (): Verdict => {
+    if (describeTls === undefined) return { status: 'up', error: null };
+    const { info, verdict } = describeTls();
+    out.tls = info;
+    return verdict;
+  };
   try {
     if (spec.tls) {
       const hs = await tlsHandshake(connected.socket, {
@@ -202,18 +209,20 @@ async function probeAddress(
       out.timings.tls = hs.durationMs;
       if (!hs.ok) return end({ status: 'down', error: hs.failure });
       stream = hs.socket;
-      out.tls = hs.info;
-      verdict = hs.verdict;
-      if (verdict.status === 'down') return end(verdict);
+      describeTls = hs.describe;
+      if (hs.refused) return end(describe());
     }
     if (spec.send !== undefined || spec.expect !== undefined) {
       const exchanged = await exchange(stream, spec, signal, where);
       if (exchanged.banner !== undefined) out.banner = exchanged.banner;
       if (exchanged.ttfb !== undefined) out.timings.ttfb = exchanged.ttfb;
       if (exchanged.transfer !== undefined) out.timings.transfer = exchanged.transfer;
-      if (exchanged.failure) return end({ status: 'down', error: exchanged.failure });
+      if (exchanged.failure) {
+        describe();
+        return end({ status: 'down', error: exchanged.failure });
+      }
     }
-    return end(verdict);
+    return end(describe());
   } finally {
     stream.destroy();
     connected.socket.destroy();

@@ -15,7 +15,7 @@ import {
   expiryLevel,
   soonestExpiring,
 } from './cert-expiry.ts';
-import { describeServed } from './certificate.ts';
+import { describeServed, namesHost } from './certificate.ts';
 import { certificateFailure, classifyNetError, type NetFailure, timeoutFailure } from './net-errors.ts';
 import { parsePemBundle } from './pem.ts';
 import type { TlsOptions } from './spec.ts';
@@ -46,14 +46,25 @@ export type TlsHandshakeResult =
   | {
       ok: true;
       socket: tls.TLSSocket;
-      info: TlsInfo;
-      verdict: TlsVerdict;
       durationMs: number;
       /**
-       * performance.now() when the handshake completed ('secureConnect'), before the certificate was
-       * described and judged: curl's time_appconnect mark, so that work is not billed to the handshake.
+       * performance.now() once the chain and the name are checked: curl's time_appconnect (OpenSSL checks
+       * both inside curl's handshake). Describing the certificate is not part of it.
        */
       completedAt: number;
+      /** The protocol the server chose in ALPN, if any. */
+      alpn: string | undefined;
+      /**
+       * The chain or the name failed and `insecure` is not set: the verdict is down and, as curl does,
+       * the caller sends nothing. Known without describing the certificate.
+       */
+      refused: boolean;
+      /**
+       * The session and its certificates described and judged (memoized). It decodes and formats names
+       * (~0.1 ms for a certificate not met before), so a caller runs it once nothing is timed: after its
+       * exchange, or at once when `refused`.
+       */
+      describe: () => { info: TlsInfo; verdict: TlsVerdict };
     }
   | { ok: false; failure: NetFailure; durationMs: number };
 
@@ -87,16 +98,24 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
     const onAbort = () => fail(timeoutFailure('tls', opts.address, performance.now() - started));
     const onError = (err: Error) => fail(classifyNetError(err, { phase: 'tls', address: opts.address }));
     const onSecure = () => {
-      const completedAt = performance.now();
       cleanup();
-      const info = describeSession(secure, serverName, secureContext.extraCa);
+      // Read once: a client's getPeerX509Certificate takes the certificates out of the session
+      // (nodejs/node#65579), and a second call gets nothing.
+      const leaf = secure.getPeerX509Certificate();
+      const session = sessionOf(secure, leaf === undefined || namesHost(leaf, serverName));
+      const completedAt = performance.now();
+      let judged: { info: TlsInfo; verdict: TlsVerdict } | undefined;
       resolve({
         ok: true,
         socket: secure,
-        info,
-        verdict: judgeCertificate(info, opts.tls, opts.address),
         durationMs: completedAt - started,
         completedAt,
+        alpn: session.alpn,
+        refused: !opts.tls.insecure && session.validationError !== undefined,
+        describe: () => {
+          judged ??= describeSession(session, leaf, secureContext.extraCa, opts);
+          return judged;
+        },
       });
     };
     const cleanup = () => {
@@ -114,7 +133,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
       servername: isIP(serverName) === 0 ? serverName : undefined,
       rejectUnauthorized: false,
       // Node would check the name against `host`/'localhost' (we hand it a socket, not a host) and fold the
-      // result into authorizationError; describeSession checks the right name itself.
+      // result into authorizationError; onSecure checks the right name itself.
       checkServerIdentity: () => undefined,
       ALPNProtocols: opts.alpn,
       secureContext: secureContext.context,
@@ -147,33 +166,32 @@ function skipNodesChainDecode(secure: tls.TLSSocket): () => void {
   };
 }
 
-/**
- * What the session negotiated and whom it talks to; `authorized` also requires the name to match.
- * The certificates are read once (certificate.ts): a client's getPeerX509Certificate takes them out of
- * the session (nodejs/node#65579), and a second call gets nothing. `extraCa` is the configured `ca`
- * bundle, where an issuer the server left out may be found.
- */
-function describeSession(
-  secure: tls.TLSSocket,
-  serverName: string,
-  extraCa: readonly X509Certificate[] = [],
-): TlsInfo {
-  const leaf = secure.getPeerX509Certificate();
-  const served = leaf ? describeServed(leaf, serverName, extraCa) : undefined;
-  const nameMismatch = served !== undefined && !served.nameMatches;
+type SessionInfo = Omit<TlsInfo, 'certificate' | 'intermediates'>;
+
+/** What the session negotiated, read off the socket while it is open; `authorized` also requires the name. */
+function sessionOf(secure: tls.TLSSocket, nameMatches: boolean): SessionInfo {
   const chainError = secure.authorizationError ? String(secure.authorizationError) : undefined;
-  const validationError = chainError ?? (nameMismatch ? 'ERR_TLS_CERT_ALTNAME_INVALID' : undefined);
   const alpn = secure.alpnProtocol;
-  const info: TlsInfo = {
+  return {
     protocol: secure.getProtocol() ?? undefined,
     cipher: secure.getCipher()?.name,
     alpn: typeof alpn === 'string' ? alpn : undefined,
-    authorized: secure.authorized && !nameMismatch,
-    validationError,
-    certificate: served?.certificate,
+    authorized: secure.authorized && nameMatches,
+    validationError: chainError ?? (nameMatches ? undefined : 'ERR_TLS_CERT_ALTNAME_INVALID'),
   };
+}
+
+/** The session with the certificates the server showed (certificate.ts), judged against TlsOptions. */
+function describeSession(
+  session: SessionInfo,
+  leaf: X509Certificate | undefined,
+  extraCa: readonly X509Certificate[],
+  opts: Pick<TlsHandshakeOptions, 'tls' | 'address'>,
+): { info: TlsInfo; verdict: TlsVerdict } {
+  const served = leaf ? describeServed(leaf, extraCa) : undefined;
+  const info: TlsInfo = { ...session, certificate: served?.certificate };
   if (served && served.intermediates.length > 0) info.intermediates = served.intermediates;
-  return info;
+  return { info, verdict: judgeCertificate(info, opts.tls, opts.address) };
 }
 
 /**
