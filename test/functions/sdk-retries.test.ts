@@ -95,4 +95,22 @@ describe("the functions' SDK clients", () => {
     expect(elapsed).toBeGreaterThan(4_900);
     expect(elapsed).toBeLessThan(5_400);
   }, 15_000);
+
+  it('end an attempt that is never answered within the time left, not at the fixed 5 s timeout', async () => {
+    await withEndpoint(() => NO_ANSWER);
+    const logger = captureLogger();
+    const time = new InvocationTime();
+    const started = performance.now();
+    // 1.5 s left: a 5 s attempt would outlive the invocation, and Lambda would cut the function off.
+    time.start(lambdaContext(1_500));
+    const error = await cloudWatchPublisher(readEnv(), { logger, timeLeft: time.forClients })
+      .publish([datum])
+      .catch((e: unknown) => e);
+    const elapsed = performance.now() - started;
+    expect((error as Error).message).toMatch(/^1 of 1 metric datums not published: .*requestTimeout/);
+    // Ended at the clients' share of the time (1.5 s less the 200 ms kept for the handler), one attempt.
+    expect(elapsed).toBeGreaterThan(1_100);
+    expect(elapsed).toBeLessThan(1_500);
+    expect(endpoint.requests).toHaveLength(1);
+  }, 15_000);
 });
