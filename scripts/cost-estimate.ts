@@ -157,6 +157,34 @@ export const SCALE_SCENARIO: Scenario = {
   notificationsPerMonth: 20_000,
 };
 
+/**
+ * The metrics netprobe's own alarms read (infra/constructs/watchdog.ts, runner-health.ts,
+ * findings-spill.ts), as `cdk synth` makes them; test/infra/cost-estimate.test.ts counts them in a
+ * synthesized app. Alarms only some configs have (the alarm gate's, undelivered pages) are left out.
+ */
+export const WATCHDOG_METRICS = {
+  /** Escalator errors and throttles (one alarm), dead letters, tick failures. */
+  escalator: 4,
+  /** The probe API in the home region: errors, datums dropped, findings spilled and lost, spill queue waiting and dead letters. */
+  homeApi: 6,
+  /**
+   * Each probe region: runner errors and throttles (one alarm), lost shards; for the runner and the
+   * probe API each, datums dropped and findings spilled and lost; the probe API's errors; the spill
+   * queue waiting and its dead letters.
+   */
+  perProbeRegion: 12,
+} as const;
+
+/** The runs-arriving alarm of a region reads the Up sample counts of at most 10 of its fastest monitors. */
+export const RUNS_ALARM_MAX_METRICS = 10;
+
+/** Alarm metrics of netprobe's own alarms: `runsSample` metrics per region's runs-arriving alarm. */
+export function watchdogAlarmMetrics(regions: number, runsSample: number): number {
+  return (
+    regions * runsSample + WATCHDOG_METRICS.escalator + WATCHDOG_METRICS.homeApi + regions * WATCHDOG_METRICS.perProbeRegion
+  );
+}
+
 /** AWS bills a month as 730 hours. */
 export const MINUTES_PER_MONTH = 730 * 60;
 
@@ -296,13 +324,12 @@ export function estimateCost(s: Scenario, p: Prices = PRICES_US_EAST_1): CostLin
     `(${s.monitors.map((g) => `${g.count} × (${alarmTerms(g)})`).join(' + ')}) alarms (availability + latency thresholds + certificate) × ${s.regions} region metrics each = ${n(monitorAlarmMetrics)} alarm metrics × $${p.alarmMetricPerMonth}`,
     monitorAlarmMetrics * p.alarmMetricPerMonth,
   );
-  // runs-arriving: ≤ 10 metrics per region; runner health: 2 per region; lost shards: 1 per region;
-  // escalator: 2 + 1 (dead letters)
-  const watchdogMetrics = s.regions * Math.min(10, monitors) + s.regions * 2 + s.regions + 3;
+  const runsSample = Math.min(RUNS_ALARM_MAX_METRICS, monitors);
+  const watchdogMetrics = watchdogAlarmMetrics(s.regions, runsSample);
   add(
     'CloudWatch',
     'watchdog alarms',
-    `${s.regions} × ${Math.min(10, monitors)} (runs arriving) + ${s.regions} × 2 (runner) + ${s.regions} × 1 (lost shards) + 3 (escalator) = ${watchdogMetrics} alarm metrics × $${p.alarmMetricPerMonth}`,
+    `${s.regions} × ${runsSample} (runs arriving) + ${WATCHDOG_METRICS.escalator} (escalator) + ${WATCHDOG_METRICS.homeApi} (API) + ${s.regions} × ${WATCHDOG_METRICS.perProbeRegion} (each probe region) = ${watchdogMetrics} alarm metrics × $${p.alarmMetricPerMonth}`,
     watchdogMetrics * p.alarmMetricPerMonth,
   );
   const dashboards = 1 + s.monitorDashboards;

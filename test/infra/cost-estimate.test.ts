@@ -15,7 +15,10 @@ import {
   PRICES_US_EAST_1,
   SCALE_SCENARIO,
   total,
+  watchdogAlarmMetrics,
 } from '../../scripts/cost-estimate.ts';
+import { MONITORS, testConfig } from './fixtures/config.ts';
+import { resourcesOf, synthTestApp } from './helpers.ts';
 
 const line = (lines: ReturnType<typeof estimateCost>, item: string) => {
   const found = lines.find((l) => l.item === item);
@@ -196,5 +199,29 @@ describe('cost estimate with metrics.phaseLatency', () => {
     expect(failure?.stderr).toBe(
       '--phase-latency[1]: expected one of dns, connect, tls, ttfb, transfer (got "ttbf")\n',
     );
+  });
+
+  it("counts netprobe's own alarm metrics as cdk synth makes them", () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'eu-central-1', 'us-west-2'];
+    const monitors = Object.values(MONITORS).map((monitor) => ({ ...monitor, regions }));
+    const app = synthTestApp(testConfig({ regions, monitors }));
+    try {
+      // Billed per metric an alarm reads: one, or each metric a metric-math alarm combines.
+      const alarmMetrics = (props: Record<string, unknown>) =>
+        props.MetricName !== undefined
+          ? 1
+          : ((props.Metrics as { MetricStat?: unknown }[] | undefined) ?? []).filter((m) => m.MetricStat)
+              .length;
+      const watchdog = [app.home, ...app.probes.values()]
+        .flatMap((template) => resourcesOf(template, 'AWS::CloudWatch::Alarm'))
+        .filter(([, props]) => String(props.AlarmName).startsWith('netprobe-watchdog-'))
+        .reduce((sum, [, props]) => sum + alarmMetrics(props), 0);
+      // This config's runs-arriving alarms each watch its 2 fastest (1-minute) monitors.
+      const fastest = Object.values(MONITORS).filter((m) => m.intervalMinutes === 1).length;
+
+      expect(watchdog).toBe(watchdogAlarmMetrics(regions.length, fastest));
+    } finally {
+      app.dispose();
+    }
   });
 });
