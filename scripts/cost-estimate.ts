@@ -181,7 +181,10 @@ export const RUNS_ALARM_MAX_METRICS = 10;
 /** Alarm metrics of netprobe's own alarms: `runsSample` metrics per region's runs-arriving alarm. */
 export function watchdogAlarmMetrics(regions: number, runsSample: number): number {
   return (
-    regions * runsSample + WATCHDOG_METRICS.escalator + WATCHDOG_METRICS.homeApi + regions * WATCHDOG_METRICS.perProbeRegion
+    regions * runsSample +
+    WATCHDOG_METRICS.escalator +
+    WATCHDOG_METRICS.homeApi +
+    regions * WATCHDOG_METRICS.perProbeRegion
   );
 }
 
