@@ -74,19 +74,22 @@ async function probeTcp(spec: TcpSpec, ctx: ProbeContext, deps: TcpProbeDeps): P
   const details: TcpDetails = { kind: 'tcp', host: spec.host, port: spec.port, addresses: [], attempts: [] };
   const timings: Partial<Timings> = {};
   const target = tcpTarget(spec);
+  // When the last address's clock stopped: describing a certificate afterwards is not probe time.
+  const clock: { stoppedAt?: number } = {};
+  const total = () => (clock.stoppedAt ?? performance.now()) - started;
   const finish = (status: ProbeResult['status'], error: NetFailure | null): ProbeResult => ({
     probe: 'tcp',
     target,
     status,
-    timings: { ...timings, total: performance.now() - started },
+    timings: { ...timings, total: total() },
     error: error && { code: error.code, message: error.message },
     layer: error?.layer ?? null,
     details,
   });
   try {
-    const outcome = await runPhases(spec, budget.signal, details, timings, deps, ctx.connectGuard);
+    const outcome = await runPhases(spec, budget.signal, details, timings, deps, ctx.connectGuard, clock);
     if (outcome.status === 'down') return finish('down', outcome.error);
-    const slow = checkThresholds({ ...timings, total: performance.now() - started }, spec.thresholds);
+    const slow = checkThresholds({ ...timings, total: total() }, spec.thresholds);
     const latency: NetFailure | null = slow && { ...slow.error, layer: slow.layer };
     // Certificate expiry outranks latency: it is certain to turn into an outage, latency may not.
     const degradation = outcome.error ?? latency;
@@ -109,6 +112,7 @@ async function runPhases(
   timings: Partial<Timings>,
   deps: TcpProbeDeps,
   guard: ConnectGuard | undefined,
+  clock: { stoppedAt?: number },
 ): Promise<Verdict> {
   const invalid = invalidSpec(spec);
   if (invalid) return { status: 'down', error: invalid };
@@ -128,6 +132,7 @@ async function runPhases(
       ? firstOfEachFamily(picked.addresses)
       : picked.addresses.slice(0, 1);
   const runs = await Promise.all(targets.map((t) => probeAddress(spec, t, signal, guard)));
+  clock.stoppedAt = Math.max(...runs.map((r) => r.stoppedAt));
   details.attempts = runs.map((r) => r.attempt);
   // The first address is the one a client would use: its phases and session are the probe's.
   const first = runs[0] as AddressOutcome;
@@ -158,6 +163,8 @@ interface AddressOutcome {
   timings: Partial<Omit<Timings, 'dns' | 'total'>>;
   /** From the connect to the end of the last phase. */
   ms: number;
+  /** performance.now() at the end of the last phase, before the certificate is described. */
+  stoppedAt: number;
   tls?: TlsInfo;
   banner?: string;
 }
@@ -182,10 +189,13 @@ async function probeAddress(
     attempt: attemptOf(target, spec.port, connected),
     timings: { connect: connected.durationMs },
     ms: 0,
+    stoppedAt: 0,
   };
-  const end = (verdict: Verdict): AddressOutcome => {
-    out.ms = performance.now() - started;
-    out.verdict = verdict;
+  // The clock stops first; a verdict given as a function (describing the certificate) runs after it.
+  const end = (verdict: Verdict | (() => Verdict)): AddressOutcome => {
+    out.stoppedAt = performance.now();
+    out.ms = out.stoppedAt - started;
+    out.verdict = typeof verdict === 'function' ? verdict() : verdict;
     return out;
   };
   if (!connected.ok) return end({ status: 'down', error: connected.failure });
@@ -210,19 +220,22 @@ async function probeAddress(
       if (!hs.ok) return end({ status: 'down', error: hs.failure });
       stream = hs.socket;
       describeTls = hs.describe;
-      if (hs.refused) return end(describe());
+      if (hs.refused) return end(describe);
     }
     if (spec.send !== undefined || spec.expect !== undefined) {
       const exchanged = await exchange(stream, spec, signal, where);
       if (exchanged.banner !== undefined) out.banner = exchanged.banner;
       if (exchanged.ttfb !== undefined) out.timings.ttfb = exchanged.ttfb;
       if (exchanged.transfer !== undefined) out.timings.transfer = exchanged.transfer;
-      if (exchanged.failure) {
-        describe();
-        return end({ status: 'down', error: exchanged.failure });
+      const failure = exchanged.failure;
+      if (failure) {
+        return end(() => {
+          describe();
+          return { status: 'down', error: failure };
+        });
       }
     }
-    return end(describe());
+    return end(describe);
   } finally {
     stream.destroy();
     connected.socket.destroy();

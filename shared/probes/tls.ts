@@ -150,9 +150,9 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
  * Node's tls.connect decodes the server's whole chain (getPeerCertificate(true): every field and three
  * fingerprints per certificate, ~0.1 ms of CPU, a tenth of an HTTPS probe's) only to hand it to
  * checkServerIdentity, which tlsHandshake replaces with a no-op. Until the returned function is called
- * (the handshake settled), this socket answers that call with an empty object; describeSession reads only
- * the fields a finding keeps, from X509Certificate, which decodes each on demand. After, the socket's
- * owner gets Node's method. (A Node that stopped making the call would only lose the saving.) The stand-in
+ * (the handshake settled), this socket answers that call with an empty object; the prober reads only the
+ * fields a finding keeps, from X509Certificate, which decodes each on demand (certificate.ts). After, the
+ * socket's owner gets Node's method. (A Node that stopped making the call would only lose the saving.) The stand-in
  * stays in place rather than being deleted: a delete would turn the socket into a slow dictionary object.
  */
 function skipNodesChainDecode(secure: tls.TLSSocket): () => void {

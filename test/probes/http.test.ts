@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import {
   type TlsFixture,
 } from '../fixtures/http-servers.ts';
 import { command, skipUnless } from '../fixtures/requirements.ts';
+import { slowSubject } from '../fixtures/slow-subject.ts';
 import { httpSpec, TEST_TIMEOUT_MS, tlsOptions } from '../fixtures/specs.ts';
 
 /** The timeoutMs of every spec httpSpec() builds: what "within its deadline" is measured against. */
@@ -716,15 +716,7 @@ describe('httpProbe over HTTPS', () => {
     const leaf = await issueCert(ca, { hosts: ['127.0.0.1'] });
     const server = await serve(ok, leaf);
     const SLOW_MS = 300;
-    // Only describing a certificate reads its subject: made slow on purpose.
-    const getter = Object.getOwnPropertyDescriptor(X509Certificate.prototype, 'subject')?.get;
-    const subject = vi.spyOn(X509Certificate.prototype, 'subject', 'get').mockImplementation(function (
-      this: X509Certificate,
-    ) {
-      const until = performance.now() + SLOW_MS;
-      while (performance.now() < until);
-      return getter?.call(this) as string;
-    });
+    const subject = slowSubject(SLOW_MS);
     try {
       const { r, d, ms } = await probe(
         httpSpec(`https://127.0.0.1:${server.port}/`, { tls: tlsOptions({ ca: leaf.caPem }) }),

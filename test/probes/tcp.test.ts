@@ -9,6 +9,7 @@ import type { ErrorCode, Layer, Probe, ProbeResult, TcpDetails } from '../../sha
 import { deferred } from '../fixtures/deferred.ts';
 import { closedPort, filteredPort, trackServers } from '../fixtures/net-servers.ts';
 import { ipv6Loopback, skipUnless } from '../fixtures/requirements.ts';
+import { slowSubject } from '../fixtures/slow-subject.ts';
 import { tcpSpec, tlsOptions } from '../fixtures/specs.ts';
 
 /** The contract asks for ~50 ms after the deadline; CI machines are slow and shared, so allow more. */
@@ -364,6 +365,26 @@ describe('tcpProbe: TLS', () => {
       subject: 'CN=127.0.0.1',
       issuer: 'CN=tcp probe test CA',
     });
+  });
+
+  it('describes the certificate after the clock stops: it is in no phase and not in total', async () => {
+    const leaf = await issueCert(ca, { hosts: ['127.0.0.1'] });
+    const port = await tlsServer(leaf, (s) => s.write('* OK imap ready\r\n'));
+    const SLOW_MS = 300;
+    const subject = slowSubject(SLOW_MS);
+    try {
+      const started = performance.now();
+      const result = await run(
+        tcpSpec(port, { tls: tlsOptions({ ca: leaf.caPem }), expect: { contains: 'OK' } }),
+      );
+      expect(performance.now() - started).toBeGreaterThanOrEqual(SLOW_MS);
+      expect(result.status).toBe('up');
+      expect(result.details.tls?.certificate?.subject).toBe('CN=127.0.0.1');
+      expect(result.timings.tls).toBeLessThan(SLOW_MS);
+      expect(result.timings.total).toBeLessThan(SLOW_MS);
+    } finally {
+      subject.mockRestore();
+    }
   });
 
   it('verifies tls.serverName instead of the host when given', async () => {

@@ -11,6 +11,7 @@ import { judgeCertificate, type TlsHandshakeResult, tlsHandshake } from '../../s
 import type { TlsInfo } from '../../shared/probes/types.ts';
 import { deferred } from '../fixtures/deferred.ts';
 import { trackServers } from '../fixtures/net-servers.ts';
+import { slowSubject } from '../fixtures/slow-subject.ts';
 import { tlsOptions } from '../fixtures/specs.ts';
 
 const DEADLINE_MS = 3000;
@@ -47,18 +48,6 @@ function succeeded(result: TlsHandshakeResult) {
   if (!result.ok)
     throw new Error(`expected a completed handshake, got ${result.failure.code}: ${result.failure.message}`);
   return { ...result, ...result.describe() };
-}
-
-/** Makes X509Certificate#subject slow: only describing a certificate reads it. */
-function slowSubject(ms: number) {
-  const getter = Object.getOwnPropertyDescriptor(X509Certificate.prototype, 'subject')?.get;
-  return vi.spyOn(X509Certificate.prototype, 'subject', 'get').mockImplementation(function (
-    this: X509Certificate,
-  ) {
-    const until = performance.now() + ms;
-    while (performance.now() < until);
-    return getter?.call(this) as string;
-  });
 }
 
 function failed(result: TlsHandshakeResult) {
