@@ -27,6 +27,17 @@ const datum: MetricDatum = {
 
 let endpoint: AwsEndpoint;
 
+/** One PutMetricData by the function's own publisher in an invocation of `invocationMs`: its error and wall time. */
+async function publishWithin(invocationMs: number): Promise<{ error: unknown; elapsed: number }> {
+  const time = new InvocationTime();
+  const started = performance.now();
+  time.start(lambdaContext(invocationMs));
+  const error = await cloudWatchPublisher(readEnv(), { logger: captureLogger(), timeLeft: time.forClients })
+    .publish([datum])
+    .catch((e: unknown) => e);
+  return { error, elapsed: performance.now() - started };
+}
+
 async function withEndpoint(script: Parameters<typeof startAwsEndpoint>[0]) {
   endpoint = await startAwsEndpoint(script);
   vi.stubEnv('AWS_ENDPOINT_URL', endpoint.clientConfig.endpoint);
@@ -66,14 +77,7 @@ describe("the functions' SDK clients", () => {
 
   it("stop retrying within the invocation's time left", async () => {
     await withEndpoint(replies(cloudWatchReply.throttled()));
-    const logger = captureLogger();
-    const time = new InvocationTime();
-    const started = performance.now();
-    time.start(lambdaContext(1_500));
-    const error = await cloudWatchPublisher(readEnv(), { logger, timeLeft: time.forClients })
-      .publish([datum])
-      .catch((e: unknown) => e);
-    const elapsed = performance.now() - started;
+    const { error, elapsed } = await publishWithin(1_500);
     expect((error as Error).message).toBe('1 of 1 metric datums not published: Rate exceeded (Throttling)');
     // Lambda would have ended the invocation at 1.5 s; the client gave up before.
     expect(elapsed).toBeLessThan(1_500);
@@ -82,15 +86,8 @@ describe("the functions' SDK clients", () => {
 
   it('give up on an endpoint that takes the request and never answers, at the 5 s request timeout', async () => {
     await withEndpoint(() => NO_ANSWER);
-    const logger = captureLogger();
-    const time = new InvocationTime();
-    const started = performance.now();
     // Time for one attempt and no retry (less than 500 ms left after it): the attempt must end by itself.
-    time.start(lambdaContext(5_400));
-    const error = await cloudWatchPublisher(readEnv(), { logger, timeLeft: time.forClients })
-      .publish([datum])
-      .catch((e: unknown) => e);
-    const elapsed = performance.now() - started;
+    const { error, elapsed } = await publishWithin(5_400);
     expect((error as Error).message).toMatch(/^1 of 1 metric datums not published: .*requestTimeout/);
     expect(elapsed).toBeGreaterThan(4_900);
     expect(elapsed).toBeLessThan(5_400);
@@ -98,15 +95,8 @@ describe("the functions' SDK clients", () => {
 
   it('end an attempt that is never answered within the time left, not at the fixed 5 s timeout', async () => {
     await withEndpoint(() => NO_ANSWER);
-    const logger = captureLogger();
-    const time = new InvocationTime();
-    const started = performance.now();
     // 1.5 s left: a 5 s attempt would outlive the invocation, and Lambda would cut the function off.
-    time.start(lambdaContext(1_500));
-    const error = await cloudWatchPublisher(readEnv(), { logger, timeLeft: time.forClients })
-      .publish([datum])
-      .catch((e: unknown) => e);
-    const elapsed = performance.now() - started;
+    const { error, elapsed } = await publishWithin(1_500);
     expect((error as Error).message).toMatch(/^1 of 1 metric datums not published: .*requestTimeout/);
     // Ended at the clients' share of the time (1.5 s less the 200 ms kept for the handler), one attempt.
     expect(elapsed).toBeGreaterThan(1_100);
