@@ -102,8 +102,9 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
       // Read once: a client's getPeerX509Certificate takes the certificates out of the session
       // (nodejs/node#65579), and a second call gets nothing.
       const leaf = secure.getPeerX509Certificate();
-      const session = sessionOf(secure, leaf === undefined || namesHost(leaf, serverName));
+      const nameMatches = leaf === undefined || namesHost(leaf, serverName);
       const completedAt = performance.now();
+      const session = sessionOf(secure, nameMatches);
       let judged: { info: TlsInfo; verdict: TlsVerdict } | undefined;
       resolve({
         ok: true,
@@ -111,7 +112,7 @@ export function tlsHandshake(socket: Socket, opts: TlsHandshakeOptions): Promise
         durationMs: completedAt - started,
         completedAt,
         alpn: session.alpn,
-        refused: !opts.tls.insecure && session.validationError !== undefined,
+        refused: failingError(session.validationError, opts.tls) !== undefined,
         describe: () => {
           judged ??= describeSession(session, leaf, secureContext.extraCa, opts);
           return judged;
@@ -195,6 +196,14 @@ function describeSession(
 }
 
 /**
+ * The verification error (chain or name) that fails the probe: any, unless `insecure`. The one rule
+ * behind the handshake's `refused` and the verdict.
+ */
+function failingError(validationError: string | undefined, tlsOpts: TlsOptions): string | undefined {
+  return tlsOpts.insecure ? undefined : validationError;
+}
+
+/**
  * The policy. Without `insecure`, a failed verification is down with the code of the check that failed:
  * the chain (OpenSSL's authorizationError: expired, untrusted…) first, then the host name. With or
  * without `insecure`, fewer than certWarnDays left is degraded (TLS_CERT_EXPIRING, "critical" under
@@ -208,8 +217,9 @@ export function judgeCertificate(
   now = Date.now(),
 ): TlsVerdict {
   const soonest = soonestExpiring(info);
-  if (!tlsOpts.insecure && info.validationError !== undefined) {
-    const failure = certificateFailure(info.validationError, address);
+  const failing = failingError(info.validationError, tlsOpts);
+  if (failing !== undefined) {
+    const failure = certificateFailure(failing, address);
     return { status: 'down', error: withExpiryDate(failure, soonest, address, now) };
   }
   if (soonest === undefined) return { status: 'up', error: null };
